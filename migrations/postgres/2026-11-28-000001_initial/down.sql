@@ -1,0 +1,12 @@
+DROP TABLE complaint_search;
+DROP TABLE outbox;
+DROP TABLE events;
+DROP TABLE complaint_departments;
+DROP TABLE complaints;
+DROP TABLE users;
+DROP TABLE calendar_years;
+DROP TABLE holidays;
+DROP TABLE routing_rules;
+DROP TABLE categories;
+DROP TABLE departments;
+DROP TABLE districts;

@@ -1,0 +1,228 @@
+//! Settings from the environment (each also a `serve` flag), validated once at start-up
+//! into a `Config`. Nothing else reads the environment.
+
+use std::net::IpAddr;
+use std::path::{Path, PathBuf};
+
+use anyhow::Context as _;
+use base64::Engine as _;
+
+use crate::db::DatabaseLocation;
+
+/// The `serve` flags; every one can also come from the environment variable of the same name.
+#[derive(clap::Args, Debug, Clone)]
+pub struct Settings {
+    /// Database: sqlite://PATH (default DATA_DIR/green-channel.db) or postgres://…
+    #[arg(long, env = "DATABASE_URL")]
+    pub database_url: Option<String>,
+    /// Address and port to listen on.
+    #[arg(long, env = "LISTEN_ADDR", default_value = "127.0.0.1:8080")]
+    pub listen_addr: String,
+    /// Public address of the service, for links in emails (default http://LISTEN_ADDR).
+    #[arg(long, env = "BASE_URL")]
+    pub base_url: Option<String>,
+    /// Folder for the SQLite database, the generated secret key and .eml files.
+    #[arg(long, env = "DATA_DIR", default_value = "data")]
+    pub data_dir: PathBuf,
+    /// smtp://, smtps:// or smtp://…?tls=starttls; unset: emails are written under DATA_DIR/mail/.
+    #[arg(long, env = "SMTP_URL", hide_env_values = true)]
+    pub smtp_url: Option<String>,
+    /// Sender of every email.
+    #[arg(
+        long,
+        env = "MAIL_FROM",
+        default_value = "Green Channel <no-reply@green-channel.invalid>"
+    )]
+    pub mail_from: String,
+    /// At least 64 random bytes, base64; unset: generated once and kept in DATA_DIR.
+    #[arg(long, env = "SECRET_KEY", hide_env_values = true)]
+    pub secret_key: Option<String>,
+    /// Password of the bootstrap `admin` account on first start; unset: random, printed once.
+    #[arg(long, env = "ADMIN_PASSWORD", hide_env_values = true)]
+    pub admin_password: Option<String>,
+    #[arg(long, env = "OUTBOX_RETRY_BASE_SECS", default_value_t = 60)]
+    pub outbox_retry_base_secs: u64,
+    #[arg(long, env = "OUTBOX_GIVE_UP_HOURS", default_value_t = 120)]
+    pub outbox_give_up_hours: u64,
+    /// Complaints one client address may file per hour (counted per instance).
+    #[arg(long, env = "SUBMIT_LIMIT_PER_HOUR", default_value_t = 20)]
+    pub submit_limit_per_hour: u32,
+    /// Tracking look-ups per client address per hour (counted per instance).
+    #[arg(long, env = "TRACK_LIMIT_PER_HOUR", default_value_t = 300)]
+    pub track_limit_per_hour: u32,
+    /// Failed logins per client address per hour (counted per instance).
+    #[arg(long, env = "LOGIN_LIMIT_PER_HOUR", default_value_t = 30)]
+    pub login_limit_per_hour: u32,
+    #[arg(long, env = "MAIL_PER_RECIPIENT_PER_DAY", default_value_t = 30)]
+    pub mail_per_recipient_per_day: u32,
+    /// Comma-separated proxy addresses whose X-Forwarded-For is believed.
+    #[arg(long, env = "TRUSTED_PROXIES", value_delimiter = ',')]
+    pub trusted_proxies: Vec<IpAddr>,
+    #[arg(long, env = "SESSION_IDLE_MINUTES", default_value_t = 30)]
+    pub session_idle_minutes: u32,
+    #[arg(long, env = "RATING_WINDOW_DAYS", default_value_t = 15)]
+    pub rating_window_days: u32,
+    /// HTTP worker threads (default: one per core).
+    #[arg(long, env = "WORKERS")]
+    pub workers: Option<usize>,
+}
+
+/// The validated configuration every part of the service is built from.
+#[derive(Debug, Clone)]
+pub struct Config {
+    pub database: DatabaseLocation,
+    pub listen_addr: String,
+    pub base_url: String,
+    pub data_dir: PathBuf,
+    pub smtp_url: Option<String>,
+    pub mail_from: String,
+    pub secret_key: Vec<u8>,
+    pub admin_password: Option<String>,
+    pub outbox_retry_base_secs: u64,
+    pub outbox_give_up_hours: u64,
+    pub submit_limit_per_hour: u32,
+    pub track_limit_per_hour: u32,
+    pub login_limit_per_hour: u32,
+    pub mail_per_recipient_per_day: u32,
+    pub trusted_proxies: Vec<IpAddr>,
+    pub session_idle_minutes: u32,
+    pub rating_window_days: u32,
+    pub workers: Option<usize>,
+}
+
+const MIN_SECRET_KEY_BYTES: usize = 64;
+
+impl Settings {
+    pub fn into_config(self) -> anyhow::Result<Config> {
+        let database_url = self.database_url.clone().unwrap_or_else(|| {
+            format!(
+                "sqlite://{}",
+                self.data_dir.join("green-channel.db").display()
+            )
+        });
+        let database = DatabaseLocation::parse(&database_url)?;
+        let secret_key = match &self.secret_key {
+            Some(encoded) => decode_secret_key(encoded)?,
+            None if matches!(database, DatabaseLocation::Postgres(_)) => anyhow::bail!(
+                "SECRET_KEY must be set (the same on every instance) when running on PostgreSQL"
+            ),
+            None => load_or_create_secret_key(&self.data_dir)?,
+        };
+        let base_url = self
+            .base_url
+            .unwrap_or_else(|| format!("http://{}", self.listen_addr))
+            .trim_end_matches('/')
+            .to_owned();
+        anyhow::ensure!(
+            base_url.starts_with("http://") || base_url.starts_with("https://"),
+            "BASE_URL must start with http:// or https://"
+        );
+        Ok(Config {
+            database,
+            listen_addr: self.listen_addr,
+            base_url,
+            data_dir: self.data_dir,
+            smtp_url: self.smtp_url,
+            mail_from: self.mail_from,
+            secret_key,
+            admin_password: self.admin_password,
+            outbox_retry_base_secs: self.outbox_retry_base_secs,
+            outbox_give_up_hours: self.outbox_give_up_hours,
+            submit_limit_per_hour: self.submit_limit_per_hour,
+            track_limit_per_hour: self.track_limit_per_hour,
+            login_limit_per_hour: self.login_limit_per_hour,
+            mail_per_recipient_per_day: self.mail_per_recipient_per_day,
+            trusted_proxies: self.trusted_proxies,
+            session_idle_minutes: self.session_idle_minutes,
+            rating_window_days: self.rating_window_days,
+            workers: self.workers,
+        })
+    }
+}
+
+impl Config {
+    /// Whether cookies must be `Secure` (the service is reached over TLS).
+    pub fn behind_tls(&self) -> bool {
+        self.base_url.starts_with("https://")
+    }
+}
+
+fn decode_secret_key(encoded: &str) -> anyhow::Result<Vec<u8>> {
+    let key = base64::engine::general_purpose::STANDARD
+        .decode(encoded.trim())
+        .context("SECRET_KEY is not valid base64")?;
+    anyhow::ensure!(
+        key.len() >= MIN_SECRET_KEY_BYTES,
+        "SECRET_KEY must hold at least {MIN_SECRET_KEY_BYTES} bytes (it holds {})",
+        key.len()
+    );
+    Ok(key)
+}
+
+/// A single-instance SQLite deployment keeps its generated key beside the database.
+fn load_or_create_secret_key(data_dir: &Path) -> anyhow::Result<Vec<u8>> {
+    let path = data_dir.join("secret_key");
+    if path.exists() {
+        let encoded = std::fs::read_to_string(&path)
+            .with_context(|| format!("reading {}", path.display()))?;
+        return decode_secret_key(&encoded).with_context(|| format!("in {}", path.display()));
+    }
+    std::fs::create_dir_all(data_dir)
+        .with_context(|| format!("creating the data folder {}", data_dir.display()))?;
+    let key: [u8; MIN_SECRET_KEY_BYTES] = rand::random();
+    let encoded = base64::engine::general_purpose::STANDARD.encode(key);
+    write_private_file(&path, &encoded)?;
+    Ok(key.to_vec())
+}
+
+fn write_private_file(path: &Path, contents: &str) -> anyhow::Result<()> {
+    use std::io::Write as _;
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    let mut file = options
+        .open(path)
+        .with_context(|| format!("creating {}", path.display()))?;
+    file.write_all(contents.as_bytes())?;
+    file.sync_all()?;
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::Parser;
+
+    #[derive(clap::Parser)]
+    struct Cli {
+        #[command(flatten)]
+        settings: Settings,
+    }
+
+    #[test]
+    fn unknown_database_schemes_and_short_keys_are_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        let parse = |args: &[&str]| {
+            let mut all = vec!["gc", "--data-dir", dir.path().to_str().unwrap()];
+            all.extend_from_slice(args);
+            Cli::parse_from(all).settings.into_config()
+        };
+        let err = parse(&["--database-url", "mysql://x/y"]).unwrap_err();
+        assert!(
+            err.to_string().contains("sqlite:// or postgres://"),
+            "{err}"
+        );
+        let err = parse(&["--secret-key", "c2hvcnQ="]).unwrap_err();
+        assert!(err.to_string().contains("at least 64 bytes"), "{err}");
+        let err = parse(&["--database-url", "postgres://u@h/db"]).unwrap_err();
+        assert!(err.to_string().contains("SECRET_KEY"), "{err}");
+        let first = parse(&[]).unwrap();
+        let second = parse(&[]).unwrap();
+        assert_eq!(
+            first.secret_key, second.secret_key,
+            "the generated key is kept"
+        );
+        assert_eq!(first.secret_key.len(), 64);
+    }
+}

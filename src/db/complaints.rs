@@ -1,0 +1,186 @@
+//! Complaints with their co-handlers, timeline events and search terms: the rows, the
+//! filing insert, and the keyed reads of the tracking page.
+
+use chrono::{NaiveDate, NaiveDateTime};
+use diesel::prelude::*;
+
+use super::schema::{complaint_departments, complaint_search, complaints, events};
+use super::{AnyConnection, DbError};
+
+#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
+#[diesel(table_name = complaints)]
+pub struct ComplaintRow {
+    pub id: String,
+    pub tracking_code: String,
+    pub submission_id: Option<String>,
+    pub kind: String,
+    pub channel: String,
+    pub category_code: String,
+    pub district_code: String,
+    pub business_name: String,
+    pub business_address: String,
+    pub business_credit_code: Option<String>,
+    pub product: Option<String>,
+    pub incident_date: Option<NaiveDate>,
+    pub description: String,
+    pub demand: Option<String>,
+    pub complainant_name: Option<String>,
+    pub phone: Option<String>,
+    pub email: Option<String>,
+    pub anonymous: bool,
+    pub locale: String,
+    pub state: String,
+    pub lead_department: String,
+    pub routing_rule_id: Option<i64>,
+    pub accept_due: NaiveDate,
+    pub finish_due: Option<NaiveDate>,
+    pub version: i32,
+    pub created_at: NaiveDateTime,
+    pub updated_at: NaiveDateTime,
+}
+
+#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
+#[diesel(table_name = complaint_departments)]
+pub struct CoHandlerRow {
+    pub complaint_id: String,
+    pub department_code: String,
+    pub added_at: NaiveDateTime,
+    pub opinion_due: NaiveDate,
+}
+
+#[derive(Debug, Clone, Insertable)]
+#[diesel(table_name = events)]
+pub struct NewEventRow {
+    pub complaint_id: String,
+    pub at: NaiveDateTime,
+    pub actor_kind: String,
+    pub actor_user: Option<String>,
+    pub kind: String,
+    pub from_state: Option<String>,
+    pub to_state: Option<String>,
+    pub department_code: Option<String>,
+    pub public_message: Option<String>,
+    pub internal_note: Option<String>,
+}
+
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = events)]
+pub struct EventRow {
+    pub id: i64,
+    pub complaint_id: String,
+    pub at: NaiveDateTime,
+    pub actor_kind: String,
+    pub actor_user: Option<String>,
+    pub kind: String,
+    pub from_state: Option<String>,
+    pub to_state: Option<String>,
+    pub department_code: Option<String>,
+    pub public_message: Option<String>,
+    pub internal_note: Option<String>,
+}
+
+/// A complaint with everything written in its filing transaction.
+#[derive(Debug, Clone)]
+pub struct Filing {
+    pub complaint: ComplaintRow,
+    pub co_handlers: Vec<CoHandlerRow>,
+    pub events: Vec<NewEventRow>,
+    pub search_terms: String,
+}
+
+pub fn insert_filing(conn: &mut AnyConnection, filing: &Filing) -> Result<(), DbError> {
+    diesel::insert_into(complaints::table)
+        .values(&filing.complaint)
+        .execute(conn)?;
+    for co in &filing.co_handlers {
+        diesel::insert_into(complaint_departments::table)
+            .values(co)
+            .execute(conn)?;
+    }
+    for event in &filing.events {
+        insert_event(conn, event)?;
+    }
+    diesel::insert_into(complaint_search::table)
+        .values((
+            complaint_search::complaint_id.eq(&filing.complaint.id),
+            complaint_search::terms.eq(&filing.search_terms),
+        ))
+        .execute(conn)?;
+    Ok(())
+}
+
+pub fn insert_event(conn: &mut AnyConnection, event: &NewEventRow) -> Result<(), DbError> {
+    diesel::insert_into(events::table)
+        .values(event)
+        .execute(conn)?;
+    Ok(())
+}
+
+/// The tracking code of the complaint an earlier POST with this submission id created.
+pub fn tracking_code_for_submission(
+    conn: &mut AnyConnection,
+    submission_id: &str,
+) -> Result<Option<String>, DbError> {
+    Ok(complaints::table
+        .filter(complaints::submission_id.eq(submission_id))
+        .select(complaints::tracking_code)
+        .first(conn)
+        .optional()?)
+}
+
+pub fn find_by_tracking_code(
+    conn: &mut AnyConnection,
+    code: &str,
+) -> Result<Option<ComplaintRow>, DbError> {
+    Ok(complaints::table
+        .filter(complaints::tracking_code.eq(code))
+        .select(ComplaintRow::as_select())
+        .first(conn)
+        .optional()?)
+}
+
+pub fn events_of(conn: &mut AnyConnection, complaint_id: &str) -> Result<Vec<EventRow>, DbError> {
+    Ok(events::table
+        .filter(events::complaint_id.eq(complaint_id))
+        .order(events::id)
+        .select(EventRow::as_select())
+        .load(conn)?)
+}
+
+pub fn co_handlers_of(
+    conn: &mut AnyConnection,
+    complaint_id: &str,
+) -> Result<Vec<String>, DbError> {
+    Ok(complaint_departments::table
+        .filter(complaint_departments::complaint_id.eq(complaint_id))
+        .order(complaint_departments::department_code)
+        .select(complaint_departments::department_code)
+        .load(conn)?)
+}
+
+/// Moves a complaint to `state` if it is still at `version`; false means someone else
+/// changed it first (optimistic concurrency, DESIGN §5).
+pub fn set_state(
+    conn: &mut AnyConnection,
+    id: &str,
+    version: i32,
+    state: &str,
+    now: NaiveDateTime,
+) -> Result<bool, DbError> {
+    let updated = diesel::update(
+        complaints::table
+            .filter(complaints::id.eq(id))
+            .filter(complaints::version.eq(version)),
+    )
+    .set((
+        complaints::state.eq(state),
+        complaints::version.eq(version + 1),
+        complaints::updated_at.eq(now),
+    ))
+    .execute(conn)?;
+    Ok(updated == 1)
+}
+
+pub fn count(conn: &mut AnyConnection) -> Result<i64, DbError> {
+    Ok(complaints::table.count().get_result(conn)?)
+}

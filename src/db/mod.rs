@@ -1,0 +1,296 @@
+//! The database: one connection type for SQLite and PostgreSQL, a read pool, and on SQLite
+//! the single writer that every write transaction queues for. Queries live in the modules
+//! below, one per aggregate; nothing here knows about HTTP.
+
+pub mod complaints;
+pub mod outbox;
+pub mod reference;
+pub mod schema;
+pub mod seed;
+pub mod users;
+mod writer;
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::Duration;
+
+use anyhow::Context as _;
+use diesel::connection::SimpleConnection;
+use diesel::prelude::*;
+use diesel::r2d2::{CustomizeConnection, ManageConnection, R2D2Connection};
+use diesel::{PgConnection, SqliteConnection};
+use diesel_migrations::{embed_migrations, EmbeddedMigrations, MigrationHarness};
+
+pub const SQLITE_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/sqlite");
+pub const POSTGRES_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/postgres");
+
+#[derive(diesel::MultiConnection)]
+pub enum AnyConnection {
+    Postgresql(PgConnection),
+    Sqlite(SqliteConnection),
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum DbError {
+    #[error("database query failed")]
+    Query(#[from] diesel::result::Error),
+    #[error("no database connection available")]
+    Pool(#[from] r2d2::Error),
+    #[error("the database writer has stopped")]
+    WriterGone,
+}
+
+impl DbError {
+    pub fn is_unique_violation(&self) -> bool {
+        matches!(
+            self,
+            DbError::Query(diesel::result::Error::DatabaseError(
+                diesel::result::DatabaseErrorKind::UniqueViolation,
+                _
+            ))
+        )
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+/// Where the data lives, parsed from `DATABASE_URL`; an unknown scheme is refused here.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum DatabaseLocation {
+    SqliteFile(PathBuf),
+    Postgres(String),
+}
+
+impl DatabaseLocation {
+    pub fn parse(url: &str) -> anyhow::Result<DatabaseLocation> {
+        if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            return Ok(DatabaseLocation::Postgres(url.to_owned()));
+        }
+        if let Some(path) = url
+            .strip_prefix("sqlite://")
+            .or_else(|| url.strip_prefix("sqlite:"))
+        {
+            anyhow::ensure!(!path.is_empty(), "DATABASE_URL names no SQLite file");
+            return Ok(DatabaseLocation::SqliteFile(PathBuf::from(path)));
+        }
+        anyhow::bail!(
+            "DATABASE_URL must start with sqlite:// or postgres:// (got a URL with another scheme)"
+        )
+    }
+
+    pub fn backend(&self) -> Backend {
+        match self {
+            DatabaseLocation::SqliteFile(_) => Backend::Sqlite,
+            DatabaseLocation::Postgres(_) => Backend::Postgres,
+        }
+    }
+}
+
+pub type Pool = r2d2::Pool<ConnectionManager>;
+pub type PooledConnection = r2d2::PooledConnection<ConnectionManager>;
+
+/// Connects to the backend the location names, keeping the driver's own error message
+/// (diesel's `MultiConnection::establish` replaces it with a generic one).
+#[derive(Debug)]
+pub struct ConnectionManager {
+    location: DatabaseLocation,
+}
+
+impl ConnectionManager {
+    fn establish(location: &DatabaseLocation) -> ConnectionResult<AnyConnection> {
+        match location {
+            DatabaseLocation::Postgres(url) => {
+                PgConnection::establish(url).map(AnyConnection::Postgresql)
+            }
+            DatabaseLocation::SqliteFile(path) => {
+                SqliteConnection::establish(&path.to_string_lossy()).map(AnyConnection::Sqlite)
+            }
+        }
+    }
+}
+
+impl ManageConnection for ConnectionManager {
+    type Connection = AnyConnection;
+    type Error = diesel::r2d2::Error;
+
+    fn connect(&self) -> Result<AnyConnection, Self::Error> {
+        Self::establish(&self.location).map_err(diesel::r2d2::Error::ConnectionError)
+    }
+
+    fn is_valid(&self, conn: &mut AnyConnection) -> Result<(), Self::Error> {
+        conn.ping().map_err(diesel::r2d2::Error::QueryError)
+    }
+
+    fn has_broken(&self, conn: &mut AnyConnection) -> bool {
+        conn.is_broken()
+    }
+}
+
+/// Durability settings of every SQLite connection (DESIGN §2 and the intake issue):
+/// WAL, `synchronous=FULL` so an acknowledged complaint survives a power cut.
+const SQLITE_PRAGMAS: &str = "PRAGMA busy_timeout = 5000; PRAGMA journal_mode = WAL; \
+     PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON;";
+
+#[derive(Debug)]
+struct ReadConnectionSettings;
+
+impl CustomizeConnection<AnyConnection, diesel::r2d2::Error> for ReadConnectionSettings {
+    fn on_acquire(&self, conn: &mut AnyConnection) -> Result<(), diesel::r2d2::Error> {
+        if let AnyConnection::Sqlite(c) = conn {
+            // Readers never write: the single writer is the only way in.
+            c.batch_execute(SQLITE_PRAGMAS)
+                .and_then(|_| c.batch_execute("PRAGMA query_only = ON;"))
+                .map_err(diesel::r2d2::Error::QueryError)?;
+        }
+        Ok(())
+    }
+}
+
+#[derive(Clone)]
+pub struct Database {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    backend: Backend,
+    pool: Pool,
+    writer: Option<writer::Writer>,
+}
+
+impl Database {
+    /// Opens the database, creating the SQLite file's folder, and applies pending migrations.
+    pub fn open(location: &DatabaseLocation, read_pool_size: u32) -> anyhow::Result<Database> {
+        let writer = match location {
+            DatabaseLocation::SqliteFile(path) => {
+                create_parent_dir(path)?;
+                let mut conn = ConnectionManager::establish(location)
+                    .with_context(|| format!("opening SQLite database {}", path.display()))?;
+                conn.batch_execute(SQLITE_PRAGMAS)
+                    .context("setting SQLite pragmas")?;
+                run_migrations(&mut conn)?;
+                Some(writer::Writer::start(conn))
+            }
+            DatabaseLocation::Postgres(_) => {
+                let mut conn =
+                    ConnectionManager::establish(location).context("connecting to PostgreSQL")?;
+                run_migrations(&mut conn)?;
+                None
+            }
+        };
+        let pool = r2d2::Pool::builder()
+            .max_size(read_pool_size)
+            .connection_timeout(Duration::from_secs(10))
+            .connection_customizer(Box::new(ReadConnectionSettings))
+            .build(ConnectionManager {
+                location: location.clone(),
+            })
+            .context("building the connection pool")?;
+        Ok(Database {
+            inner: Arc::new(Inner {
+                backend: location.backend(),
+                pool,
+                writer,
+            }),
+        })
+    }
+
+    pub fn backend(&self) -> Backend {
+        self.inner.backend
+    }
+
+    /// Runs `f` on a pooled connection off the async runtime.
+    pub async fn read<T, F>(&self, f: F) -> Result<T, DbError>
+    where
+        F: FnOnce(&mut AnyConnection) -> Result<T, DbError> + Send + 'static,
+        T: Send + 'static,
+    {
+        let pool = self.inner.pool.clone();
+        tokio::task::spawn_blocking(move || {
+            let mut conn = pool.get()?;
+            f(&mut conn)
+        })
+        .await
+        .map_err(|_| DbError::WriterGone)?
+    }
+
+    /// Runs `f` in a write transaction and answers only after it is committed. On SQLite
+    /// the transaction queues for the single writer (and may share a commit with others).
+    pub async fn write<T, E, F>(&self, f: F) -> Result<T, E>
+    where
+        F: FnOnce(&mut AnyConnection) -> Result<T, E> + Send + 'static,
+        T: Send + 'static,
+        E: From<DbError> + Send + 'static,
+    {
+        match &self.inner.writer {
+            Some(writer) => writer.submit(f).await,
+            None => {
+                let pool = self.inner.pool.clone();
+                tokio::task::spawn_blocking(move || {
+                    let mut conn = pool.get().map_err(DbError::from)?;
+                    writer::in_transaction(&mut conn, f)
+                })
+                .await
+                .map_err(|_| E::from(DbError::WriterGone))?
+            }
+        }
+    }
+
+    /// `write` for code outside the async runtime (CLI commands, start-up).
+    pub fn write_blocking<T, E, F>(&self, f: F) -> Result<T, E>
+    where
+        F: FnOnce(&mut AnyConnection) -> Result<T, E> + Send + 'static,
+        T: Send + 'static,
+        E: From<DbError> + Send + 'static,
+    {
+        match &self.inner.writer {
+            Some(writer) => writer.submit_blocking(f),
+            None => {
+                let mut conn = self.inner.pool.get().map_err(DbError::from)?;
+                writer::in_transaction(&mut conn, f)
+            }
+        }
+    }
+
+    /// `read` for code outside the async runtime.
+    pub fn read_blocking<T, F>(&self, f: F) -> Result<T, DbError>
+    where
+        F: FnOnce(&mut AnyConnection) -> Result<T, DbError>,
+    {
+        let mut conn = self.inner.pool.get()?;
+        f(&mut conn)
+    }
+}
+
+fn create_parent_dir(path: &Path) -> anyhow::Result<()> {
+    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+        std::fs::create_dir_all(dir)
+            .with_context(|| format!("creating the data folder {}", dir.display()))?;
+    }
+    Ok(())
+}
+
+/// Applies the migrations of the connection's backend; on PostgreSQL under an advisory
+/// lock so that instances starting together do not race.
+fn run_migrations(conn: &mut AnyConnection) -> anyhow::Result<()> {
+    const MIGRATION_LOCK: i64 = 0x4743_4d49_4752; // "GCMIGR"
+    let migrations = match conn {
+        AnyConnection::Postgresql(_) => POSTGRES_MIGRATIONS,
+        AnyConnection::Sqlite(_) => SQLITE_MIGRATIONS,
+    };
+    let is_postgres = matches!(conn, AnyConnection::Postgresql(_));
+    if is_postgres {
+        conn.batch_execute(&format!("SELECT pg_advisory_lock({MIGRATION_LOCK})"))?;
+    }
+    let result = conn
+        .run_pending_migrations(migrations)
+        .map(|_| ())
+        .map_err(|e| anyhow::anyhow!("applying migrations: {e}"));
+    if is_postgres {
+        conn.batch_execute(&format!("SELECT pg_advisory_unlock({MIGRATION_LOCK})"))?;
+    }
+    result
+}

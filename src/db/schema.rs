@@ -1,0 +1,186 @@
+//! The one schema for both backends, kept by hand (DESIGN §2): `diesel print-schema`
+//! would print different types per backend. Ids are TEXT, timestamps UTC `Timestamp`.
+
+diesel::table! {
+    districts (code) {
+        code -> Text,
+        name_zh_hans -> Text,
+        name_zh_hant -> Text,
+        name_en -> Text,
+        sort_order -> Integer,
+        active -> Bool,
+    }
+}
+
+diesel::table! {
+    departments (code) {
+        code -> Text,
+        name_zh_hans -> Text,
+        name_zh_hant -> Text,
+        name_en -> Text,
+        district_code -> Nullable<Text>,
+        inbox_email -> Text,
+        is_office -> Bool,
+        active -> Bool,
+    }
+}
+
+diesel::table! {
+    categories (code) {
+        code -> Text,
+        name_zh_hans -> Text,
+        name_zh_hant -> Text,
+        name_en -> Text,
+        complaint_accept_days -> Integer,
+        complaint_finish_days -> Integer,
+        report_accept_days -> Integer,
+        report_notify_days -> Integer,
+        assist_days -> Integer,
+        legal_basis -> Text,
+        sort_order -> Integer,
+        active -> Bool,
+    }
+}
+
+diesel::table! {
+    routing_rules (id) {
+        id -> BigInt,
+        category_code -> Text,
+        district_code -> Nullable<Text>,
+        lead_department -> Text,
+        co_departments -> Text,
+        active -> Bool,
+    }
+}
+
+diesel::table! {
+    holidays (day) {
+        day -> Date,
+        is_working_day -> Bool,
+        note -> Text,
+    }
+}
+
+diesel::table! {
+    calendar_years (year) {
+        year -> Integer,
+    }
+}
+
+diesel::table! {
+    users (id) {
+        id -> Text,
+        username -> Text,
+        password_hash -> Text,
+        role -> Text,
+        department_code -> Text,
+        email -> Nullable<Text>,
+        active -> Bool,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    complaints (id) {
+        id -> Text,
+        tracking_code -> Text,
+        submission_id -> Nullable<Text>,
+        kind -> Text,
+        channel -> Text,
+        category_code -> Text,
+        district_code -> Text,
+        business_name -> Text,
+        business_address -> Text,
+        business_credit_code -> Nullable<Text>,
+        product -> Nullable<Text>,
+        incident_date -> Nullable<Date>,
+        description -> Text,
+        demand -> Nullable<Text>,
+        complainant_name -> Nullable<Text>,
+        phone -> Nullable<Text>,
+        email -> Nullable<Text>,
+        anonymous -> Bool,
+        locale -> Text,
+        state -> Text,
+        lead_department -> Text,
+        routing_rule_id -> Nullable<BigInt>,
+        accept_due -> Date,
+        finish_due -> Nullable<Date>,
+        version -> Integer,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    complaint_departments (complaint_id, department_code) {
+        complaint_id -> Text,
+        department_code -> Text,
+        added_at -> Timestamp,
+        opinion_due -> Date,
+    }
+}
+
+diesel::table! {
+    events (id) {
+        id -> BigInt,
+        complaint_id -> Text,
+        at -> Timestamp,
+        actor_kind -> Text,
+        actor_user -> Nullable<Text>,
+        kind -> Text,
+        from_state -> Nullable<Text>,
+        to_state -> Nullable<Text>,
+        department_code -> Nullable<Text>,
+        public_message -> Nullable<Text>,
+        internal_note -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    outbox (id) {
+        id -> BigInt,
+        complaint_id -> Nullable<Text>,
+        recipient -> Text,
+        recipient_kind -> Text,
+        template -> Text,
+        locale -> Text,
+        subject -> Text,
+        text_body -> Text,
+        html_body -> Text,
+        state -> Text,
+        attempts -> Integer,
+        due_at -> Timestamp,
+        lease_until -> Nullable<Timestamp>,
+        last_error -> Nullable<Text>,
+        created_at -> Timestamp,
+        sent_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    complaint_search (complaint_id) {
+        complaint_id -> Text,
+        terms -> Text,
+    }
+}
+
+diesel::joinable!(complaints -> categories (category_code));
+diesel::joinable!(complaints -> districts (district_code));
+diesel::joinable!(events -> complaints (complaint_id));
+diesel::joinable!(complaint_departments -> complaints (complaint_id));
+
+diesel::allow_tables_to_appear_in_same_query!(
+    districts,
+    departments,
+    categories,
+    routing_rules,
+    holidays,
+    calendar_years,
+    users,
+    complaints,
+    complaint_departments,
+    events,
+    outbox,
+    complaint_search,
+);

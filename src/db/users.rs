@@ -1,0 +1,42 @@
+//! Staff accounts. Passwords arrive here already hashed; nothing here sees a password.
+
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+
+use super::schema::users;
+use super::{AnyConnection, DbError};
+
+#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
+#[diesel(table_name = users)]
+pub struct UserRow {
+    pub id: String,
+    pub username: String,
+    pub password_hash: String,
+    pub role: String,
+    pub department_code: String,
+    pub email: Option<String>,
+    pub active: bool,
+    pub created_at: NaiveDateTime,
+}
+
+pub fn count(conn: &mut AnyConnection) -> Result<i64, DbError> {
+    Ok(users::table.count().get_result(conn)?)
+}
+
+pub fn insert(conn: &mut AnyConnection, user: &UserRow) -> Result<(), DbError> {
+    diesel::insert_into(users::table)
+        .values(user)
+        .execute(conn)?;
+    Ok(())
+}
+
+pub fn find_by_username(
+    conn: &mut AnyConnection,
+    username: &str,
+) -> Result<Option<UserRow>, DbError> {
+    Ok(users::table
+        .filter(users::username.eq(username))
+        .select(UserRow::as_select())
+        .first(conn)
+        .optional()?)
+}

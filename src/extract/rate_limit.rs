@@ -1,0 +1,90 @@
+//! Per-address sliding-window limits, counted in this instance's memory (documented: with
+//! N instances a client may get up to N times the limit).
+
+use std::collections::{HashMap, VecDeque};
+use std::net::IpAddr;
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
+
+pub struct RateLimit {
+    limit: u32,
+    window: Duration,
+    hits: Mutex<HashMap<IpAddr, VecDeque<Instant>>>,
+}
+
+/// How long until the client may try again.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RetryAfter(pub Duration);
+
+/// Above this many tracked addresses, expired ones are swept on the next record.
+const SWEEP_ABOVE: usize = 10_000;
+
+impl RateLimit {
+    pub fn per_hour(limit: u32) -> RateLimit {
+        RateLimit {
+            limit,
+            window: Duration::from_secs(3600),
+            hits: Mutex::new(HashMap::new()),
+        }
+    }
+
+    /// Whether one more hit is allowed now; does not count it.
+    pub fn check(&self, addr: IpAddr, now: Instant) -> Result<(), RetryAfter> {
+        let mut hits = self.hits.lock().unwrap_or_else(|e| e.into_inner());
+        let Some(times) = hits.get_mut(&addr) else {
+            return Ok(());
+        };
+        while times
+            .front()
+            .is_some_and(|t| now.duration_since(*t) >= self.window)
+        {
+            times.pop_front();
+        }
+        if times.len() < self.limit as usize {
+            return Ok(());
+        }
+        let oldest = times.front().copied().unwrap_or(now);
+        Err(RetryAfter(
+            self.window.saturating_sub(now.duration_since(oldest)),
+        ))
+    }
+
+    pub fn record(&self, addr: IpAddr, now: Instant) {
+        let mut hits = self.hits.lock().unwrap_or_else(|e| e.into_inner());
+        if hits.len() > SWEEP_ABOVE {
+            let window = self.window;
+            hits.retain(|_, times| {
+                times
+                    .back()
+                    .is_some_and(|t| now.duration_since(*t) < window)
+            });
+        }
+        hits.entry(addr).or_default().push_back(now);
+    }
+
+    /// `check` then `record`, for limits that count every attempt.
+    pub fn hit(&self, addr: IpAddr, now: Instant) -> Result<(), RetryAfter> {
+        self.check(addr, now)?;
+        self.record(addr, now);
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_window_slides() {
+        let limit = RateLimit::per_hour(2);
+        let a: IpAddr = "1.2.3.4".parse().unwrap();
+        let b: IpAddr = "5.6.7.8".parse().unwrap();
+        let t0 = Instant::now();
+        assert!(limit.hit(a, t0).is_ok());
+        assert!(limit.hit(a, t0 + Duration::from_secs(10)).is_ok());
+        let retry = limit.hit(a, t0 + Duration::from_secs(20)).unwrap_err();
+        assert_eq!(retry.0, Duration::from_secs(3580));
+        assert!(limit.hit(b, t0 + Duration::from_secs(20)).is_ok());
+        assert!(limit.hit(a, t0 + Duration::from_secs(3600)).is_ok());
+    }
+}

@@ -1,0 +1,166 @@
+//! Green Channel: a city's complaint channel for product and service quality. This crate
+//! builds the whole service (`Application`) for `main`, the tests and the benchmarks.
+
+pub mod config;
+pub mod db;
+pub mod domain;
+pub mod errors;
+pub mod extract;
+pub mod i18n;
+pub mod mail;
+pub mod pages;
+pub mod passwords;
+pub mod routes;
+pub mod services;
+pub mod state;
+
+use std::net::TcpListener;
+
+use actix_web::body::MessageBody;
+use actix_web::dev::{Server, ServerHandle, ServiceRequest, ServiceResponse};
+use actix_web::middleware::{ErrorHandlers, Next};
+use actix_web::{web, App, HttpServer};
+use anyhow::Context as _;
+
+use crate::config::Config;
+use crate::db::Database;
+use crate::state::AppState;
+
+/// The urlencoded body limit (DESIGN §4): a 5,000-character Chinese description fits.
+pub const FORM_BODY_LIMIT: usize = 64 * 1024;
+
+pub struct Application {
+    port: u16,
+    server: Server,
+    db: Database,
+}
+
+/// What the first start did, for `main` to tell the operator once.
+pub struct Bootstrap {
+    pub seeded_reference_data: bool,
+    pub generated_admin_password: Option<String>,
+}
+
+/// Opens the database, applies migrations, loads the demo jurisdiction into an empty
+/// database and creates the bootstrap `admin` account. A second run changes nothing.
+pub fn prepare_database(config: &Config) -> anyhow::Result<(Database, Bootstrap)> {
+    let db = Database::open(&config.database, 8)?;
+    let seeded = db
+        .write_blocking(db::seed::seed_if_empty)
+        .context("loading the demo jurisdiction")?;
+    let admin_password = config.admin_password.clone();
+    let generated = db
+        .write_blocking(move |conn| -> anyhow::Result<Option<String>> {
+            if db::users::count(conn)? > 0 {
+                return Ok(None);
+            }
+            let office = db::reference::ReferenceData::load(conn)?
+                .office()
+                .map(|d| d.code.clone())
+                .context("no coordination office to place the admin in")?;
+            let (password, generated) = match admin_password {
+                Some(p) => (p, false),
+                None => (passwords::generate(), true),
+            };
+            db::users::insert(
+                conn,
+                &db::users::UserRow {
+                    id: uuid::Uuid::now_v7().to_string(),
+                    username: "admin".into(),
+                    password_hash: passwords::hash(&password)?,
+                    role: "admin".into(),
+                    department_code: office,
+                    email: None,
+                    active: true,
+                    created_at: services::now_utc(),
+                },
+            )?;
+            Ok(generated.then_some(password))
+        })
+        .context("creating the bootstrap admin account")?;
+    Ok((
+        db,
+        Bootstrap {
+            seeded_reference_data: seeded,
+            generated_admin_password: generated,
+        },
+    ))
+}
+
+impl Application {
+    /// Binds the listener and builds the server on an opened database.
+    pub fn build(config: Config, db: Database) -> anyhow::Result<Application> {
+        let listener = TcpListener::bind(&config.listen_addr)
+            .with_context(|| format!("listening on {}", config.listen_addr))?;
+        let port = listener.local_addr()?.port();
+        let workers = config.workers;
+        let state = web::Data::new(AppState::new(config, db.clone()));
+        let mut server = HttpServer::new(move || {
+            App::new()
+                .app_data(state.clone())
+                .app_data(web::PayloadConfig::new(FORM_BODY_LIMIT))
+                .configure(routes::configure)
+                .default_service(web::to(|| async {
+                    errors::AppError::NotFound.into_response()
+                }))
+                .wrap(ErrorHandlers::new().default_handler(pages::error_page))
+                .wrap(extract::headers::security_headers())
+                .wrap(actix_web::middleware::from_fn(access_log))
+        })
+        .listen(listener)?;
+        if let Some(workers) = workers {
+            server = server.workers(workers);
+        }
+        Ok(Application {
+            port,
+            server: server.run(),
+            db,
+        })
+    }
+
+    pub fn port(&self) -> u16 {
+        self.port
+    }
+
+    pub fn handle(&self) -> ServerHandle {
+        self.server.handle()
+    }
+
+    pub fn database(&self) -> Database {
+        self.db.clone()
+    }
+
+    pub async fn run_until_stopped(self) -> std::io::Result<()> {
+        self.server.await
+    }
+}
+
+trait IntoResponse {
+    fn into_response(self) -> actix_web::HttpResponse;
+}
+
+impl IntoResponse for errors::AppError {
+    fn into_response(self) -> actix_web::HttpResponse {
+        actix_web::ResponseError::error_response(&self)
+    }
+}
+
+/// One line per request, without personal data: the path with tracking codes shortened,
+/// and no query string (it may hold a search or a code).
+async fn access_log(
+    req: ServiceRequest,
+    next: Next<impl MessageBody>,
+) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
+    let started = std::time::Instant::now();
+    let method = req.method().clone();
+    let path = domain::tracking_code::redact_path(req.path());
+    let response = next.call(req).await?;
+    tracing::info!(
+        target: "access",
+        %method,
+        path,
+        status = response.status().as_u16(),
+        ms = started.elapsed().as_secs_f64() * 1000.0,
+    );
+    Ok(response)
+}

@@ -1,0 +1,136 @@
+//! The `green-channel` command: serve (the default), migrate, create-user, healthcheck.
+
+use std::io::IsTerminal as _;
+
+use anyhow::Context as _;
+use clap::{Parser, Subcommand};
+use green_channel::config::Settings;
+use green_channel::{prepare_database, Application};
+
+#[derive(Parser)]
+#[command(
+    name = "green-channel",
+    version,
+    about = "A city's green channel for product and service quality complaints"
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Option<Command>,
+    #[command(flatten)]
+    settings: Settings,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Run the service (the default).
+    Serve,
+    /// Apply pending database migrations and load the demo data into an empty database.
+    Migrate,
+    /// Create a staff account; the password comes from USER_PASSWORD or a prompt.
+    CreateUser {
+        #[arg(long)]
+        username: String,
+        #[arg(long, value_parser = ["clerk", "supervisor", "coordinator", "admin"])]
+        role: String,
+        /// Department code (default: the coordination office).
+        #[arg(long)]
+        department: Option<String>,
+        #[arg(long)]
+        email: Option<String>,
+    },
+    /// Exit 0 when the running service's /healthz answers (for container health checks).
+    Healthcheck,
+}
+
+fn main() -> anyhow::Result<()> {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into()),
+        )
+        .with_writer(std::io::stderr)
+        .init();
+    let cli = Cli::parse();
+    let config = cli.settings.into_config()?;
+    match cli.command.unwrap_or(Command::Serve) {
+        Command::Serve => serve(config),
+        Command::Migrate => {
+            prepare_database(&config)?;
+            println!("Database is up to date.");
+            Ok(())
+        }
+        Command::CreateUser {
+            username,
+            role,
+            department,
+            email,
+        } => {
+            let password = match std::env::var("USER_PASSWORD") {
+                Ok(p) => p,
+                Err(_) => prompt_password()?,
+            };
+            let (db, _) = prepare_database(&config)?;
+            green_channel::services::users::create_user(
+                &db,
+                &username,
+                &role,
+                department.as_deref(),
+                email.as_deref(),
+                &password,
+            )?;
+            println!("Created user {username} ({role}).");
+            Ok(())
+        }
+        Command::Healthcheck => healthcheck(&config.listen_addr),
+    }
+}
+
+fn serve(config: green_channel::config::Config) -> anyhow::Result<()> {
+    let (db, bootstrap) = prepare_database(&config)?;
+    if bootstrap.seeded_reference_data {
+        println!("Loaded the demo jurisdiction (12 districts, 20 departments, 12 categories).");
+    }
+    if let Some(password) = &bootstrap.generated_admin_password {
+        println!("Created the admin account. Username: admin  Password: {password}");
+        println!("(shown only this once; set ADMIN_PASSWORD before the first start to choose it)");
+    }
+    let base_url = config.base_url.clone();
+    let data = config.data_dir.clone();
+    let mail_target = match &config.smtp_url {
+        Some(_) => "the SMTP server in SMTP_URL".to_owned(),
+        None => format!("{}", data.join("mail").display()),
+    };
+    actix_web::rt::System::new().block_on(async move {
+        let app = Application::build(config, db)?;
+        println!("Green Channel is running at {base_url}/ (emails go to {mail_target}). Ctrl-C stops it.");
+        app.run_until_stopped().await.context("running the server")
+    })
+}
+
+fn prompt_password() -> anyhow::Result<String> {
+    anyhow::ensure!(
+        std::io::stdin().is_terminal(),
+        "set USER_PASSWORD or run create-user in a terminal to type the password"
+    );
+    eprint!("Password: ");
+    let mut line = String::new();
+    std::io::stdin().read_line(&mut line)?;
+    Ok(line.trim_end_matches(['\r', '\n']).to_owned())
+}
+
+/// A plain HTTP/1.0 GET, so the container needs no curl.
+fn healthcheck(listen_addr: &str) -> anyhow::Result<()> {
+    use std::io::{Read as _, Write as _};
+    let addr = listen_addr.replace("0.0.0.0", "127.0.0.1");
+    let mut stream =
+        std::net::TcpStream::connect(&addr).with_context(|| format!("connecting to {addr}"))?;
+    stream.set_read_timeout(Some(std::time::Duration::from_secs(5)))?;
+    stream.write_all(b"GET /healthz HTTP/1.0\r\nHost: localhost\r\n\r\n")?;
+    let mut answer = String::new();
+    stream.read_to_string(&mut answer)?;
+    anyhow::ensure!(
+        answer.starts_with("HTTP/1.0 200") || answer.starts_with("HTTP/1.1 200"),
+        "unhealthy: {}",
+        answer.lines().next().unwrap_or("")
+    );
+    Ok(())
+}

@@ -1,0 +1,141 @@
+//! askama page structs mirroring `templates/`, each holding the shared `PageContext`, and
+//! the renderer that turns any error response into a page in the visitor's language.
+
+pub mod public;
+
+use actix_web::body::EitherBody;
+use actix_web::dev::ServiceResponse;
+use actix_web::http::{header, StatusCode};
+use actix_web::middleware::ErrorHandlerResponse;
+use actix_web::{HttpRequest, HttpResponse};
+use askama::Template;
+
+use crate::errors::ErrorPageKind;
+use crate::extract::locale::locale_of;
+use crate::i18n::{self, Locale};
+
+/// What every page needs: the language, and where the language switch should lead back to.
+#[derive(Debug, Clone)]
+pub struct PageContext {
+    pub locale: Locale,
+    pub path: String,
+}
+
+pub struct LanguageLink {
+    pub href: String,
+    pub tag: &'static str,
+    pub label: &'static str,
+    pub current: bool,
+}
+
+impl PageContext {
+    /// `path` is a GET-able address of the page shown (a re-rendered POST names its form).
+    pub fn new(req: &HttpRequest, path: &str) -> PageContext {
+        PageContext {
+            locale: locale_of(req),
+            path: path.to_owned(),
+        }
+    }
+
+    pub fn t(&self, key: &str) -> &'static str {
+        i18n::t(self.locale, key)
+    }
+
+    pub fn t_args(&self, key: &str, args: &[(&str, &str)]) -> String {
+        i18n::t_args(self.locale, key, args)
+    }
+
+    pub fn language_links(&self) -> Vec<LanguageLink> {
+        let next = serde_urlencoded::to_string([("next", self.path.as_str())]).unwrap_or_default();
+        Locale::ALL
+            .iter()
+            .map(|&locale| LanguageLink {
+                href: format!("/lang/{}?{next}", locale.tag()),
+                tag: locale.tag(),
+                label: locale.native_name(),
+                current: locale == self.locale,
+            })
+            .collect()
+    }
+}
+
+/// Marks a response whose body is already the page to show, so the error renderer keeps it.
+#[derive(Debug, Clone, Copy)]
+pub struct RenderedPage;
+
+/// Renders a page with `status`; a template that fails to render is an internal error.
+pub fn render(status: StatusCode, page: &impl Template) -> HttpResponse {
+    match page.render() {
+        Ok(body) => {
+            let mut response = HttpResponse::build(status)
+                .content_type("text/html; charset=utf-8")
+                .body(body);
+            response.extensions_mut().insert(RenderedPage);
+            response
+        }
+        Err(error) => {
+            tracing::error!(error = %error, "template failed to render");
+            HttpResponse::InternalServerError().finish()
+        }
+    }
+}
+
+#[derive(Template)]
+#[template(path = "public/error.html")]
+pub struct ErrorPage {
+    pub ctx: PageContext,
+    pub title: &'static str,
+    pub message: &'static str,
+    pub back_href: &'static str,
+    pub back_label: &'static str,
+}
+
+fn kind_for_status(status: StatusCode) -> &'static str {
+    match status {
+        StatusCode::NOT_FOUND => "not_found",
+        StatusCode::FORBIDDEN => "csrf",
+        StatusCode::PAYLOAD_TOO_LARGE => "too_large",
+        StatusCode::TOO_MANY_REQUESTS => "rate_limited",
+        StatusCode::METHOD_NOT_ALLOWED => "method_not_allowed",
+        StatusCode::CONFLICT => "conflict",
+        s if s.is_client_error() => "bad_request",
+        _ => "unexpected",
+    }
+}
+
+/// The `ErrorHandlers` hook: every 4xx/5xx without a page of its own (ours or the
+/// framework's: unknown path, oversized body…) gets the error page in the visitor's language.
+pub fn error_page<B>(res: ServiceResponse<B>) -> actix_web::Result<ErrorHandlerResponse<B>> {
+    if res.response().extensions().get::<RenderedPage>().is_some() {
+        return Ok(ErrorHandlerResponse::Response(res.map_into_left_body()));
+    }
+    let status = res.status();
+    let kind = res
+        .response()
+        .extensions()
+        .get::<ErrorPageKind>()
+        .map(|k| k.0)
+        .unwrap_or_else(|| kind_for_status(status));
+    let (req, old) = res.into_parts();
+    let ctx = PageContext::new(&req, "/");
+    let (back_href, back_key) = match kind {
+        "csrf" | "too_large" | "honeypot" => ("/complaints/new", "page.back_form"),
+        _ => ("/", "page.back_home"),
+    };
+    let page = ErrorPage {
+        title: ctx.t(&format!("page.{kind}.title")),
+        message: ctx.t(&format!("page.{kind}.message")),
+        back_href,
+        back_label: ctx.t(back_key),
+        ctx,
+    };
+    let mut response = render(status, &page);
+    for name in [header::RETRY_AFTER, header::ALLOW] {
+        if let Some(value) = old.headers().get(&name) {
+            response.headers_mut().insert(name, value.clone());
+        }
+    }
+    let response: ServiceResponse<EitherBody<B>> =
+        ServiceResponse::new(req, response).map_into_right_body();
+    Ok(ErrorHandlerResponse::Response(response))
+}

@@ -1,0 +1,115 @@
+//! The resident's pages: home, the complaint form, the tracking look-up and the case page.
+
+use std::collections::BTreeMap;
+
+use askama::Template;
+
+use super::PageContext;
+
+#[derive(Template)]
+#[template(path = "public/home.html")]
+pub struct HomePage {
+    pub ctx: PageContext,
+    pub accept_text: String,
+    pub finish_text: String,
+}
+
+/// One option of a select list.
+pub struct Choice {
+    pub code: String,
+    pub name: String,
+}
+
+/// What the visitor typed, echoed back when the form is re-rendered.
+#[derive(Debug, Default, Clone)]
+pub struct FormValues {
+    pub kind: String,
+    pub category: String,
+    pub district: String,
+    pub fields: BTreeMap<&'static str, String>,
+    pub anonymous: bool,
+    pub consent: bool,
+}
+
+/// A text input or textarea with its label, hint and message.
+pub struct TextField {
+    pub name: &'static str,
+    pub label: &'static str,
+    pub hint: Option<&'static str>,
+    pub value: String,
+    pub error: Option<String>,
+    pub required: bool,
+    pub multiline: bool,
+    pub max: usize,
+    pub input_type: &'static str,
+    pub autocomplete: Option<&'static str>,
+}
+
+#[derive(Template)]
+#[template(path = "public/complaint_form.html")]
+pub struct ComplaintFormPage {
+    pub ctx: PageContext,
+    pub action: &'static str,
+    pub deadlines_text: String,
+    pub csrf_token: String,
+    pub submission_id: String,
+    pub values: FormValues,
+    /// field → message, in form order.
+    pub errors: Vec<(&'static str, String)>,
+    pub categories: Vec<Choice>,
+    pub districts: Vec<Choice>,
+    pub business_fields: Vec<TextField>,
+    pub problem_fields: Vec<TextField>,
+    pub contact_fields: Vec<TextField>,
+}
+
+impl ComplaintFormPage {
+    pub fn error(&self, field: &str) -> Option<&str> {
+        self.errors
+            .iter()
+            .find(|(name, _)| *name == field)
+            .map(|(_, message)| message.as_str())
+    }
+}
+
+#[derive(Template)]
+#[template(path = "public/track_lookup.html")]
+pub struct TrackLookupPage {
+    pub ctx: PageContext,
+    pub code: String,
+    pub error: Option<&'static str>,
+}
+
+pub struct Deadline {
+    pub label: &'static str,
+    pub date: String,
+}
+
+pub struct TimelineEntry {
+    pub at: String,
+    pub at_iso: String,
+    pub what: String,
+    pub message: Option<String>,
+}
+
+#[derive(Template)]
+#[template(path = "public/track.html")]
+pub struct TrackPage {
+    pub ctx: PageContext,
+    pub code: String,
+    pub just_filed: bool,
+    pub emailed: bool,
+    pub notice: Option<&'static str>,
+    pub state_code: &'static str,
+    pub state_label: &'static str,
+    pub kind_label: &'static str,
+    pub category: String,
+    pub district: String,
+    pub business_name: String,
+    pub filed_on: String,
+    pub department: String,
+    pub deadlines: Vec<Deadline>,
+    pub timeline: Vec<TimelineEntry>,
+    pub can_withdraw: bool,
+    pub csrf_token: String,
+}

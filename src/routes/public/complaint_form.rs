@@ -1,0 +1,432 @@
+//! `GET /complaints/new` and `POST /complaints`: the public form. Checks run in the order
+//! of DESIGN §4 — size, CSRF, honeypot, rate limit, validation — and nothing is written
+//! before they all pass.
+
+use std::time::Instant;
+
+use actix_web::cookie::{Cookie, SameSite};
+use actix_web::http::{header, StatusCode};
+use actix_web::{web, HttpRequest, HttpResponse};
+use serde::Deserialize;
+
+use crate::db::reference::{Named, ReferenceData};
+use crate::domain::calendar::city_date;
+use crate::domain::complaint::Channel;
+use crate::domain::intake::{limits, ComplaintInput, FieldProblems, NewComplaint};
+use crate::errors::AppError;
+use crate::extract::client::client_addr;
+use crate::extract::csrf;
+use crate::pages::public::{Choice, ComplaintFormPage, FormValues, TextField};
+use crate::pages::{render, PageContext};
+use crate::services::filing::{self, FilingOutcome, FilingRequest};
+use crate::services::now_utc;
+use crate::state::{AppState, DefaultDeadlines};
+
+pub const FORM_PATH: &str = "/complaints/new";
+/// Shown once on the tracking page after filing, then forgotten.
+pub const RECEIPT_COOKIE: &str = "gc_receipt";
+
+/// The form as posted: every field raw and optional, so that nothing a browser sends
+/// (or leaves out) is a framework error.
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub struct ComplaintForm {
+    kind: Option<String>,
+    category: Option<String>,
+    district: Option<String>,
+    business_name: Option<String>,
+    business_address: Option<String>,
+    business_credit_code: Option<String>,
+    product: Option<String>,
+    incident_date: Option<String>,
+    description: Option<String>,
+    demand: Option<String>,
+    complainant_name: Option<String>,
+    phone: Option<String>,
+    email: Option<String>,
+    anonymous: Option<String>,
+    consent: Option<String>,
+    csrf_token: Option<String>,
+    submission_id: Option<String>,
+    website: Option<String>,
+}
+
+impl ComplaintForm {
+    fn input(&self) -> ComplaintInput<'_> {
+        ComplaintInput {
+            kind: self.kind.as_deref(),
+            category: self.category.as_deref(),
+            district: self.district.as_deref(),
+            business_name: self.business_name.as_deref(),
+            business_address: self.business_address.as_deref(),
+            business_credit_code: self.business_credit_code.as_deref(),
+            product: self.product.as_deref(),
+            incident_date: self.incident_date.as_deref(),
+            description: self.description.as_deref(),
+            demand: self.demand.as_deref(),
+            complainant_name: self.complainant_name.as_deref(),
+            phone: self.phone.as_deref(),
+            email: self.email.as_deref(),
+            anonymous: is_checked(&self.anonymous),
+            consent: is_checked(&self.consent),
+        }
+    }
+
+    fn values(&self) -> FormValues {
+        let text = |v: &Option<String>| v.clone().unwrap_or_default();
+        let fields = [
+            ("business_name", &self.business_name),
+            ("business_address", &self.business_address),
+            ("business_credit_code", &self.business_credit_code),
+            ("product", &self.product),
+            ("incident_date", &self.incident_date),
+            ("description", &self.description),
+            ("demand", &self.demand),
+            ("complainant_name", &self.complainant_name),
+            ("phone", &self.phone),
+            ("email", &self.email),
+        ]
+        .into_iter()
+        .map(|(name, value)| (name, text(value)))
+        .collect();
+        FormValues {
+            kind: text(&self.kind),
+            category: text(&self.category),
+            district: text(&self.district),
+            fields,
+            anonymous: is_checked(&self.anonymous),
+            consent: is_checked(&self.consent),
+        }
+    }
+}
+
+fn is_checked(value: &Option<String>) -> bool {
+    value.as_deref().is_some_and(|v| !v.is_empty())
+}
+
+fn valid_submission_id(raw: Option<&str>) -> Option<String> {
+    raw.and_then(|s| uuid::Uuid::parse_str(s.trim()).ok())
+        .map(|u| u.hyphenated().to_string())
+}
+
+/// The form page, fresh or re-rendered with what was typed and what is wrong.
+struct FormRender<'a> {
+    values: FormValues,
+    problems: Option<&'a FieldProblems>,
+    form_error: Option<&'static str>,
+    submission_id: String,
+}
+
+fn form_page(
+    req: &HttpRequest,
+    reference: &ReferenceData,
+    deadlines_args: [(&str, &str); 3],
+    csrf_token: String,
+    form: FormRender<'_>,
+) -> ComplaintFormPage {
+    let ctx = PageContext::new(req, FORM_PATH);
+    let locale = ctx.locale;
+    let message = |field: &str| -> Option<String> {
+        let problem = form.problems?.get(field)?;
+        let limit = problem.limit().map(|n| n.to_string()).unwrap_or_default();
+        Some(crate::i18n::t_args(
+            locale,
+            &problem.message_key(field),
+            &[("min", &limit), ("max", &limit)],
+        ))
+    };
+    let field = |name: &'static str,
+                 required: bool,
+                 multiline: bool,
+                 max: usize,
+                 input_type: &'static str,
+                 autocomplete: Option<&'static str>,
+                 hinted: bool| TextField {
+        name,
+        label: ctx.t(&format!("form.{name}.label")),
+        hint: hinted.then(|| ctx.t(&format!("form.{name}.hint"))),
+        value: form.values.fields.get(name).cloned().unwrap_or_default(),
+        error: message(name),
+        required,
+        multiline,
+        max,
+        input_type,
+        autocomplete,
+    };
+    let business_fields = vec![
+        field(
+            "business_name",
+            true,
+            false,
+            limits::BUSINESS_NAME,
+            "text",
+            Some("off"),
+            true,
+        ),
+        field(
+            "business_address",
+            true,
+            false,
+            limits::BUSINESS_ADDRESS,
+            "text",
+            Some("off"),
+            true,
+        ),
+        field(
+            "business_credit_code",
+            false,
+            false,
+            18,
+            "text",
+            Some("off"),
+            true,
+        ),
+    ];
+    let problem_fields = vec![
+        field(
+            "product",
+            false,
+            false,
+            limits::PRODUCT,
+            "text",
+            Some("off"),
+            true,
+        ),
+        field("incident_date", false, false, 10, "date", Some("off"), true),
+        field(
+            "description",
+            true,
+            true,
+            limits::DESCRIPTION,
+            "text",
+            None,
+            true,
+        ),
+        field("demand", false, true, limits::DEMAND, "text", None, true),
+    ];
+    let contact_fields = vec![
+        field(
+            "complainant_name",
+            false,
+            false,
+            limits::COMPLAINANT_NAME,
+            "text",
+            Some("name"),
+            false,
+        ),
+        field(
+            "phone",
+            false,
+            false,
+            limits::PHONE,
+            "tel",
+            Some("tel"),
+            true,
+        ),
+        field("email", false, false, 254, "email", Some("email"), true),
+    ];
+    let order = [
+        "kind",
+        "category",
+        "district",
+        "business_name",
+        "business_address",
+        "business_credit_code",
+        "product",
+        "incident_date",
+        "description",
+        "demand",
+        "complainant_name",
+        "phone",
+        "email",
+        "anonymous",
+        "consent",
+    ];
+    let mut errors: Vec<(&'static str, String)> = order
+        .iter()
+        .filter_map(|&name| message(name).map(|m| (name, m)))
+        .collect();
+    if let Some(key) = form.form_error {
+        errors.insert(0, ("kind", ctx.t(key).to_owned()));
+    }
+    let categories = reference
+        .categories
+        .iter()
+        .filter(|c| c.active)
+        .map(|c| Choice {
+            code: c.code.clone(),
+            name: c.name(locale).to_owned(),
+        })
+        .collect();
+    let districts = reference
+        .districts
+        .iter()
+        .filter(|d| d.active)
+        .map(|d| Choice {
+            code: d.code.clone(),
+            name: d.name(locale).to_owned(),
+        })
+        .collect();
+    ComplaintFormPage {
+        action: "/complaints",
+        deadlines_text: ctx.t_args("form.deadlines", &deadlines_args),
+        csrf_token,
+        submission_id: form.submission_id,
+        values: form.values,
+        errors,
+        categories,
+        districts,
+        business_fields,
+        problem_fields,
+        contact_fields,
+        ctx,
+    }
+}
+
+async fn respond_with_form(
+    req: &HttpRequest,
+    state: &AppState,
+    status: StatusCode,
+    form: FormRender<'_>,
+) -> Result<HttpResponse, AppError> {
+    let reference = state.reference().await?;
+    let deadlines = DefaultDeadlines::of(&reference);
+    let pair = csrf::pair_for_form(
+        req,
+        &state.config.secret_key,
+        now_utc().and_utc().timestamp(),
+    );
+    let page = form_page(req, &reference, deadlines.args(), pair.token.clone(), form);
+    let mut response = render(status, &page);
+    response
+        .add_cookie(&csrf::cookie(&pair, state.config.behind_tls()))
+        .map_err(|e| anyhow::anyhow!("setting the CSRF cookie: {e}"))?;
+    Ok(response)
+}
+
+pub async fn show(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpResponse, AppError> {
+    let form = FormRender {
+        values: FormValues::default(),
+        problems: None,
+        form_error: None,
+        submission_id: uuid::Uuid::new_v4().to_string(),
+    };
+    respond_with_form(&req, &state, StatusCode::OK, form).await
+}
+
+fn see_tracking_page(code: &str, receipt: bool, secure: bool) -> HttpResponse {
+    let mut response = HttpResponse::SeeOther();
+    response.insert_header((header::LOCATION, format!("/track/{code}")));
+    if receipt {
+        response.cookie(
+            Cookie::build(RECEIPT_COOKIE, code.to_owned())
+                .path("/track")
+                .http_only(true)
+                .secure(secure)
+                .same_site(SameSite::Strict)
+                .max_age(actix_web::cookie::time::Duration::minutes(10))
+                .finish(),
+        );
+    }
+    response.finish()
+}
+
+pub async fn submit(
+    req: HttpRequest,
+    body: web::Bytes,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, AppError> {
+    let now = now_utc();
+    // Every pair as sent, to find the token even in a body the form type cannot take.
+    let pairs: Vec<(String, String)> = serde_urlencoded::from_bytes(&body).unwrap_or_default();
+    let token = pairs
+        .iter()
+        .find(|(name, _)| name == "csrf_token")
+        .map(|(_, value)| value.as_str());
+    let (form, malformed) = match serde_urlencoded::from_bytes::<ComplaintForm>(&body) {
+        Ok(form) => (form, false),
+        // A repeated field, say: answered with the form and a general message.
+        Err(_) => (ComplaintForm::default(), true),
+    };
+    if !csrf::verify(
+        &req,
+        token,
+        &state.config.secret_key,
+        now.and_utc().timestamp(),
+    ) {
+        return Err(AppError::Csrf);
+    }
+    if form
+        .website
+        .as_deref()
+        .is_some_and(|w| !w.trim().is_empty())
+    {
+        return Err(AppError::Honeypot);
+    }
+    let secure = state.config.behind_tls();
+    let submission_id = valid_submission_id(form.submission_id.as_deref());
+    if let Some(id) = &submission_id {
+        let lookup = id.clone();
+        let earlier = state
+            .db
+            .read(move |conn| crate::db::complaints::tracking_code_for_submission(conn, &lookup))
+            .await?;
+        if let Some(code) = earlier {
+            return Ok(see_tracking_page(&code, false, secure));
+        }
+    }
+    let client = client_addr(&req, &state.config.trusted_proxies);
+    state
+        .submit_limit
+        .check(client, Instant::now())
+        .map_err(AppError::RateLimited)?;
+
+    let reference = state.reference().await?;
+    let parsed = if malformed || submission_id.is_none() {
+        None
+    } else {
+        Some(NewComplaint::parse(
+            &form.input(),
+            &reference,
+            city_date(now),
+        ))
+    };
+    let complaint = match parsed {
+        Some(Ok(complaint)) => complaint,
+        Some(Err(problems)) => {
+            let render = FormRender {
+                values: form.values(),
+                problems: Some(&problems),
+                form_error: None,
+                submission_id: submission_id.unwrap_or_default(),
+            };
+            return respond_with_form(&req, &state, StatusCode::UNPROCESSABLE_ENTITY, render).await;
+        }
+        None => {
+            let render = FormRender {
+                values: form.values(),
+                problems: None,
+                form_error: Some("error.malformed_form"),
+                submission_id: uuid::Uuid::new_v4().to_string(),
+            };
+            return respond_with_form(&req, &state, StatusCode::UNPROCESSABLE_ENTITY, render).await;
+        }
+    };
+    let request = FilingRequest {
+        complaint,
+        locale: crate::extract::locale::locale_of(&req),
+        channel: Channel::Web,
+        submission_id,
+    };
+    let outcome = filing::file(&state.db, &reference, request, &state.config.base_url, now).await?;
+    match outcome {
+        FilingOutcome::Filed { tracking_code, .. } => {
+            state.submit_limit.record(client, Instant::now());
+            tracing::info!(code = %tracking_code.redacted(), "complaint filed");
+            Ok(see_tracking_page(tracking_code.as_str(), true, secure))
+        }
+        FilingOutcome::AlreadyFiled { tracking_code } => {
+            Ok(see_tracking_page(&tracking_code, false, secure))
+        }
+    }
+}

@@ -1,0 +1,269 @@
+//! `GET /track`, `GET /track/{code}` and `POST /track/{code}/withdraw`: the resident's view
+//! of a case by its tracking code. Never shows the description or anyone's personal data.
+
+use std::time::Instant;
+
+use actix_web::cookie::Cookie;
+use actix_web::http::{header, StatusCode};
+use actix_web::{web, HttpRequest, HttpResponse};
+use serde::Deserialize;
+
+use super::complaint_form::RECEIPT_COOKIE;
+use crate::db::complaints::{self, ComplaintRow, EventRow};
+use crate::db::reference::{Named, ReferenceData};
+use crate::domain::calendar::city_date;
+use crate::domain::complaint::{ComplaintKind, ComplaintState, EventKind};
+use crate::domain::tracking_code::TrackingCode;
+use crate::errors::AppError;
+use crate::extract::client::client_addr;
+use crate::extract::csrf;
+use crate::pages::public::{Deadline, TimelineEntry, TrackLookupPage, TrackPage};
+use crate::pages::{render, PageContext};
+use crate::services::{now_utc, withdrawal};
+use crate::state::AppState;
+
+#[derive(Deserialize)]
+pub struct LookupQuery {
+    code: Option<String>,
+}
+
+fn count_lookup(req: &HttpRequest, state: &AppState) -> Result<(), AppError> {
+    let client = client_addr(req, &state.config.trusted_proxies);
+    state
+        .track_limit
+        .hit(client, Instant::now())
+        .map_err(AppError::RateLimited)
+}
+
+pub async fn lookup(
+    req: HttpRequest,
+    query: Result<web::Query<LookupQuery>, actix_web::Error>,
+) -> HttpResponse {
+    let typed = query
+        .ok()
+        .and_then(|q| q.into_inner().code)
+        .unwrap_or_default();
+    if typed.trim().is_empty() {
+        let page = TrackLookupPage {
+            ctx: PageContext::new(&req, "/track"),
+            code: String::new(),
+            error: None,
+        };
+        return render(StatusCode::OK, &page);
+    }
+    match TrackingCode::parse(&typed) {
+        Some(code) => HttpResponse::SeeOther()
+            .insert_header((header::LOCATION, format!("/track/{code}")))
+            .finish(),
+        None => {
+            let ctx = PageContext::new(&req, "/track");
+            let page = TrackLookupPage {
+                error: Some(ctx.t("track.lookup.invalid")),
+                code: typed,
+                ctx,
+            };
+            render(StatusCode::UNPROCESSABLE_ENTITY, &page)
+        }
+    }
+}
+
+async fn find(state: &AppState, raw_code: &str) -> Result<(TrackingCode, ComplaintRow), AppError> {
+    let code = TrackingCode::parse(raw_code).ok_or(AppError::NotFound)?;
+    let key = code.as_str().to_owned();
+    let complaint = state
+        .db
+        .read(move |conn| complaints::find_by_tracking_code(conn, &key))
+        .await?
+        .ok_or(AppError::NotFound)?;
+    Ok((code, complaint))
+}
+
+pub async fn show(
+    req: HttpRequest,
+    raw_code: web::Path<String>,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, AppError> {
+    count_lookup(&req, &state)?;
+    let (code, complaint) = find(&state, &raw_code).await?;
+    if raw_code.as_str() != code.as_str() {
+        // One address per case: typed variants lead to the canonical one.
+        return Ok(HttpResponse::SeeOther()
+            .insert_header((header::LOCATION, format!("/track/{code}")))
+            .finish());
+    }
+    let id = complaint.id.clone();
+    let events = state
+        .db
+        .read(move |conn| complaints::events_of(conn, &id))
+        .await?;
+    let reference = state.reference().await?;
+    let just_filed = req
+        .cookie(RECEIPT_COOKIE)
+        .is_some_and(|c| c.value() == code.as_str());
+    let pair = csrf::pair_for_form(
+        &req,
+        &state.config.secret_key,
+        now_utc().and_utc().timestamp(),
+    );
+    let ctx = PageContext::new(&req, &format!("/track/{code}"));
+    let page = track_page(
+        ctx,
+        &code,
+        &complaint,
+        &events,
+        &reference,
+        just_filed,
+        pair.token.clone(),
+    );
+    let mut response = render(StatusCode::OK, &page);
+    let secure = state.config.behind_tls();
+    let cookies = [
+        Some(csrf::cookie(&pair, secure)),
+        just_filed.then(|| {
+            let mut gone = Cookie::build(RECEIPT_COOKIE, "").path("/track").finish();
+            gone.make_removal();
+            gone
+        }),
+    ];
+    for cookie in cookies.into_iter().flatten() {
+        response
+            .add_cookie(&cookie)
+            .map_err(|e| anyhow::anyhow!("setting a cookie: {e}"))?;
+    }
+    Ok(response)
+}
+
+fn track_page(
+    ctx: PageContext,
+    code: &TrackingCode,
+    complaint: &ComplaintRow,
+    events: &[EventRow],
+    reference: &ReferenceData,
+    just_filed: bool,
+    csrf_token: String,
+) -> TrackPage {
+    let locale = ctx.locale;
+    let state = ComplaintState::parse(&complaint.state).unwrap_or(ComplaintState::Assigned);
+    let kind = ComplaintKind::parse(&complaint.kind).unwrap_or(ComplaintKind::Complaint);
+    let department_name = |code: &str| {
+        reference
+            .department(code)
+            .map_or(code, |d| d.name(locale))
+            .to_owned()
+    };
+    let mut deadlines = Vec::new();
+    if state == ComplaintState::Assigned {
+        let key = match kind {
+            ComplaintKind::Complaint => "track.deadline.accept",
+            ComplaintKind::Report => "track.deadline.report_accept",
+        };
+        deadlines.push(Deadline {
+            label: ctx.t(key),
+            date: complaint.accept_due.to_string(),
+        });
+    }
+    if let (true, Some(finish)) = (state.is_open(), complaint.finish_due) {
+        deadlines.push(Deadline {
+            label: ctx.t("track.deadline.finish"),
+            date: finish.to_string(),
+        });
+    }
+    let timeline = events
+        .iter()
+        .filter_map(|event| {
+            let kind = EventKind::parse(&event.kind)?;
+            let what = match kind {
+                EventKind::Routed => ctx.t_args(
+                    "event.routed",
+                    &[(
+                        "department",
+                        &department_name(event.department_code.as_deref().unwrap_or_default()),
+                    )],
+                ),
+                other => ctx.t(&format!("event.{}", other.as_str())).to_owned(),
+            };
+            let at_city = event.at + chrono::Duration::hours(8);
+            Some(TimelineEntry {
+                at: at_city.format("%Y-%m-%d %H:%M").to_string(),
+                at_iso: format!("{}+08:00", at_city.format("%Y-%m-%dT%H:%M:%S")),
+                what,
+                message: event.public_message.clone(),
+            })
+        })
+        .collect();
+    TrackPage {
+        code: code.to_string(),
+        just_filed,
+        emailed: complaint.email.is_some(),
+        notice: None,
+        state_code: state.as_str(),
+        state_label: ctx.t(&format!("state.{}", state.as_str())),
+        kind_label: ctx.t(&format!("kind.{}", kind.as_str())),
+        category: reference
+            .category(&complaint.category_code)
+            .map_or(complaint.category_code.as_str(), |c| c.name(locale))
+            .to_owned(),
+        district: reference
+            .district(&complaint.district_code)
+            .map_or(complaint.district_code.as_str(), |d| d.name(locale))
+            .to_owned(),
+        business_name: complaint.business_name.clone(),
+        filed_on: city_date(complaint.created_at).to_string(),
+        department: department_name(&complaint.lead_department),
+        deadlines,
+        timeline,
+        can_withdraw: state.withdraw().is_ok(),
+        csrf_token,
+        ctx,
+    }
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub struct WithdrawForm {
+    csrf_token: Option<String>,
+    reason: Option<String>,
+}
+
+pub async fn withdraw(
+    req: HttpRequest,
+    raw_code: web::Path<String>,
+    body: web::Bytes,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, AppError> {
+    let now = now_utc();
+    let pairs: Vec<(String, String)> = serde_urlencoded::from_bytes(&body).unwrap_or_default();
+    let form = serde_urlencoded::from_bytes::<WithdrawForm>(&body).unwrap_or_default();
+    let token = pairs
+        .iter()
+        .find(|(name, _)| name == "csrf_token")
+        .map(|(_, value)| value.as_str())
+        .or(form.csrf_token.as_deref());
+    if !csrf::verify(
+        &req,
+        token,
+        &state.config.secret_key,
+        now.and_utc().timestamp(),
+    ) {
+        return Err(AppError::Csrf);
+    }
+    let (code, complaint) = find(&state, &raw_code).await?;
+    // An unreadable reason is dropped rather than refused: withdrawing must always work.
+    let reason = crate::domain::fields::multi_line(form.reason.as_deref(), 0, 1000)
+        .ok()
+        .flatten();
+    let reference = state.reference().await?;
+    withdrawal::withdraw(
+        &state.db,
+        &reference,
+        &complaint,
+        reason,
+        &state.config.base_url,
+        now,
+    )
+    .await?;
+    tracing::info!(code = %code.redacted(), "complaint withdrawn");
+    Ok(HttpResponse::SeeOther()
+        .insert_header((header::LOCATION, format!("/track/{code}")))
+        .finish())
+}

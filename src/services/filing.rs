@@ -1,0 +1,260 @@
+//! Filing a complaint: route it, set its deadlines, give it a tracking code, and commit
+//! the complaint, its events, co-handlers, search terms and emails together.
+
+use chrono::NaiveDateTime;
+
+use crate::db::complaints::{self, CoHandlerRow, ComplaintRow, Filing, NewEventRow};
+use crate::db::outbox::{self, NewOutboxRow};
+use crate::db::reference::ReferenceData;
+use crate::db::{AnyConnection, Database, DbError};
+use crate::domain::calendar::city_date;
+use crate::domain::complaint::{ActorKind, Channel, ComplaintKind, ComplaintState, EventKind};
+use crate::domain::intake::{Complainant, NewComplaint};
+use crate::domain::routing::route;
+use crate::domain::search::index_terms;
+use crate::domain::tracking_code::TrackingCode;
+use crate::errors::AppError;
+use crate::i18n::Locale;
+use crate::mail::messages::{self, CaseFacts};
+
+pub struct FilingRequest {
+    pub complaint: NewComplaint,
+    pub locale: Locale,
+    pub channel: Channel,
+    /// The form's idempotency key: filing it again answers with the first complaint.
+    pub submission_id: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum FilingOutcome {
+    Filed {
+        tracking_code: TrackingCode,
+        emailed: bool,
+    },
+    /// The same submission was filed before; nothing new was written.
+    AlreadyFiled { tracking_code: String },
+}
+
+/// Builds every row of the filing (pure apart from the random code).
+fn build(
+    request: &FilingRequest,
+    reference: &ReferenceData,
+    base_url: &str,
+    now: NaiveDateTime,
+) -> anyhow::Result<(Filing, Vec<NewOutboxRow>, TrackingCode)> {
+    let c = &request.complaint;
+    let office = reference
+        .office()
+        .ok_or_else(|| anyhow::anyhow!("no coordination office is configured"))?;
+    let route = route(
+        &reference.rules,
+        &c.category,
+        &c.district,
+        &office.code,
+        |code| reference.department(code).is_some_and(|d| d.active),
+    );
+    let category = reference
+        .category(&c.category)
+        .ok_or_else(|| anyhow::anyhow!("category vanished after validation"))?;
+    let received = city_date(now);
+    let accept_days = match c.kind {
+        ComplaintKind::Complaint => category.complaint_accept_days,
+        ComplaintKind::Report => category.report_accept_days,
+    };
+    let accept_due = reference
+        .calendar
+        .add_working_days(received, accept_days.max(0) as u32);
+    let opinion_due = reference
+        .calendar
+        .add_working_days(received, category.assist_days.max(0) as u32);
+    let tracking_code = TrackingCode::generate(&mut rand::rng());
+    let id = uuid::Uuid::now_v7().to_string();
+
+    let (name, phone, email, anonymous) = match &c.complainant {
+        Complainant::Named { name, phone, email } => (
+            Some(name.clone()),
+            phone.as_ref().map(|p| p.as_str().to_owned()),
+            email.as_ref().map(|e| e.as_str().to_owned()),
+            false,
+        ),
+        Complainant::Anonymous { email } => (
+            None,
+            None,
+            email.as_ref().map(|e| e.as_str().to_owned()),
+            true,
+        ),
+    };
+    let complaint = ComplaintRow {
+        id: id.clone(),
+        tracking_code: tracking_code.as_str().to_owned(),
+        submission_id: request.submission_id.clone(),
+        kind: c.kind.as_str().to_owned(),
+        channel: request.channel.as_str().to_owned(),
+        category_code: c.category.clone(),
+        district_code: c.district.clone(),
+        business_name: c.business_name.clone(),
+        business_address: c.business_address.clone(),
+        business_credit_code: c
+            .business_credit_code
+            .as_ref()
+            .map(|x| x.as_str().to_owned()),
+        product: c.product.clone(),
+        incident_date: c.incident_date,
+        description: c.description.clone(),
+        demand: c.demand.clone(),
+        complainant_name: name,
+        phone,
+        email: email.clone(),
+        anonymous,
+        locale: request.locale.tag().to_owned(),
+        state: ComplaintState::Assigned.as_str().to_owned(),
+        lead_department: route.lead.clone(),
+        routing_rule_id: route.rule_id,
+        accept_due,
+        finish_due: None,
+        version: 1,
+        created_at: now,
+        updated_at: now,
+    };
+    let event = |kind: EventKind, actor: ActorKind, department: Option<String>| NewEventRow {
+        complaint_id: id.clone(),
+        at: now,
+        actor_kind: actor.as_str().to_owned(),
+        actor_user: None,
+        kind: kind.as_str().to_owned(),
+        from_state: None,
+        to_state: Some(ComplaintState::Assigned.as_str().to_owned()),
+        department_code: department,
+        public_message: None,
+        internal_note: None,
+    };
+    let events = vec![
+        event(EventKind::Submitted, ActorKind::Complainant, None),
+        event(
+            EventKind::Routed,
+            ActorKind::System,
+            Some(route.lead.clone()),
+        ),
+    ];
+    let co_handlers: Vec<CoHandlerRow> = route
+        .co_handlers
+        .iter()
+        .map(|code| CoHandlerRow {
+            complaint_id: id.clone(),
+            department_code: code.clone(),
+            added_at: now,
+            opinion_due,
+        })
+        .collect();
+    let search_terms = index_terms(
+        [
+            Some(c.business_name.as_str()),
+            c.product.as_deref(),
+            Some(c.description.as_str()),
+        ]
+        .into_iter()
+        .flatten(),
+    );
+
+    let facts = CaseFacts {
+        complaint_id: &id,
+        tracking_code: tracking_code.as_str(),
+        kind: c.kind.as_str(),
+        category: &c.category,
+        district: &c.district,
+        business_name: &c.business_name,
+        accept_due,
+    };
+    let mut emails = Vec::new();
+    if let Some(address) = email {
+        emails.push(messages::complaint_received(
+            &facts,
+            reference,
+            &route.lead,
+            request.locale,
+            address,
+            base_url,
+        )?);
+    }
+    let lead = reference
+        .department(&route.lead)
+        .ok_or_else(|| anyhow::anyhow!("lead department {} is unknown", route.lead))?;
+    emails.push(messages::new_case(&facts, reference, lead, base_url)?);
+    for code in &route.co_handlers {
+        if let Some(co) = reference.department(code) {
+            emails.push(messages::co_handling_requested(
+                &facts,
+                reference,
+                &route.lead,
+                co,
+                opinion_due,
+                base_url,
+            )?);
+        }
+    }
+    let outbox_rows = emails
+        .into_iter()
+        .map(|e| e.into_outbox_row(Some(&id), now))
+        .collect();
+    let filing = Filing {
+        complaint,
+        co_handlers,
+        events,
+        search_terms,
+    };
+    Ok((filing, outbox_rows, tracking_code))
+}
+
+fn write(
+    conn: &mut AnyConnection,
+    filing: &Filing,
+    outbox_rows: &[NewOutboxRow],
+) -> Result<Option<String>, DbError> {
+    if let Some(submission_id) = &filing.complaint.submission_id {
+        if let Some(code) = complaints::tracking_code_for_submission(conn, submission_id)? {
+            return Ok(Some(code));
+        }
+    }
+    complaints::insert_filing(conn, filing)?;
+    for row in outbox_rows {
+        outbox::insert(conn, row)?;
+    }
+    Ok(None)
+}
+
+/// Files the complaint; answers only after the commit (DESIGN §5: a `303` means durable).
+pub async fn file(
+    db: &Database,
+    reference: &ReferenceData,
+    request: FilingRequest,
+    base_url: &str,
+    now: NaiveDateTime,
+) -> Result<FilingOutcome, AppError> {
+    let (filing, outbox_rows, tracking_code) = build(&request, reference, base_url, now)?;
+    let emailed = filing.complaint.email.is_some();
+    let submission_id = filing.complaint.submission_id.clone();
+    let written = db
+        .write(move |conn| write(conn, &filing, &outbox_rows))
+        .await;
+    match written {
+        Ok(None) => Ok(FilingOutcome::Filed {
+            tracking_code,
+            emailed,
+        }),
+        Ok(Some(first)) => Ok(FilingOutcome::AlreadyFiled {
+            tracking_code: first,
+        }),
+        // Two instances racing with the same submission id: the other one won.
+        Err(error) if error.is_unique_violation() && submission_id.is_some() => {
+            let submission_id = submission_id.unwrap_or_default();
+            let first = db
+                .read(move |conn| complaints::tracking_code_for_submission(conn, &submission_id))
+                .await?
+                .ok_or_else(|| AppError::Unexpected(anyhow::Error::new(error)))?;
+            Ok(FilingOutcome::AlreadyFiled {
+                tracking_code: first,
+            })
+        }
+        Err(error) => Err(error.into()),
+    }
+}

@@ -1,0 +1,96 @@
+//! The complainant withdraws a case before it is resolved; they and the lead department
+//! are told (DESIGN §8).
+
+use chrono::NaiveDateTime;
+
+use crate::db::complaints::{self, ComplaintRow, NewEventRow};
+use crate::db::outbox;
+use crate::db::reference::ReferenceData;
+use crate::db::{Database, DbError};
+use crate::domain::complaint::{ActorKind, ComplaintState};
+use crate::errors::AppError;
+use crate::i18n::Locale;
+use crate::mail::messages::{self, CaseFacts};
+
+/// Why the write did not happen.
+#[derive(Debug, thiserror::Error)]
+enum WithdrawError {
+    #[error("stale version")]
+    Stale,
+    #[error(transparent)]
+    Db(#[from] DbError),
+}
+
+pub async fn withdraw(
+    db: &Database,
+    reference: &ReferenceData,
+    complaint: &ComplaintRow,
+    reason: Option<String>,
+    base_url: &str,
+    now: NaiveDateTime,
+) -> Result<(), AppError> {
+    let state = ComplaintState::parse(&complaint.state)
+        .ok_or_else(|| anyhow::anyhow!("unknown state {}", complaint.state))?;
+    let transition = state.withdraw()?;
+    let facts = CaseFacts {
+        complaint_id: &complaint.id,
+        tracking_code: &complaint.tracking_code,
+        kind: &complaint.kind,
+        category: &complaint.category_code,
+        district: &complaint.district_code,
+        business_name: &complaint.business_name,
+        accept_due: complaint.accept_due,
+    };
+    let mut emails = Vec::new();
+    if let Some(address) = &complaint.email {
+        let locale = Locale::from_tag(&complaint.locale).unwrap_or_default();
+        emails.push(messages::withdrawn_to_complainant(
+            &facts,
+            reference,
+            locale,
+            address.clone(),
+            base_url,
+        )?);
+    }
+    if let Some(lead) = reference.department(&complaint.lead_department) {
+        emails.push(messages::withdrawn_to_department(
+            &facts, reference, lead, base_url,
+        )?);
+    }
+    let rows: Vec<_> = emails
+        .into_iter()
+        .map(|e| e.into_outbox_row(Some(&complaint.id), now))
+        .collect();
+    let event = NewEventRow {
+        complaint_id: complaint.id.clone(),
+        at: now,
+        actor_kind: ActorKind::Complainant.as_str().to_owned(),
+        actor_user: None,
+        kind: transition.event.as_str().to_owned(),
+        from_state: Some(transition.from.as_str().to_owned()),
+        to_state: Some(transition.to.as_str().to_owned()),
+        department_code: None,
+        public_message: None,
+        // The complainant's own words go to the department, not to the public page.
+        internal_note: reason,
+    };
+    let (id, version) = (complaint.id.clone(), complaint.version);
+    let to = transition.to.as_str();
+    let result = db
+        .write(move |conn| {
+            if !complaints::set_state(conn, &id, version, to, now)? {
+                return Err(WithdrawError::Stale);
+            }
+            complaints::insert_event(conn, &event)?;
+            for row in &rows {
+                outbox::insert(conn, row)?;
+            }
+            Ok(())
+        })
+        .await;
+    match result {
+        Ok(()) => Ok(()),
+        Err(WithdrawError::Stale) => Err(AppError::Conflict),
+        Err(WithdrawError::Db(e)) => Err(e.into()),
+    }
+}

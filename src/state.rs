@@ -1,0 +1,64 @@
+//! What every handler shares: configuration, the database and this instance's limits.
+
+use crate::config::Config;
+use crate::db::reference::{CategoryRow, ReferenceData};
+use crate::db::Database;
+use crate::errors::AppError;
+use crate::extract::rate_limit::RateLimit;
+
+pub struct AppState {
+    pub config: Config,
+    pub db: Database,
+    pub submit_limit: RateLimit,
+    pub track_limit: RateLimit,
+}
+
+/// The deadlines the public pages promise, in working days.
+pub struct DefaultDeadlines {
+    pub complaint_days: String,
+    pub report_days: String,
+    pub finish_days: String,
+}
+
+impl DefaultDeadlines {
+    /// The longest deadline of any active category, so the promise holds for all of them.
+    pub fn of(reference: &ReferenceData) -> DefaultDeadlines {
+        let max = |days: fn(&CategoryRow) -> i32| {
+            let longest = reference
+                .categories
+                .iter()
+                .filter(|c| c.active)
+                .map(days)
+                .max();
+            longest.unwrap_or(0).to_string()
+        };
+        DefaultDeadlines {
+            complaint_days: max(|c| c.complaint_accept_days),
+            report_days: max(|c| c.report_accept_days),
+            finish_days: max(|c| c.complaint_finish_days),
+        }
+    }
+
+    pub fn args(&self) -> [(&str, &str); 3] {
+        [
+            ("complaint_days", self.complaint_days.as_str()),
+            ("report_days", self.report_days.as_str()),
+            ("finish_days", self.finish_days.as_str()),
+        ]
+    }
+}
+
+impl AppState {
+    pub fn new(config: Config, db: Database) -> AppState {
+        AppState {
+            submit_limit: RateLimit::per_hour(config.submit_limit_per_hour),
+            track_limit: RateLimit::per_hour(config.track_limit_per_hour),
+            config,
+            db,
+        }
+    }
+
+    pub async fn reference(&self) -> Result<ReferenceData, AppError> {
+        Ok(self.db.read(ReferenceData::load).await?)
+    }
+}
