@@ -50,8 +50,13 @@ fn main() -> anyhow::Result<()> {
         .with_writer(std::io::stderr)
         .init();
     let cli = Cli::parse();
+    let command = cli.command.unwrap_or(Command::Serve);
+    if let Command::Healthcheck = command {
+        // Needs only the address: no database, no secret key.
+        return healthcheck(&cli.settings.listen_addr);
+    }
     let config = cli.settings.into_config()?;
-    match cli.command.unwrap_or(Command::Serve) {
+    match command {
         Command::Serve => serve(config),
         Command::Migrate => {
             prepare_database(&config)?;
@@ -80,7 +85,7 @@ fn main() -> anyhow::Result<()> {
             println!("Created user {username} ({role}).");
             Ok(())
         }
-        Command::Healthcheck => healthcheck(&config.listen_addr),
+        Command::Healthcheck => unreachable!("answered above"),
     }
 }
 

@@ -111,5 +111,7 @@ pub struct TrackPage {
     pub deadlines: Vec<Deadline>,
     pub timeline: Vec<TimelineEntry>,
     pub can_withdraw: bool,
+    pub withdraw_error: Option<String>,
+    pub withdraw_reason: String,
     pub csrf_token: String,
 }

@@ -13,10 +13,13 @@ use crate::db::complaints::{self, ComplaintRow, EventRow};
 use crate::db::reference::{Named, ReferenceData};
 use crate::domain::calendar::city_date;
 use crate::domain::complaint::{ComplaintKind, ComplaintState, EventKind};
+use crate::domain::fields;
+use crate::domain::intake::FieldProblem;
 use crate::domain::tracking_code::TrackingCode;
 use crate::errors::AppError;
 use crate::extract::client::client_addr;
 use crate::extract::csrf;
+use crate::i18n;
 use crate::pages::public::{Deadline, TimelineEntry, TrackLookupPage, TrackPage};
 use crate::pages::{render, PageContext};
 use crate::services::{now_utc, withdrawal};
@@ -91,31 +94,40 @@ pub async fn show(
             .insert_header((header::LOCATION, format!("/track/{code}")))
             .finish());
     }
-    let id = complaint.id.clone();
-    let events = state
-        .db
-        .read(move |conn| complaints::events_of(conn, &id))
-        .await?;
-    let reference = state.reference().await?;
     let just_filed = req
         .cookie(RECEIPT_COOKIE)
         .is_some_and(|c| c.value() == code.as_str());
-    let pair = csrf::pair_for_form(
-        &req,
-        &state.config.secret_key,
-        now_utc().and_utc().timestamp(),
-    );
-    let ctx = PageContext::new(&req, &format!("/track/{code}"));
-    let page = track_page(
-        ctx,
-        &code,
-        &complaint,
-        &events,
-        &reference,
+    let shown = TrackRender {
         just_filed,
-        pair.token.clone(),
-    );
-    let mut response = render(StatusCode::OK, &page);
+        withdraw_error: None,
+        withdraw_reason: String::new(),
+    };
+    respond_with_page(&req, &state, &code, &complaint, StatusCode::OK, shown).await
+}
+
+/// What differs between showing the page and re-showing it after a refused withdrawal.
+struct TrackRender {
+    just_filed: bool,
+    withdraw_error: Option<String>,
+    withdraw_reason: String,
+}
+
+async fn respond_with_page(
+    req: &HttpRequest,
+    state: &AppState,
+    code: &TrackingCode,
+    complaint: &ComplaintRow,
+    status: StatusCode,
+    shown: TrackRender,
+) -> Result<HttpResponse, AppError> {
+    let id = complaint.id.clone();
+    let events = state.db.read(move |conn| complaints::events_of(conn, &id)).await?;
+    let reference = state.reference().await?;
+    let pair = csrf::pair_for_form(req, &state.config.secret_key, now_utc().and_utc().timestamp());
+    let ctx = PageContext::new(req, &format!("/track/{code}"));
+    let just_filed = shown.just_filed;
+    let page = track_page(ctx, code, complaint, &events, &reference, shown, pair.token.clone());
+    let mut response = render(status, &page);
     let secure = state.config.behind_tls();
     let cookies = [
         Some(csrf::cookie(&pair, secure)),
@@ -139,7 +151,7 @@ fn track_page(
     complaint: &ComplaintRow,
     events: &[EventRow],
     reference: &ReferenceData,
-    just_filed: bool,
+    shown: TrackRender,
     csrf_token: String,
 ) -> TrackPage {
     let locale = ctx.locale;
@@ -193,7 +205,9 @@ fn track_page(
         .collect();
     TrackPage {
         code: code.to_string(),
-        just_filed,
+        just_filed: shown.just_filed,
+        withdraw_error: shown.withdraw_error,
+        withdraw_reason: shown.withdraw_reason,
         emailed: complaint.email.is_some(),
         notice: None,
         state_code: state.as_str(),
@@ -217,6 +231,8 @@ fn track_page(
         ctx,
     }
 }
+
+const WITHDRAW_REASON_MAX: usize = 1000;
 
 #[derive(Deserialize, Default)]
 #[serde(default)]
@@ -248,10 +264,23 @@ pub async fn withdraw(
         return Err(AppError::Csrf);
     }
     let (code, complaint) = find(&state, &raw_code).await?;
-    // An unreadable reason is dropped rather than refused: withdrawing must always work.
-    let reason = crate::domain::fields::multi_line(form.reason.as_deref(), 0, 1000)
-        .ok()
-        .flatten();
+    let reason = match fields::multi_line(form.reason.as_deref(), 0, WITHDRAW_REASON_MAX) {
+        Ok(reason) => reason,
+        Err(problem) => {
+            let locale = crate::extract::locale::locale_of(&req);
+            let message = i18n::t_args(
+                locale,
+                &FieldProblem::Field(problem).message_key("reason"),
+                &[("max", &WITHDRAW_REASON_MAX.to_string())],
+            );
+            let shown = TrackRender {
+                just_filed: false,
+                withdraw_error: Some(message),
+                withdraw_reason: form.reason.unwrap_or_default(),
+            };
+            return respond_with_page(&req, &state, &code, &complaint, StatusCode::UNPROCESSABLE_ENTITY, shown).await;
+        }
+    };
     let reference = state.reference().await?;
     withdrawal::withdraw(
         &state.db,
