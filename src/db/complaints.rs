@@ -37,6 +37,19 @@ pub struct ComplaintRow {
     pub version: i32,
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
+    pub assignee: Option<String>,
+    pub designated: bool,
+    pub returned_by: Option<String>,
+    pub paused_since: Option<NaiveDateTime>,
+    pub info_requested_at: Option<NaiveDateTime>,
+    pub accepted_at: Option<NaiveDateTime>,
+    pub resolved_at: Option<NaiveDateTime>,
+    pub outcome: Option<String>,
+    pub reopen_count: i32,
+    pub flagged_to_office: bool,
+    pub rating_score: Option<i32>,
+    pub rating_comment: Option<String>,
+    pub rated_at: Option<NaiveDateTime>,
 }
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
@@ -61,6 +74,7 @@ pub struct NewEventRow {
     pub department_code: Option<String>,
     pub public_message: Option<String>,
     pub internal_note: Option<String>,
+    pub is_opinion: bool,
 }
 
 #[derive(Debug, Clone, Queryable, Selectable)]
@@ -77,6 +91,7 @@ pub struct EventRow {
     pub department_code: Option<String>,
     pub public_message: Option<String>,
     pub internal_note: Option<String>,
+    pub is_opinion: bool,
 }
 
 /// A complaint with everything written in its filing transaction.

@@ -109,6 +109,19 @@ diesel::table! {
         version -> Integer,
         created_at -> Timestamp,
         updated_at -> Timestamp,
+        assignee -> Nullable<Text>,
+        designated -> Bool,
+        returned_by -> Nullable<Text>,
+        paused_since -> Nullable<Timestamp>,
+        info_requested_at -> Nullable<Timestamp>,
+        accepted_at -> Nullable<Timestamp>,
+        resolved_at -> Nullable<Timestamp>,
+        outcome -> Nullable<Text>,
+        reopen_count -> Integer,
+        flagged_to_office -> Bool,
+        rating_score -> Nullable<Integer>,
+        rating_comment -> Nullable<Text>,
+        rated_at -> Nullable<Timestamp>,
     }
 }
 
@@ -134,6 +147,7 @@ diesel::table! {
         department_code -> Nullable<Text>,
         public_message -> Nullable<Text>,
         internal_note -> Nullable<Text>,
+        is_opinion -> Bool,
     }
 }
 
@@ -155,6 +169,8 @@ diesel::table! {
         last_error -> Nullable<Text>,
         created_at -> Timestamp,
         sent_at -> Nullable<Timestamp>,
+        last_attempt_at -> Nullable<Timestamp>,
+        retry_requested_at -> Nullable<Timestamp>,
     }
 }
 
@@ -165,6 +181,60 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    sessions (id_hash) {
+        id_hash -> Text,
+        user_id -> Text,
+        csrf_token -> Text,
+        created_at -> Timestamp,
+        last_seen_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    login_throttle (username) {
+        username -> Text,
+        failures -> Integer,
+        last_failure_at -> Timestamp,
+        locked_until -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    attachments (id) {
+        id -> Text,
+        complaint_id -> Text,
+        event_id -> Nullable<BigInt>,
+        file_name -> Text,
+        content_type -> Text,
+        size_bytes -> BigInt,
+        data -> Binary,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    personal_data_views (id) {
+        id -> BigInt,
+        user_id -> Text,
+        complaint_id -> Text,
+        at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    audit_events (id) {
+        id -> BigInt,
+        at -> Timestamp,
+        user_id -> Nullable<Text>,
+        entity -> Text,
+        entity_key -> Text,
+        action -> Text,
+        detail -> Text,
+    }
+}
+
+diesel::joinable!(sessions -> users (user_id));
 diesel::joinable!(complaints -> categories (category_code));
 diesel::joinable!(complaints -> districts (district_code));
 diesel::joinable!(events -> complaints (complaint_id));
@@ -183,4 +253,9 @@ diesel::allow_tables_to_appear_in_same_query!(
     events,
     outbox,
     complaint_search,
+    sessions,
+    login_throttle,
+    attachments,
+    personal_data_views,
+    audit_events,
 );

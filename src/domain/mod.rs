@@ -2,6 +2,7 @@
 //! tracking codes and field parsing. Nothing here touches HTTP, SQL, clocks or randomness
 //! of its own; callers pass in `now`, `today` and the random source.
 
+pub mod access;
 pub mod calendar;
 pub mod complaint;
 pub mod fields;

@@ -115,6 +115,19 @@ fn build(
         version: 1,
         created_at: now,
         updated_at: now,
+        assignee: None,
+        designated: false,
+        returned_by: None,
+        paused_since: None,
+        info_requested_at: None,
+        accepted_at: None,
+        resolved_at: None,
+        outcome: None,
+        reopen_count: 0,
+        flagged_to_office: false,
+        rating_score: None,
+        rating_comment: None,
+        rated_at: None,
     };
     let event = |kind: EventKind, actor: ActorKind, department: Option<String>| NewEventRow {
         complaint_id: id.clone(),
@@ -127,6 +140,7 @@ fn build(
         department_code: department,
         public_message: None,
         internal_note: None,
+        is_opinion: false,
     };
     let events = vec![
         event(EventKind::Submitted, ActorKind::Complainant, None),

@@ -73,6 +73,7 @@ pub async fn withdraw(
         public_message: None,
         // The complainant's own words go to the department, not to the public page.
         internal_note: reason,
+        is_opinion: false,
     };
     let (id, version) = (complaint.id.clone(), complaint.version);
     let to = transition.to.as_str();
