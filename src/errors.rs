@@ -15,6 +15,10 @@ pub enum AppError {
     NotFound,
     #[error("missing or invalid CSRF token")]
     Csrf,
+    #[error("not signed in")]
+    Unauthenticated,
+    #[error("forbidden for this role")]
+    Forbidden,
     #[error("the honeypot field was filled")]
     Honeypot,
     #[error("rate limited")]
@@ -42,6 +46,8 @@ impl AppError {
         match self {
             AppError::NotFound => "not_found",
             AppError::Csrf => "csrf",
+            AppError::Unauthenticated => "unauthenticated",
+            AppError::Forbidden => "forbidden",
             AppError::Honeypot => "honeypot",
             AppError::RateLimited(_) => "rate_limited",
             AppError::Conflict => "conflict",
@@ -55,7 +61,8 @@ impl ResponseError for AppError {
     fn status_code(&self) -> StatusCode {
         match self {
             AppError::NotFound => StatusCode::NOT_FOUND,
-            AppError::Csrf => StatusCode::FORBIDDEN,
+            AppError::Csrf | AppError::Forbidden => StatusCode::FORBIDDEN,
+            AppError::Unauthenticated => StatusCode::SEE_OTHER,
             AppError::Honeypot => StatusCode::BAD_REQUEST,
             AppError::RateLimited(_) => StatusCode::TOO_MANY_REQUESTS,
             AppError::Conflict | AppError::NotAllowed(_) => StatusCode::CONFLICT,
@@ -66,6 +73,14 @@ impl ResponseError for AppError {
     fn error_response(&self) -> HttpResponse {
         if let AppError::Unexpected(cause) = self {
             tracing::error!(error = format!("{cause:#}"), "request failed");
+        }
+        if let AppError::Unauthenticated = self {
+            // Off to the sign-in page; the page marker keeps the error renderer away.
+            let mut response = HttpResponse::SeeOther()
+                .insert_header((actix_web::http::header::LOCATION, "/admin/login"))
+                .finish();
+            response.extensions_mut().insert(crate::pages::RenderedPage);
+            return response;
         }
         let mut response = HttpResponse::build(self.status_code());
         if let AppError::RateLimited(RetryAfter(wait)) = self {

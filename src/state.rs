@@ -11,6 +11,8 @@ pub struct AppState {
     pub db: Database,
     pub submit_limit: RateLimit,
     pub track_limit: RateLimit,
+    /// Failed sign-ins per client address.
+    pub login_limit: RateLimit,
 }
 
 /// The deadlines the public pages promise, in working days.
@@ -53,6 +55,7 @@ impl AppState {
         AppState {
             submit_limit: RateLimit::per_hour(config.submit_limit_per_hour),
             track_limit: RateLimit::per_hour(config.track_limit_per_hour),
+            login_limit: RateLimit::per_hour(config.login_limit_per_hour),
             config,
             db,
         }

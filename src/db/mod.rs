@@ -7,6 +7,7 @@ pub mod outbox;
 pub mod reference;
 pub mod schema;
 pub mod seed;
+pub mod sessions;
 pub mod users;
 mod writer;
 

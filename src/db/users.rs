@@ -40,3 +40,18 @@ pub fn find_by_username(
         .first(conn)
         .optional()?)
 }
+
+pub fn find_by_id(conn: &mut AnyConnection, id: &str) -> Result<Option<UserRow>, DbError> {
+    Ok(users::table
+        .filter(users::id.eq(id))
+        .select(UserRow::as_select())
+        .first(conn)
+        .optional()?)
+}
+
+pub fn set_password_hash(conn: &mut AnyConnection, id: &str, hash: &str) -> Result<(), DbError> {
+    diesel::update(users::table.filter(users::id.eq(id)))
+        .set(users::password_hash.eq(hash))
+        .execute(conn)?;
+    Ok(())
+}

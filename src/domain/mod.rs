@@ -7,6 +7,7 @@ pub mod calendar;
 pub mod complaint;
 pub mod fields;
 pub mod intake;
+pub mod login;
 pub mod routing;
 pub mod search;
 pub mod tracking_code;

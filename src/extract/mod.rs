@@ -6,3 +6,4 @@ pub mod csrf;
 pub mod headers;
 pub mod locale;
 pub mod rate_limit;
+pub mod session;

@@ -81,11 +81,21 @@ impl Locale {
     }
 }
 
-const MESSAGES_TOML: &str = include_str!("../../locales/messages.toml");
+/// The message files: the public side and emails, and the admin pages.
+pub const MESSAGE_FILES: [(&str, &str); 2] = [
+    ("locales/messages.toml", include_str!("../../locales/messages.toml")),
+    ("locales/admin.toml", include_str!("../../locales/admin.toml")),
+];
 
 /// key → text in each locale (index by `Locale::index`).
-static MESSAGES: LazyLock<HashMap<String, [String; 3]>> =
-    LazyLock::new(|| parse_messages(MESSAGES_TOML).expect("locales/messages.toml is valid"));
+static MESSAGES: LazyLock<HashMap<String, [String; 3]>> = LazyLock::new(|| {
+    let mut all = HashMap::new();
+    for (name, text) in MESSAGE_FILES {
+        let messages = parse_messages(text).unwrap_or_else(|e| panic!("{name}: {e}"));
+        all.extend(messages);
+    }
+    all
+});
 
 /// Flattens the nested tables of the messages file; a leaf table holds one text per locale.
 pub fn parse_messages(text: &str) -> Result<HashMap<String, [String; 3]>, String> {
@@ -168,15 +178,22 @@ mod tests {
 
     #[test]
     fn every_message_has_all_three_locales() {
-        let messages = parse_messages(MESSAGES_TOML).unwrap();
-        assert!(messages.len() > 100);
+        let mut total = 0;
+        for (name, text) in MESSAGE_FILES {
+            let messages = parse_messages(text).unwrap_or_else(|e| panic!("{name}: {e}"));
+            total += messages.len();
+        }
+        assert!(total > 100);
         let bad = "[a]\nzh-Hans = \"x\"\nen = \"y\"\n";
         assert!(parse_messages(bad).unwrap_err().contains("a"));
     }
 
     #[test]
     fn arguments_match_across_locales() {
-        let messages = parse_messages(MESSAGES_TOML).unwrap();
+        let messages: HashMap<String, [String; 3]> = MESSAGE_FILES
+            .iter()
+            .flat_map(|(_, text)| parse_messages(text).unwrap())
+            .collect();
         let args = |text: &str| {
             let mut names: Vec<String> = text
                 .split('{')

@@ -1,6 +1,7 @@
 //! askama page structs mirroring `templates/`, each holding the shared `PageContext`, and
 //! the renderer that turns any error response into a page in the visitor's language.
 
+pub mod admin;
 pub mod public;
 
 use actix_web::body::EitherBody;

@@ -1,0 +1,65 @@
+//! The admin pages' shared frame (`AdminContext`: language, the signed-in staff member,
+//! a one-time message) and the page structs of sign-in and password change.
+
+use askama::Template;
+
+use super::PageContext;
+use crate::db::reference::{Named, ReferenceData};
+use crate::domain::access::{self};
+use crate::extract::session::Staff;
+
+/// The signed-in staff member as the frame shows them.
+pub struct StaffView {
+    pub username: String,
+    pub department: String,
+    pub csrf_token: String,
+    pub may_manage: bool,
+    pub may_see_outbox: bool,
+}
+
+pub struct AdminContext {
+    pub ctx: PageContext,
+    pub staff: Option<StaffView>,
+    pub flash: Option<String>,
+}
+
+impl AdminContext {
+    pub fn new(ctx: PageContext, staff: Option<&Staff>, reference: Option<&ReferenceData>) -> AdminContext {
+        let locale = ctx.locale;
+        let staff = staff.map(|s| StaffView {
+            username: s.username.clone(),
+            department: reference
+                .and_then(|r| r.department(&s.department))
+                .map_or(s.department.clone(), |d| d.name(locale).to_owned()),
+            csrf_token: s.csrf_token.clone(),
+            may_manage: access::may_manage(s.role),
+            may_see_outbox: access::may_see_outbox(s.role),
+        });
+        AdminContext { ctx, staff, flash: None }
+    }
+
+    pub fn t(&self, key: &str) -> &'static str {
+        self.ctx.t(key)
+    }
+
+    /// The signed-in member's CSRF token, for the forms of a page.
+    pub fn csrf_token(&self) -> &str {
+        self.staff.as_ref().map_or("", |s| s.csrf_token.as_str())
+    }
+}
+
+#[derive(Template)]
+#[template(path = "admin/login.html")]
+pub struct LoginPage {
+    pub admin: AdminContext,
+    pub csrf_token: String,
+    pub username: String,
+    pub error: Option<String>,
+}
+
+#[derive(Template)]
+#[template(path = "admin/password.html")]
+pub struct PasswordPage {
+    pub admin: AdminContext,
+    pub error: Option<String>,
+}

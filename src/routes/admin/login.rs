@@ -1,0 +1,164 @@
+//! `GET/POST /admin/login` and `POST /admin/logout`. An unknown user and a wrong password
+//! get the same page by the same path (a dummy Argon2 verification runs); a username that
+//! failed five times waits, existing or not; a client with too many failures gets `429`.
+
+use std::sync::LazyLock;
+use std::time::Instant;
+
+use actix_web::http::{header, StatusCode};
+use actix_web::{web, HttpRequest, HttpResponse};
+use chrono::NaiveDateTime;
+
+use super::{field, form_pairs};
+use crate::db::sessions::{self, SessionRow, ThrottleRow};
+use crate::db::users::{self, UserRow};
+use crate::domain::login::{locked_until, FORGET_AFTER_HOURS};
+use crate::errors::AppError;
+use crate::extract::client::client_addr;
+use crate::extract::csrf;
+use crate::extract::session::{self, Staff};
+use crate::pages::admin::{AdminContext, LoginPage};
+use crate::pages::{render, PageContext};
+use crate::passwords;
+use crate::services::now_utc;
+use crate::state::AppState;
+
+/// Verified against when the user is unknown, so both answers take the same path.
+static DUMMY_HASH: LazyLock<String> =
+    LazyLock::new(|| passwords::hash(&passwords::generate()).expect("hashing a random password"));
+
+fn login_page(req: &HttpRequest, state: &AppState, status: StatusCode, username: &str, error: Option<String>) -> Result<HttpResponse, AppError> {
+    let pair = csrf::pair_for_form(req, &state.config.secret_key, now_utc().and_utc().timestamp());
+    let page = LoginPage {
+        admin: AdminContext::new(PageContext::new(req, "/admin/login"), None, None),
+        csrf_token: pair.token.clone(),
+        username: username.to_owned(),
+        error,
+    };
+    let mut response = render(status, &page);
+    response
+        .add_cookie(&csrf::cookie(&pair, state.config.behind_tls()))
+        .map_err(|e| anyhow::anyhow!("setting the CSRF cookie: {e}"))?;
+    Ok(response)
+}
+
+pub async fn show(req: HttpRequest, state: web::Data<AppState>, staff: Option<Staff>) -> Result<HttpResponse, AppError> {
+    if staff.is_some() {
+        return Ok(HttpResponse::SeeOther().insert_header((header::LOCATION, "/admin")).finish());
+    }
+    login_page(&req, &state, StatusCode::OK, "", None)
+}
+
+enum Attempt {
+    Locked { until: NaiveDateTime },
+    Failed,
+    SignedIn { cookie_value: String },
+}
+
+pub async fn submit(req: HttpRequest, body: web::Bytes, state: web::Data<AppState>) -> Result<HttpResponse, AppError> {
+    let now = now_utc();
+    let pairs = form_pairs(&body);
+    if !csrf::verify(&req, field(&pairs, "csrf_token"), &state.config.secret_key, now.and_utc().timestamp()) {
+        return Err(AppError::Csrf);
+    }
+    let client = client_addr(&req, &state.config.trusted_proxies);
+    state.login_limit.check(client, Instant::now()).map_err(AppError::RateLimited)?;
+    // Usernames are ASCII; anything else cannot exist but is throttled all the same.
+    let username: String = field(&pairs, "username").unwrap_or_default().trim().chars().take(64).collect();
+    let password = field(&pairs, "password").unwrap_or_default().to_owned();
+    let locale = crate::extract::locale::locale_of(&req);
+
+    let lookup = username.clone();
+    let (throttle, user) = state
+        .db
+        .read(move |conn| Ok((sessions::throttle(conn, &lookup)?, users::find_by_username(conn, &lookup)?)))
+        .await?;
+    let previous_failures = throttle
+        .as_ref()
+        .filter(|t| (now - t.last_failure_at).num_hours() < FORGET_AFTER_HOURS)
+        .map_or(0, |t| t.failures);
+    let attempt = match throttle.as_ref().and_then(|t| t.locked_until).filter(|until| *until > now) {
+        Some(until) => Attempt::Locked { until },
+        None => {
+            let hash = user.as_ref().filter(|u| u.active).map_or_else(|| DUMMY_HASH.clone(), |u| u.password_hash.clone());
+            let verified = web::block(move || passwords::verify(&password, &hash))
+                .await
+                .map_err(|e| anyhow::anyhow!("password check: {e}"))?;
+            match (verified, user) {
+                (true, Some(user)) if user.active => {
+                    let old = req.cookie(session::SESSION_COOKIE).map(|c| session::hash_session_id(c.value()));
+                    let cookie_value = sign_in(&state, &user, old, now).await?;
+                    Attempt::SignedIn { cookie_value }
+                }
+                _ => Attempt::Failed,
+            }
+        }
+    };
+    match attempt {
+        Attempt::SignedIn { cookie_value } => {
+            tracing::info!(user = %username, "signed in");
+            Ok(HttpResponse::SeeOther()
+                .insert_header((header::LOCATION, "/admin"))
+                .cookie(session::session_cookie(cookie_value, state.config.behind_tls()))
+                .finish())
+        }
+        Attempt::Failed => {
+            state.login_limit.record(client, Instant::now());
+            let failures = previous_failures + 1;
+            let row = ThrottleRow {
+                username: username.clone(),
+                failures,
+                last_failure_at: now,
+                locked_until: locked_until(failures, now),
+            };
+            state.db.write(move |conn| sessions::save_throttle(conn, &row)).await?;
+            let message = crate::i18n::t(locale, "admin.login.failed").to_owned();
+            login_page(&req, &state, StatusCode::UNAUTHORIZED, &username, Some(message))
+        }
+        Attempt::Locked { until } => {
+            let minutes = ((until - now).num_seconds() + 59) / 60;
+            let message = crate::i18n::t_args(locale, "admin.login.locked", &[("minutes", &minutes.max(1).to_string())]);
+            let mut response = login_page(&req, &state, StatusCode::TOO_MANY_REQUESTS, &username, Some(message))?;
+            response.headers_mut().insert(
+                header::RETRY_AFTER,
+                header::HeaderValue::from(((until - now).num_seconds().max(1)) as u64),
+            );
+            Ok(response)
+        }
+    }
+}
+
+/// A new session (a new id at every sign-in, so a planted cookie is worthless).
+async fn sign_in(state: &AppState, user: &UserRow, old_session: Option<String>, now: NaiveDateTime) -> Result<String, AppError> {
+    let (cookie_value, id_hash) = session::new_session_id();
+    let row = SessionRow {
+        id_hash,
+        user_id: user.id.clone(),
+        csrf_token: session::new_csrf_token(),
+        created_at: now,
+        last_seen_at: now,
+    };
+    let username = user.username.clone();
+    state
+        .db
+        .write(move |conn| {
+            if let Some(old) = old_session {
+                sessions::delete(conn, &old)?;
+            }
+            sessions::clear_throttle(conn, &username)?;
+            sessions::insert(conn, &row)
+        })
+        .await?;
+    Ok(cookie_value)
+}
+
+pub async fn logout(staff: Staff, body: web::Bytes, state: web::Data<AppState>) -> Result<HttpResponse, AppError> {
+    let pairs = form_pairs(&body);
+    staff.verify_csrf(field(&pairs, "csrf_token"))?;
+    let hash = staff.session_hash.clone();
+    state.db.write(move |conn| sessions::delete(conn, &hash)).await?;
+    Ok(HttpResponse::SeeOther()
+        .insert_header((header::LOCATION, "/admin/login"))
+        .cookie(session::removal_cookie())
+        .finish())
+}

@@ -1,0 +1,26 @@
+//! The staff side under `/admin`: sign-in, the queue, a complaint's page and its actions,
+//! filing on behalf of a caller, and the management pages. Every POST checks the
+//! session's CSRF token; every query is limited to what the member may see.
+
+mod login;
+mod password;
+
+use actix_web::web;
+
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.route("/admin/login", web::get().to(login::show))
+        .route("/admin/login", web::post().to(login::submit))
+        .route("/admin/logout", web::post().to(login::logout))
+        .route("/admin/password", web::get().to(password::show))
+        .route("/admin/password", web::post().to(password::submit));
+}
+
+/// Every `name=value` pair of a urlencoded body, repeated names kept.
+pub(crate) fn form_pairs(body: &[u8]) -> Vec<(String, String)> {
+    serde_urlencoded::from_bytes(body).unwrap_or_default()
+}
+
+/// The first value of `name`, if sent.
+pub(crate) fn field<'a>(pairs: &'a [(String, String)], name: &str) -> Option<&'a str> {
+    pairs.iter().find(|(k, _)| k == name).map(|(_, v)| v.as_str())
+}
