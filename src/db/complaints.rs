@@ -50,6 +50,8 @@ pub struct ComplaintRow {
     pub rating_score: Option<i32>,
     pub rating_comment: Option<String>,
     pub rated_at: Option<NaiveDateTime>,
+    /// The deadline running now; `None` while the clock is stopped or the case is over.
+    pub current_due: Option<NaiveDate>,
 }
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
@@ -180,6 +182,7 @@ pub fn set_state(
     id: &str,
     version: i32,
     state: &str,
+    current_due: Option<NaiveDate>,
     now: NaiveDateTime,
 ) -> Result<bool, DbError> {
     let updated = diesel::update(
@@ -189,6 +192,7 @@ pub fn set_state(
     )
     .set((
         complaints::state.eq(state),
+        complaints::current_due.eq(current_due),
         complaints::version.eq(version + 1),
         complaints::updated_at.eq(now),
     ))

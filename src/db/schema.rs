@@ -122,6 +122,7 @@ diesel::table! {
         rating_score -> Nullable<Integer>,
         rating_comment -> Nullable<Text>,
         rated_at -> Nullable<Timestamp>,
+        current_due -> Nullable<Date>,
     }
 }
 

@@ -128,6 +128,7 @@ fn build(
         rating_score: None,
         rating_comment: None,
         rated_at: None,
+        current_due: Some(accept_due),
     };
     let event = |kind: EventKind, actor: ActorKind, department: Option<String>| NewEventRow {
         complaint_id: id.clone(),

@@ -79,7 +79,7 @@ pub async fn withdraw(
     let to = transition.to.as_str();
     let result = db
         .write(move |conn| {
-            if !complaints::set_state(conn, &id, version, to, now)? {
+            if !complaints::set_state(conn, &id, version, to, None, now)? {
                 return Err(WithdrawError::Stale);
             }
             complaints::insert_event(conn, &event)?;

@@ -29,7 +29,13 @@ ALTER TABLE complaints ADD COLUMN flagged_to_office BOOLEAN NOT NULL DEFAULT FAL
 ALTER TABLE complaints ADD COLUMN rating_score INTEGER;
 ALTER TABLE complaints ADD COLUMN rating_comment TEXT;
 ALTER TABLE complaints ADD COLUMN rated_at TIMESTAMP;
+-- The deadline the case is running against now (acceptance, then finishing); NULL while
+-- the clock is stopped or the case is over. The queue sorts and filters on it.
+ALTER TABLE complaints ADD COLUMN current_due DATE;
+UPDATE complaints SET current_due = accept_due WHERE state = 'assigned';
 CREATE INDEX complaints_assignee ON complaints(assignee);
+CREATE INDEX complaints_lead_due ON complaints(lead_department, current_due, id);
+CREATE INDEX complaints_due ON complaints(current_due, id);
 
 ALTER TABLE events ADD COLUMN is_opinion BOOLEAN NOT NULL DEFAULT FALSE;
 
