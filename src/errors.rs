@@ -21,6 +21,8 @@ pub enum AppError {
     Forbidden,
     #[error("the honeypot field was filled")]
     Honeypot,
+    #[error("the request body is too large")]
+    PayloadTooLarge,
     #[error("rate limited")]
     RateLimited(RetryAfter),
     #[error("the complaint changed since it was shown")]
@@ -49,6 +51,7 @@ impl AppError {
             AppError::Unauthenticated => "unauthenticated",
             AppError::Forbidden => "forbidden",
             AppError::Honeypot => "honeypot",
+            AppError::PayloadTooLarge => "too_large",
             AppError::RateLimited(_) => "rate_limited",
             AppError::Conflict => "conflict",
             AppError::NotAllowed(_) => "not_allowed",
@@ -64,6 +67,7 @@ impl ResponseError for AppError {
             AppError::Csrf | AppError::Forbidden => StatusCode::FORBIDDEN,
             AppError::Unauthenticated => StatusCode::SEE_OTHER,
             AppError::Honeypot => StatusCode::BAD_REQUEST,
+            AppError::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
             AppError::RateLimited(_) => StatusCode::TOO_MANY_REQUESTS,
             AppError::Conflict | AppError::NotAllowed(_) => StatusCode::CONFLICT,
             AppError::Unexpected(_) => StatusCode::INTERNAL_SERVER_ERROR,

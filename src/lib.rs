@@ -8,6 +8,7 @@ pub mod errors;
 pub mod extract;
 pub mod i18n;
 pub mod mail;
+pub mod metrics;
 pub mod pages;
 pub mod passwords;
 pub mod routes;
@@ -33,7 +34,12 @@ pub struct Application {
     port: u16,
     server: Server,
     db: Database,
+    /// Runs beside the server and stops with it; `None` when tests deliver by hand.
+    mail_worker: Option<mail::worker::MailWorker>,
 }
+
+/// How long a stopping server waits for the email worker to finish the message in hand.
+const MAIL_WORKER_STOP_WAIT: std::time::Duration = std::time::Duration::from_secs(15);
 
 /// What the first start did, for `main` to tell the operator once.
 pub struct Bootstrap {
@@ -88,16 +94,43 @@ pub fn prepare_database(config: &Config) -> anyhow::Result<(Database, Bootstrap)
 }
 
 impl Application {
-    /// Binds the listener and builds the server on an opened database.
+    /// Binds the listener and builds the server on an opened database, with the background
+    /// tasks (email delivery) that run beside it.
     pub fn build(config: Config, db: Database) -> anyhow::Result<Application> {
+        Application::build_with(config, db, true)
+    }
+
+    /// The server alone: for tests that deliver the outbox themselves
+    /// (`mail::worker::deliver_due`), so that what they assert on does not change under them.
+    pub fn build_without_background_tasks(
+        config: Config,
+        db: Database,
+    ) -> anyhow::Result<Application> {
+        Application::build_with(config, db, false)
+    }
+
+    fn build_with(
+        config: Config,
+        db: Database,
+        background_tasks: bool,
+    ) -> anyhow::Result<Application> {
+        // Checked at start-up even without the worker: a bad SMTP_URL or MAIL_FROM stops here.
+        let mailer = mail::transport::Mailer::from_config(&config)?;
+        let delivery = mail::worker::DeliverySettings::from_config(&config);
         let listener = TcpListener::bind(&config.listen_addr)
             .with_context(|| format!("listening on {}", config.listen_addr))?;
         let port = listener.local_addr()?.port();
         let workers = config.workers;
         let state = web::Data::new(AppState::new(config, db.clone()));
+        let mail_worker = background_tasks.then(|| {
+            mail::worker::MailWorker::new(db.clone(), mailer, delivery, state.mail_wakeup.clone())
+        });
+        let http_metrics = web::Data::new(metrics::HttpMetrics::default());
         let mut server = HttpServer::new(move || {
             App::new()
                 .app_data(state.clone())
+                .app_data(http_metrics.clone())
+                .route("/metrics", web::get().to(metrics::show))
                 .app_data(web::PayloadConfig::new(FORM_BODY_LIMIT))
                 .configure(routes::configure)
                 .default_service(web::to(|| async {
@@ -106,6 +139,7 @@ impl Application {
                 .wrap(ErrorHandlers::new().default_handler(pages::error_page))
                 .wrap(extract::headers::security_headers())
                 .wrap(actix_web::middleware::from_fn(access_log))
+                .wrap(actix_web::middleware::from_fn(metrics::record_requests))
         })
         .listen(listener)?;
         if let Some(workers) = workers {
@@ -115,6 +149,7 @@ impl Application {
             port,
             server: server.run(),
             db,
+            mail_worker,
         })
     }
 
@@ -130,8 +165,22 @@ impl Application {
         self.db.clone()
     }
 
+    /// Serves until the server is stopped (signal or handle), then stops the worker.
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
-        self.server.await
+        let (stop, stopped) = tokio::sync::watch::channel(false);
+        let worker = self.mail_worker.map(|w| tokio::spawn(w.run(stopped)));
+        let served = self.server.await;
+        let _ = stop.send(true);
+        if let Some(worker) = worker {
+            if tokio::time::timeout(MAIL_WORKER_STOP_WAIT, worker)
+                .await
+                .is_err()
+            {
+                // At least once holds anyway: its rows are sent again after their lease.
+                tracing::warn!("the email worker did not stop in time");
+            }
+        }
+        served
     }
 }
 

@@ -1,4 +1,5 @@
-//! The `green-channel` command: serve (the default), migrate, create-user, healthcheck.
+//! The `green-channel` command: serve (the default), migrate, create-user,
+//! load-jurisdiction, healthcheck.
 
 use std::io::IsTerminal as _;
 
@@ -37,6 +38,13 @@ enum Command {
         department: Option<String>,
         #[arg(long)]
         email: Option<String>,
+    },
+    /// Load districts, departments, categories and routing rules from a TOML file shaped like
+    /// jurisdictions/demo.toml: new records are inserted, existing ones (by code) updated,
+    /// nothing is deleted. On an empty database the file takes the demo's place.
+    LoadJurisdiction {
+        /// The TOML file.
+        file: std::path::PathBuf,
     },
     /// Exit 0 when the running service's /healthz answers (for container health checks).
     Healthcheck,
@@ -83,6 +91,11 @@ fn main() -> anyhow::Result<()> {
                 &password,
             )?;
             println!("Created user {username} ({role}).");
+            Ok(())
+        }
+        Command::LoadJurisdiction { file } => {
+            let report = green_channel::services::jurisdiction::load_file(&config, &file)?;
+            println!("Loaded {}: {report}", file.display());
             Ok(())
         }
         Command::Healthcheck => unreachable!("answered above"),

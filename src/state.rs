@@ -6,6 +6,11 @@ use crate::db::Database;
 use crate::errors::AppError;
 use crate::extract::rate_limit::RateLimit;
 
+/// Tracking-code recovery mails per address: enough for a resident, useless for flooding.
+pub const RECOVER_PER_ADDRESS_PER_HOUR: u32 = 3;
+/// Tracking-code recovery requests per client address (counted per instance).
+pub const RECOVER_PER_CLIENT_PER_HOUR: u32 = 10;
+
 pub struct AppState {
     pub config: Config,
     pub db: Database,
@@ -13,6 +18,11 @@ pub struct AppState {
     pub track_limit: RateLimit,
     /// Failed sign-ins per client address.
     pub login_limit: RateLimit,
+    /// "I lost my tracking code" requests per client address and per email address.
+    pub recover_client_limit: RateLimit,
+    pub recover_address_limit: RateLimit,
+    /// Wakes the email worker after a commit that wrote outbox rows (it also polls).
+    pub mail_wakeup: std::sync::Arc<tokio::sync::Notify>,
 }
 
 /// The deadlines the public pages promise, in working days.
@@ -56,6 +66,9 @@ impl AppState {
             submit_limit: RateLimit::per_hour(config.submit_limit_per_hour),
             track_limit: RateLimit::per_hour(config.track_limit_per_hour),
             login_limit: RateLimit::per_hour(config.login_limit_per_hour),
+            recover_client_limit: RateLimit::per_hour(RECOVER_PER_CLIENT_PER_HOUR),
+            recover_address_limit: RateLimit::per_hour(RECOVER_PER_ADDRESS_PER_HOUR),
+            mail_wakeup: std::sync::Arc::new(tokio::sync::Notify::new()),
             config,
             db,
         }

@@ -103,6 +103,7 @@ pub struct Filing {
     pub co_handlers: Vec<CoHandlerRow>,
     pub events: Vec<NewEventRow>,
     pub search_terms: String,
+    pub attachments: Vec<super::attachments::NewAttachmentRow>,
 }
 
 pub fn insert_filing(conn: &mut AnyConnection, filing: &Filing) -> Result<(), DbError> {
@@ -123,6 +124,9 @@ pub fn insert_filing(conn: &mut AnyConnection, filing: &Filing) -> Result<(), Db
             complaint_search::terms.eq(&filing.search_terms),
         ))
         .execute(conn)?;
+    for attachment in &filing.attachments {
+        super::attachments::insert(conn, attachment)?;
+    }
     Ok(())
 }
 
@@ -202,4 +206,116 @@ pub fn set_state(
 
 pub fn count(conn: &mut AnyConnection) -> Result<i64, DbError> {
     Ok(complaints::table.count().get_result(conn)?)
+}
+
+/// A change to a complaint, every field optional (`Some(None)` clears a nullable column);
+/// always written with its event, under the version check.
+#[derive(Debug, Clone, Default, AsChangeset)]
+#[diesel(table_name = complaints)]
+pub struct ComplaintChanges {
+    pub state: Option<String>,
+    pub lead_department: Option<String>,
+    pub accept_due: Option<NaiveDate>,
+    pub finish_due: Option<Option<NaiveDate>>,
+    pub current_due: Option<Option<NaiveDate>>,
+    pub assignee: Option<Option<String>>,
+    pub designated: Option<bool>,
+    pub returned_by: Option<Option<String>>,
+    pub paused_since: Option<Option<NaiveDateTime>>,
+    pub info_requested_at: Option<Option<NaiveDateTime>>,
+    pub accepted_at: Option<Option<NaiveDateTime>>,
+    pub resolved_at: Option<Option<NaiveDateTime>>,
+    pub outcome: Option<Option<String>>,
+    pub reopen_count: Option<i32>,
+    pub flagged_to_office: Option<bool>,
+    pub rating_score: Option<Option<i32>>,
+    pub rating_comment: Option<Option<String>>,
+    pub rated_at: Option<Option<NaiveDateTime>>,
+}
+
+/// Applies `changes` if the complaint is still at `version`, bumping it; false means
+/// someone else changed it first.
+pub fn apply_changes(
+    conn: &mut AnyConnection,
+    id: &str,
+    version: i32,
+    changes: &ComplaintChanges,
+    now: NaiveDateTime,
+) -> Result<bool, DbError> {
+    let updated = diesel::update(
+        complaints::table
+            .filter(complaints::id.eq(id))
+            .filter(complaints::version.eq(version)),
+    )
+    .set((
+        changes,
+        complaints::version.eq(version + 1),
+        complaints::updated_at.eq(now),
+    ))
+    .execute(conn)?;
+    Ok(updated == 1)
+}
+
+pub fn find(conn: &mut AnyConnection, id: &str) -> Result<Option<ComplaintRow>, DbError> {
+    Ok(complaints::table
+        .filter(complaints::id.eq(id))
+        .select(ComplaintRow::as_select())
+        .first(conn)
+        .optional()?)
+}
+
+pub fn co_handler_rows(
+    conn: &mut AnyConnection,
+    complaint_id: &str,
+) -> Result<Vec<CoHandlerRow>, DbError> {
+    Ok(complaint_departments::table
+        .filter(complaint_departments::complaint_id.eq(complaint_id))
+        .order(complaint_departments::department_code)
+        .select(CoHandlerRow::as_select())
+        .load(conn)?)
+}
+
+pub fn add_co_handler(conn: &mut AnyConnection, row: &CoHandlerRow) -> Result<(), DbError> {
+    diesel::insert_into(complaint_departments::table)
+        .values(row)
+        .execute(conn)?;
+    Ok(())
+}
+
+pub fn remove_co_handlers(conn: &mut AnyConnection, complaint_id: &str) -> Result<(), DbError> {
+    diesel::delete(
+        complaint_departments::table.filter(complaint_departments::complaint_id.eq(complaint_id)),
+    )
+    .execute(conn)?;
+    Ok(())
+}
+
+/// The new event's id, so attachments can point at it.
+pub fn insert_event_returning_id(
+    conn: &mut AnyConnection,
+    event: &NewEventRow,
+) -> Result<i64, DbError> {
+    Ok(diesel::insert_into(events::table)
+        .values(event)
+        .returning(events::id)
+        .get_result(conn)?)
+}
+
+/// A staff member saw a complaint's personal data; kept apart from the timeline, so a
+/// view never changes the complaint (DESIGN §8).
+pub fn record_personal_data_view(
+    conn: &mut AnyConnection,
+    user_id: &str,
+    complaint_id: &str,
+    at: NaiveDateTime,
+) -> Result<(), DbError> {
+    use super::schema::personal_data_views;
+    diesel::insert_into(personal_data_views::table)
+        .values((
+            personal_data_views::user_id.eq(user_id),
+            personal_data_views::complaint_id.eq(complaint_id),
+            personal_data_views::at.eq(at),
+        ))
+        .execute(conn)?;
+    Ok(())
 }

@@ -2,8 +2,11 @@
 //! the single writer that every write transaction queues for. Queries live in the modules
 //! below, one per aggregate; nothing here knows about HTTP.
 
+pub mod attachments;
 pub mod complaints;
+pub mod manage;
 pub mod outbox;
+pub mod queue;
 pub mod reference;
 pub mod schema;
 pub mod seed;

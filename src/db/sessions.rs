@@ -19,7 +19,9 @@ pub struct SessionRow {
 }
 
 pub fn insert(conn: &mut AnyConnection, row: &SessionRow) -> Result<(), DbError> {
-    diesel::insert_into(sessions::table).values(row).execute(conn)?;
+    diesel::insert_into(sessions::table)
+        .values(row)
+        .execute(conn)?;
     Ok(())
 }
 
@@ -52,7 +54,11 @@ pub fn delete_for_user(conn: &mut AnyConnection, user_id: &str) -> Result<(), Db
     Ok(())
 }
 
-pub fn delete_expired(conn: &mut AnyConnection, idle_before: NaiveDateTime, created_before: NaiveDateTime) -> Result<usize, DbError> {
+pub fn delete_expired(
+    conn: &mut AnyConnection,
+    idle_before: NaiveDateTime,
+    created_before: NaiveDateTime,
+) -> Result<usize, DbError> {
     Ok(diesel::delete(
         sessions::table.filter(
             sessions::last_seen_at
@@ -82,16 +88,20 @@ pub fn throttle(conn: &mut AnyConnection, username: &str) -> Result<Option<Throt
 }
 
 pub fn save_throttle(conn: &mut AnyConnection, row: &ThrottleRow) -> Result<(), DbError> {
-    let updated = diesel::update(login_throttle::table.filter(login_throttle::username.eq(&row.username)))
-        .set(row)
-        .execute(conn)?;
+    let updated =
+        diesel::update(login_throttle::table.filter(login_throttle::username.eq(&row.username)))
+            .set(row)
+            .execute(conn)?;
     if updated == 0 {
-        diesel::insert_into(login_throttle::table).values(row).execute(conn)?;
+        diesel::insert_into(login_throttle::table)
+            .values(row)
+            .execute(conn)?;
     }
     Ok(())
 }
 
 pub fn clear_throttle(conn: &mut AnyConnection, username: &str) -> Result<(), DbError> {
-    diesel::delete(login_throttle::table.filter(login_throttle::username.eq(username))).execute(conn)?;
+    diesel::delete(login_throttle::table.filter(login_throttle::username.eq(username)))
+        .execute(conn)?;
     Ok(())
 }

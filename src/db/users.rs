@@ -55,3 +55,13 @@ pub fn set_password_hash(conn: &mut AnyConnection, id: &str, hash: &str) -> Resu
         .execute(conn)?;
     Ok(())
 }
+
+/// Usernames by user id, for showing who did what.
+pub fn names_by_id(
+    conn: &mut AnyConnection,
+) -> Result<std::collections::HashMap<String, String>, DbError> {
+    let rows: Vec<(String, String)> = users::table
+        .select((users::id, users::username))
+        .load(conn)?;
+    Ok(rows.into_iter().collect())
+}

@@ -121,8 +121,16 @@ mod tests {
         }
         for role in [Role::Coordinator, Role::Admin] {
             for action in StaffAction::ALL {
-                let expected = if *action == Return { Forbidden } else { Allowed };
-                assert_eq!(may_act(role, Unrelated, *action), expected, "{role:?} {action}");
+                let expected = if *action == Return {
+                    Forbidden
+                } else {
+                    Allowed
+                };
+                assert_eq!(
+                    may_act(role, Unrelated, *action),
+                    expected,
+                    "{role:?} {action}"
+                );
             }
         }
         assert!(may_manage(Role::Admin) && !may_manage(Role::Coordinator));

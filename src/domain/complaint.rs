@@ -75,6 +75,16 @@ text_enum! {
     }
 }
 
+impl EventKind {
+    /// Whether the resident sees the event on the tracking page; the rest is internal.
+    pub fn is_public(self) -> bool {
+        !matches!(
+            self,
+            EventKind::AssistAdded | EventKind::Assigned | EventKind::Note
+        )
+    }
+}
+
 text_enum! {
     /// Who caused an event.
     ActorKind { System => "system", Complainant => "complainant", User => "user" }
@@ -142,18 +152,30 @@ pub enum Effect {
     /// Back to the coordination office, which becomes the lead until it designates.
     LeadBecomesOffice,
     /// Designated to another department, with a fresh acceptance window.
-    Designate { department: String },
-    AddCoHandler { department: String },
-    Assign { user: String },
+    Designate {
+        department: String,
+    },
+    AddCoHandler {
+        department: String,
+    },
+    Assign {
+        user: String,
+    },
     /// The clock stops (information requested, or testing).
     StopClock,
     /// The clock runs again; the finish deadline moves by the time stopped.
     RestartClock,
-    Resolve { outcome: Outcome },
+    Resolve {
+        outcome: Outcome,
+    },
     /// Reopened: counted, flagged to the office when the complainant was dissatisfied,
     /// with a fresh finish deadline.
-    Reopen { flag_office: bool },
-    RecordRating { score: u8 },
+    Reopen {
+        flag_office: bool,
+    },
+    RecordRating {
+        score: u8,
+    },
 }
 
 /// The outcome of an allowed transition: the new state, the event that records it and
@@ -195,7 +217,12 @@ impl ComplaintState {
 }
 
 impl CaseStatus {
-    fn to(&self, to: ComplaintState, event: EventKind, effect: Effect) -> Result<Transition, TransitionError> {
+    fn to(
+        &self,
+        to: ComplaintState,
+        event: EventKind,
+        effect: Effect,
+    ) -> Result<Transition, TransitionError> {
         Ok(Transition {
             from: self.state,
             to,
@@ -204,7 +231,11 @@ impl CaseStatus {
         })
     }
 
-    fn require(&self, action: &'static str, allowed: &[ComplaintState]) -> Result<(), TransitionError> {
+    fn require(
+        &self,
+        action: &'static str,
+        allowed: &[ComplaintState],
+    ) -> Result<(), TransitionError> {
         if allowed.contains(&self.state) {
             Ok(())
         } else {
@@ -214,7 +245,11 @@ impl CaseStatus {
 
     pub fn accept(&self) -> Result<Transition, TransitionError> {
         self.require("accept", &[ComplaintState::Assigned])?;
-        self.to(ComplaintState::Accepted, EventKind::Accepted, Effect::StartFinishClock)
+        self.to(
+            ComplaintState::Accepted,
+            EventKind::Accepted,
+            Effect::StartFinishClock,
+        )
     }
 
     pub fn reject(&self) -> Result<Transition, TransitionError> {
@@ -229,7 +264,11 @@ impl CaseStatus {
         if self.designated || self.lead == office || !self.within_acceptance_window {
             return Err(refuse("return", self.state));
         }
-        self.to(ComplaintState::Assigned, EventKind::Returned, Effect::LeadBecomesOffice)
+        self.to(
+            ComplaintState::Assigned,
+            EventKind::Returned,
+            Effect::LeadBecomesOffice,
+        )
     }
 
     pub fn transfer(&self, department: &str) -> Result<Transition, TransitionError> {
@@ -263,7 +302,13 @@ impl CaseStatus {
         if !self.state.is_open() {
             return Err(refuse("assign", self.state));
         }
-        self.to(self.state, EventKind::Assigned, Effect::Assign { user: user.to_owned() })
+        self.to(
+            self.state,
+            EventKind::Assigned,
+            Effect::Assign {
+                user: user.to_owned(),
+            },
+        )
     }
 
     pub fn request_info(&self) -> Result<Transition, TransitionError> {
@@ -271,13 +316,21 @@ impl CaseStatus {
         if self.paused {
             return Err(refuse("request-info", self.state));
         }
-        self.to(ComplaintState::AwaitingInfo, EventKind::InfoRequested, Effect::StopClock)
+        self.to(
+            ComplaintState::AwaitingInfo,
+            EventKind::InfoRequested,
+            Effect::StopClock,
+        )
     }
 
     /// The complainant supplies what was asked for.
     pub fn supply_info(&self) -> Result<Transition, TransitionError> {
         self.require("info", &[ComplaintState::AwaitingInfo])?;
-        self.to(ComplaintState::Accepted, EventKind::InfoSupplied, Effect::RestartClock)
+        self.to(
+            ComplaintState::Accepted,
+            EventKind::InfoSupplied,
+            Effect::RestartClock,
+        )
     }
 
     pub fn pause(&self) -> Result<Transition, TransitionError> {
@@ -285,7 +338,11 @@ impl CaseStatus {
         if self.paused {
             return Err(refuse("pause", self.state));
         }
-        self.to(ComplaintState::Accepted, EventKind::Paused, Effect::StopClock)
+        self.to(
+            ComplaintState::Accepted,
+            EventKind::Paused,
+            Effect::StopClock,
+        )
     }
 
     pub fn resume(&self) -> Result<Transition, TransitionError> {
@@ -293,12 +350,20 @@ impl CaseStatus {
         if !self.paused {
             return Err(refuse("resume", self.state));
         }
-        self.to(ComplaintState::Accepted, EventKind::Resumed, Effect::RestartClock)
+        self.to(
+            ComplaintState::Accepted,
+            EventKind::Resumed,
+            Effect::RestartClock,
+        )
     }
 
     pub fn reply(&self, outcome: Outcome) -> Result<Transition, TransitionError> {
         self.require("reply", &[ComplaintState::Accepted])?;
-        self.to(ComplaintState::Resolved, EventKind::Replied, Effect::Resolve { outcome })
+        self.to(
+            ComplaintState::Resolved,
+            EventKind::Replied,
+            Effect::Resolve { outcome },
+        )
     }
 
     /// An internal note (or a co-handler's opinion): possible in every state.
@@ -308,8 +373,15 @@ impl CaseStatus {
 
     /// The office reopens a resolved or closed case.
     pub fn reopen(&self) -> Result<Transition, TransitionError> {
-        self.require("reopen", &[ComplaintState::Resolved, ComplaintState::Closed])?;
-        self.to(ComplaintState::Accepted, EventKind::Reopened, Effect::Reopen { flag_office: false })
+        self.require(
+            "reopen",
+            &[ComplaintState::Resolved, ComplaintState::Closed],
+        )?;
+        self.to(
+            ComplaintState::Accepted,
+            EventKind::Reopened,
+            Effect::Reopen { flag_office: false },
+        )
     }
 
     /// The complainant rates the answer: 1–2 within the rating window reopens the case
@@ -320,14 +392,27 @@ impl CaseStatus {
             return Err(refuse("rating", self.state));
         }
         if score <= 2 && within_window {
-            self.to(ComplaintState::Accepted, EventKind::Reopened, Effect::Reopen { flag_office: true })
+            self.to(
+                ComplaintState::Accepted,
+                EventKind::Reopened,
+                Effect::Reopen { flag_office: true },
+            )
         } else {
-            self.to(ComplaintState::Closed, EventKind::Rated, Effect::RecordRating { score })
+            self.to(
+                ComplaintState::Closed,
+                EventKind::Rated,
+                Effect::RecordRating { score },
+            )
         }
     }
 
     /// Runs the staff action by name (the form's parameters already parsed).
-    pub fn act(&self, action: StaffAction, argument: &ActionArgument, office: &str) -> Result<Transition, TransitionError> {
+    pub fn act(
+        &self,
+        action: StaffAction,
+        argument: &ActionArgument,
+        office: &str,
+    ) -> Result<Transition, TransitionError> {
         match (action, argument) {
             (StaffAction::Accept, _) => self.accept(),
             (StaffAction::Reject, _) => self.reject(),
@@ -412,7 +497,9 @@ mod tests {
         use ComplaintState::*;
         let office = "quality-office";
         let arg = |action: StaffAction| match action {
-            StaffAction::Transfer | StaffAction::Assist => ActionArgument::Department("market-regulation".into()),
+            StaffAction::Transfer | StaffAction::Assist => {
+                ActionArgument::Department("market-regulation".into())
+            }
             StaffAction::Assign => ActionArgument::User("clerk1".into()),
             StaffAction::Reply => ActionArgument::Outcome(Outcome::Refund),
             _ => ActionArgument::None,
@@ -449,7 +536,11 @@ mod tests {
                     .find(|(a, s, _)| a == action && s == state)
                     .and_then(|(_, _, to)| *to);
                 let result = case(*state).act(*action, &arg(*action), office);
-                assert_eq!(result.as_ref().ok().map(|t| t.to), expected, "{action} from {state}");
+                assert_eq!(
+                    result.as_ref().ok().map(|t| t.to),
+                    expected,
+                    "{action} from {state}"
+                );
                 if let Err(error) = result {
                     assert_eq!(error.state, *state);
                 }
@@ -461,12 +552,36 @@ mod tests {
     fn return_is_once_within_the_window_and_never_after_designation() {
         let office = "quality-office";
         let assigned = case(ComplaintState::Assigned);
-        assert_eq!(assigned.return_to_office(office).unwrap().effect, Effect::LeadBecomesOffice);
-        assert!(CaseStatus { designated: true, ..assigned.clone() }.return_to_office(office).is_err());
-        assert!(CaseStatus { lead: office.into(), ..assigned.clone() }.return_to_office(office).is_err());
-        assert!(CaseStatus { within_acceptance_window: false, ..assigned.clone() }.return_to_office(office).is_err());
-        assert!(assigned.transfer("food-drug").is_err(), "not to the current lead");
-        assert!(assigned.assist("food-drug").is_err(), "the lead is not its own co-handler");
+        assert_eq!(
+            assigned.return_to_office(office).unwrap().effect,
+            Effect::LeadBecomesOffice
+        );
+        assert!(CaseStatus {
+            designated: true,
+            ..assigned.clone()
+        }
+        .return_to_office(office)
+        .is_err());
+        assert!(CaseStatus {
+            lead: office.into(),
+            ..assigned.clone()
+        }
+        .return_to_office(office)
+        .is_err());
+        assert!(CaseStatus {
+            within_acceptance_window: false,
+            ..assigned.clone()
+        }
+        .return_to_office(office)
+        .is_err());
+        assert!(
+            assigned.transfer("food-drug").is_err(),
+            "not to the current lead"
+        );
+        assert!(
+            assigned.assist("food-drug").is_err(),
+            "the lead is not its own co-handler"
+        );
     }
 
     #[test]
@@ -474,7 +589,10 @@ mod tests {
         let accepted = case(ComplaintState::Accepted);
         assert_eq!(accepted.pause().unwrap().effect, Effect::StopClock);
         assert!(accepted.resume().is_err());
-        let paused = CaseStatus { paused: true, ..accepted };
+        let paused = CaseStatus {
+            paused: true,
+            ..accepted
+        };
         assert!(paused.pause().is_err());
         assert!(paused.request_info().is_err());
         assert_eq!(paused.resume().unwrap().effect, Effect::RestartClock);
@@ -494,9 +612,16 @@ mod tests {
             (1, false, ComplaintState::Closed),
         ];
         for (score, within, to) in table {
-            assert_eq!(resolved.rate(score, within).unwrap().to, to, "{score} {within}");
+            assert_eq!(
+                resolved.rate(score, within).unwrap().to,
+                to,
+                "{score} {within}"
+            );
         }
-        assert_eq!(resolved.rate(1, true).unwrap().effect, Effect::Reopen { flag_office: true });
+        assert_eq!(
+            resolved.rate(1, true).unwrap().effect,
+            Effect::Reopen { flag_office: true }
+        );
         assert!(resolved.rate(0, true).is_err());
         assert!(resolved.rate(6, true).is_err());
         assert!(case(ComplaintState::Accepted).rate(5, true).is_err());

@@ -74,6 +74,10 @@ pub enum FieldProblem {
     ContactRequired,
     AnonymousComplaint,
     ConsentRequired,
+    /// An attachment that is not a JPEG, PNG or PDF by its bytes.
+    FileType,
+    FileTooLarge,
+    TooManyFiles,
 }
 
 impl FieldProblem {
@@ -87,6 +91,9 @@ impl FieldProblem {
             FieldProblem::ContactRequired => "error.contact_required".into(),
             FieldProblem::AnonymousComplaint => "error.anonymous_complaint".into(),
             FieldProblem::ConsentRequired => "error.consent_required".into(),
+            FieldProblem::FileType => "error.attachment_type".into(),
+            FieldProblem::FileTooLarge => "error.attachment_size".into(),
+            FieldProblem::TooManyFiles => "error.attachment_count".into(),
         }
     }
 

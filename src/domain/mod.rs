@@ -3,6 +3,7 @@
 //! of its own; callers pass in `now`, `today` and the random source.
 
 pub mod access;
+pub mod attachment;
 pub mod calendar;
 pub mod complaint;
 pub mod fields;

@@ -3,6 +3,7 @@
 
 pub mod client;
 pub mod csrf;
+pub mod form_body;
 pub mod headers;
 pub mod locale;
 pub mod rate_limit;

@@ -79,7 +79,12 @@ pub fn removal_cookie() -> Cookie<'static> {
 }
 
 /// Whether a session is still alive at `now`.
-pub fn is_live(created_at: NaiveDateTime, last_seen_at: NaiveDateTime, idle_minutes: u32, now: NaiveDateTime) -> bool {
+pub fn is_live(
+    created_at: NaiveDateTime,
+    last_seen_at: NaiveDateTime,
+    idle_minutes: u32,
+    now: NaiveDateTime,
+) -> bool {
     now - last_seen_at < Duration::minutes(i64::from(idle_minutes))
         && now - created_at < Duration::hours(ABSOLUTE_LIFETIME_HOURS)
 }
@@ -89,22 +94,38 @@ async fn current_staff(req: HttpRequest) -> Result<Staff, AppError> {
         .app_data::<web::Data<AppState>>()
         .ok_or_else(|| anyhow::anyhow!("application state missing"))?
         .clone();
-    let cookie = req.cookie(SESSION_COOKIE).ok_or(AppError::Unauthenticated)?;
+    let cookie = req
+        .cookie(SESSION_COOKIE)
+        .ok_or(AppError::Unauthenticated)?;
     let hash = hash_session_id(cookie.value());
     let key = hash.clone();
-    let found = state.db.read(move |conn| sessions::find_with_user(conn, &key)).await?;
+    let found = state
+        .db
+        .read(move |conn| sessions::find_with_user(conn, &key))
+        .await?;
     let (session, user) = found.ok_or(AppError::Unauthenticated)?;
     let now = now_utc();
     let role = Role::parse(&user.role);
-    let live = is_live(session.created_at, session.last_seen_at, state.config.session_idle_minutes, now);
+    let live = is_live(
+        session.created_at,
+        session.last_seen_at,
+        state.config.session_idle_minutes,
+        now,
+    );
     let (true, true, Some(role)) = (live, user.active, role) else {
         let key = hash.clone();
-        state.db.write(move |conn| sessions::delete(conn, &key)).await?;
+        state
+            .db
+            .write(move |conn| sessions::delete(conn, &key))
+            .await?;
         return Err(AppError::Unauthenticated);
     };
     if (now - session.last_seen_at).num_seconds() >= TOUCH_AFTER_SECS {
         let key = hash.clone();
-        state.db.write(move |conn| sessions::touch(conn, &key, now)).await?;
+        state
+            .db
+            .write(move |conn| sessions::touch(conn, &key, now))
+            .await?;
     }
     Ok(Staff {
         user_id: user.id,

@@ -82,9 +82,23 @@ impl Locale {
 }
 
 /// The message files: the public side and emails, and the admin pages.
-pub const MESSAGE_FILES: [(&str, &str); 2] = [
-    ("locales/messages.toml", include_str!("../../locales/messages.toml")),
-    ("locales/admin.toml", include_str!("../../locales/admin.toml")),
+pub const MESSAGE_FILES: &[(&str, &str)] = &[
+    (
+        "locales/messages.toml",
+        include_str!("../../locales/messages.toml"),
+    ),
+    (
+        "locales/admin.toml",
+        include_str!("../../locales/admin.toml"),
+    ),
+    (
+        "locales/queue.toml",
+        include_str!("../../locales/queue.toml"),
+    ),
+    (
+        "locales/manage.toml",
+        include_str!("../../locales/manage.toml"),
+    ),
 ];
 
 /// key → text in each locale (index by `Locale::index`).

@@ -1,7 +1,10 @@
 //! Emails: rendered once, at the moment of the change, into the outbox row that records
-//! what was said (STYLE). Delivery (the worker and its transports) reads the outbox later.
+//! what was said (STYLE). Delivery (the worker and its transports) reads the outbox later;
+//! nothing here sends mail while a request or a transaction waits.
 
 pub mod messages;
+pub mod transport;
+pub mod worker;
 
 use askama::Template;
 use chrono::NaiveDateTime;

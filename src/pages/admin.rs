@@ -24,7 +24,11 @@ pub struct AdminContext {
 }
 
 impl AdminContext {
-    pub fn new(ctx: PageContext, staff: Option<&Staff>, reference: Option<&ReferenceData>) -> AdminContext {
+    pub fn new(
+        ctx: PageContext,
+        staff: Option<&Staff>,
+        reference: Option<&ReferenceData>,
+    ) -> AdminContext {
         let locale = ctx.locale;
         let staff = staff.map(|s| StaffView {
             username: s.username.clone(),
@@ -35,7 +39,11 @@ impl AdminContext {
             may_manage: access::may_manage(s.role),
             may_see_outbox: access::may_see_outbox(s.role),
         });
-        AdminContext { ctx, staff, flash: None }
+        AdminContext {
+            ctx,
+            staff,
+            flash: None,
+        }
     }
 
     pub fn t(&self, key: &str) -> &'static str {
@@ -62,4 +70,14 @@ pub struct LoginPage {
 pub struct PasswordPage {
     pub admin: AdminContext,
     pub error: Option<String>,
+}
+
+/// Staff filing for a caller: the public form's fields plus the channel.
+#[derive(Template)]
+#[template(path = "admin/file_complaint.html")]
+pub struct FileComplaintPage {
+    pub admin: AdminContext,
+    pub ctx: PageContext,
+    pub form: super::public::ComplaintFormParts,
+    pub channel: String,
 }

@@ -2,7 +2,10 @@
 //! the renderer that turns any error response into a page in the visitor's language.
 
 pub mod admin;
+pub mod complaint;
+pub mod manage;
 pub mod public;
+pub mod queue;
 
 use actix_web::body::EitherBody;
 use actix_web::dev::ServiceResponse;

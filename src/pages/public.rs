@@ -45,11 +45,9 @@ pub struct TextField {
     pub autocomplete: Option<&'static str>,
 }
 
-#[derive(Template)]
-#[template(path = "public/complaint_form.html")]
-pub struct ComplaintFormPage {
-    pub ctx: PageContext,
-    pub action: &'static str,
+/// The complaint form's fields, shared by the public form and the staff's filing on
+/// behalf of a caller (`templates/public/_complaint_fields.html`).
+pub struct ComplaintFormParts {
     pub deadlines_text: String,
     pub csrf_token: String,
     pub submission_id: String,
@@ -61,15 +59,23 @@ pub struct ComplaintFormPage {
     pub business_fields: Vec<TextField>,
     pub problem_fields: Vec<TextField>,
     pub contact_fields: Vec<TextField>,
+    pub consent_label: &'static str,
 }
 
-impl ComplaintFormPage {
+impl ComplaintFormParts {
     pub fn error(&self, field: &str) -> Option<&str> {
         self.errors
             .iter()
             .find(|(name, _)| *name == field)
             .map(|(_, message)| message.as_str())
     }
+}
+
+#[derive(Template)]
+#[template(path = "public/complaint_form.html")]
+pub struct ComplaintFormPage {
+    pub ctx: PageContext,
+    pub form: ComplaintFormParts,
 }
 
 #[derive(Template)]
@@ -111,7 +117,31 @@ pub struct TrackPage {
     pub deadlines: Vec<Deadline>,
     pub timeline: Vec<TimelineEntry>,
     pub can_withdraw: bool,
-    pub withdraw_error: Option<String>,
-    pub withdraw_reason: String,
+    pub can_supply_info: bool,
+    pub can_rate: bool,
+    /// A refused resident form ("withdraw", "info" or "rating"): its message and the text kept.
+    pub problem: Option<ResidentFormProblem>,
     pub csrf_token: String,
+}
+
+pub struct ResidentFormProblem {
+    pub form: &'static str,
+    pub message: String,
+    pub typed: String,
+}
+
+impl TrackPage {
+    pub fn error_of(&self, form: &str) -> Option<&str> {
+        self.problem
+            .as_ref()
+            .filter(|p| p.form == form)
+            .map(|p| p.message.as_str())
+    }
+
+    pub fn typed_in(&self, form: &str) -> &str {
+        self.problem
+            .as_ref()
+            .filter(|p| p.form == form)
+            .map_or("", |p| p.typed.as_str())
+    }
 }

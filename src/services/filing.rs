@@ -3,10 +3,12 @@
 
 use chrono::NaiveDateTime;
 
+use crate::db::attachments::NewAttachmentRow;
 use crate::db::complaints::{self, CoHandlerRow, ComplaintRow, Filing, NewEventRow};
 use crate::db::outbox::{self, NewOutboxRow};
 use crate::db::reference::ReferenceData;
 use crate::db::{AnyConnection, Database, DbError};
+use crate::domain::attachment::FileKind;
 use crate::domain::calendar::city_date;
 use crate::domain::complaint::{ActorKind, Channel, ComplaintKind, ComplaintState, EventKind};
 use crate::domain::intake::{Complainant, NewComplaint};
@@ -23,6 +25,15 @@ pub struct FilingRequest {
     pub channel: Channel,
     /// The form's idempotency key: filing it again answers with the first complaint.
     pub submission_id: Option<String>,
+    pub attachments: Vec<Attachment>,
+}
+
+/// A file already recognised by its bytes (`domain::attachment`).
+#[derive(Debug, Clone)]
+pub struct Attachment {
+    pub file_name: String,
+    pub kind: FileKind,
+    pub bytes: Vec<u8>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -211,11 +222,26 @@ fn build(
         .into_iter()
         .map(|e| e.into_outbox_row(Some(&id), now))
         .collect();
+    let attachments = request
+        .attachments
+        .iter()
+        .map(|a| NewAttachmentRow {
+            id: uuid::Uuid::new_v4().to_string(),
+            complaint_id: id.clone(),
+            event_id: None,
+            file_name: a.file_name.clone(),
+            content_type: a.kind.content_type().to_owned(),
+            size_bytes: a.bytes.len() as i64,
+            data: a.bytes.clone(),
+            created_at: now,
+        })
+        .collect();
     let filing = Filing {
         complaint,
         co_handlers,
         events,
         search_terms,
+        attachments,
     };
     Ok((filing, outbox_rows, tracking_code))
 }

@@ -2,6 +2,9 @@
 //! builds every row of one change first, then writes them in one transaction.
 
 pub mod filing;
+pub mod jurisdiction;
+pub mod resident;
+pub mod triage;
 pub mod users;
 pub mod withdrawal;
 

@@ -16,6 +16,8 @@ pub struct TestApp {
     pub db: Database,
     pub data_dir: PathBuf,
     pub client: reqwest::Client,
+    /// The configuration it runs on (the email helpers build their transport from it).
+    pub config: Config,
     handle: actix_web::dev::ServerHandle,
     _dir: Option<tempfile::TempDir>,
 }
@@ -64,15 +66,31 @@ pub async fn spawn_app_with(customise: impl FnOnce(&mut Config)) -> TestApp {
     app
 }
 
-/// Starts the service on `config` (its data folder is kept by the caller).
+/// Starts the service on `config` (its data folder is kept by the caller). The email worker
+/// does not run: a test delivers with `dispatch_all_pending_emails`, so rows stay as written
+/// until it does.
 pub async fn start(config: Config) -> TestApp {
+    start_app(config, false).await
+}
+
+/// `start` with the background email worker running, as in production.
+pub async fn start_with_mail_worker(config: Config) -> TestApp {
+    start_app(config, true).await
+}
+
+async fn start_app(config: Config, background_tasks: bool) -> TestApp {
     let data_dir = config.data_dir.clone();
     let prepared = config.clone();
     let (db, _) = tokio::task::spawn_blocking(move || prepare_database(&prepared))
         .await
         .unwrap()
         .expect("database prepared");
-    let app = Application::build(config, db.clone()).expect("app built");
+    let app = if background_tasks {
+        Application::build(config.clone(), db.clone())
+    } else {
+        Application::build_without_background_tasks(config.clone(), db.clone())
+    }
+    .expect("app built");
     let address = format!("http://127.0.0.1:{}", app.port());
     let handle = app.handle();
     tokio::spawn(app.run_until_stopped());
@@ -81,6 +99,7 @@ pub async fn start(config: Config) -> TestApp {
         db,
         data_dir,
         client: client(),
+        config,
         handle,
         _dir: None,
     }
@@ -254,4 +273,252 @@ pub fn tracking_code_of(response: &Response) -> String {
         .strip_prefix("/track/")
         .expect("a tracking page")
         .to_owned()
+}
+
+// Helpers of the validation, security, tracking and i18n modules.
+
+/// The stored row of the complaint with this tracking code.
+pub async fn stored_complaint(
+    app: &TestApp,
+    code: &str,
+) -> green_channel::db::complaints::ComplaintRow {
+    use diesel::prelude::*;
+    use green_channel::db::complaints::ComplaintRow;
+    use green_channel::db::schema::complaints;
+    let code = code.to_owned();
+    app.db
+        .read(move |conn| {
+            Ok(complaints::table
+                .filter(complaints::tracking_code.eq(code))
+                .select(ComplaintRow::as_select())
+                .first(conn)?)
+        })
+        .await
+        .unwrap()
+}
+
+/// A client with no cookies at all, as another browser (or a forged request) would be.
+pub fn cookieless_client() -> reqwest::Client {
+    reqwest::Client::builder()
+        .redirect(Policy::none())
+        .build()
+        .unwrap()
+}
+
+/// Every `Set-Cookie` header of a response, as sent.
+pub fn set_cookies(response: &Response) -> Vec<String> {
+    response
+        .headers()
+        .get_all("set-cookie")
+        .iter()
+        .map(|v| v.to_str().unwrap().to_owned())
+        .collect()
+}
+
+/// The value a `Set-Cookie` header of `response` gives the cookie `name`.
+pub fn cookie_value(response: &Response, name: &str) -> Option<String> {
+    set_cookies(response).iter().find_map(|header| {
+        let (pair, _) = header.split_once(';').unwrap_or((header, ""));
+        let (key, value) = pair.split_once('=')?;
+        (key.trim() == name).then(|| value.trim().to_owned())
+    })
+}
+
+/// The form's token for a CSRF cookie value, signed with `key` as the service signs it
+/// (HMAC-SHA256 over a domain label and the cookie value; DESIGN §4).
+pub fn sign_csrf(key: &[u8], cookie_value: &str) -> String {
+    use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+    use base64::Engine as _;
+    use hmac::{Hmac, Mac};
+    let mut mac = Hmac::<sha2::Sha256>::new_from_slice(key).unwrap();
+    mac.update(b"public-form\0");
+    mac.update(cookie_value.as_bytes());
+    URL_SAFE_NO_PAD.encode(mac.finalize().into_bytes())
+}
+
+/// The city's date today (Asia/Shanghai), as the service counts it.
+pub fn city_today() -> chrono::NaiveDate {
+    green_channel::domain::calendar::city_date(green_channel::services::now_utc())
+}
+
+impl TestApp {
+    /// GET with an `Accept-Language` header.
+    pub async fn get_in(&self, path: &str, accept_language: &str) -> Response {
+        self.client
+            .get(self.url(path))
+            .header("accept-language", accept_language)
+            .send()
+            .await
+            .unwrap()
+    }
+
+    /// Opens the form and posts `fields` with its tokens and an `Accept-Language` header.
+    pub async fn file_in(
+        &self,
+        fields: Vec<(&'static str, String)>,
+        accept_language: &str,
+    ) -> Response {
+        let tokens = self.open_form().await;
+        let mut all = fields;
+        all.push(("csrf_token", tokens.csrf_token.clone()));
+        all.push(("submission_id", tokens.submission_id.clone()));
+        self.client
+            .post(self.url("/complaints"))
+            .header("content-type", "application/x-www-form-urlencoded")
+            .header("accept-language", accept_language)
+            .body(serde_urlencoded::to_string(&all).unwrap())
+            .send()
+            .await
+            .unwrap()
+    }
+
+    /// POSTs a body as is, with this client's cookies.
+    pub async fn post_raw(
+        &self,
+        path: &str,
+        content_type: &str,
+        body: impl Into<reqwest::Body>,
+    ) -> Response {
+        self.client
+            .post(self.url(path))
+            .header("content-type", content_type)
+            .body(body)
+            .send()
+            .await
+            .unwrap()
+    }
+
+    /// The CSRF token of the withdrawal form on a tracking page.
+    pub async fn withdraw_token(&self, code: &str) -> String {
+        let page = self.get_html(&format!("/track/{code}")).await;
+        select_attr(
+            &page,
+            "form[action$=withdraw] input[name=csrf_token]",
+            "value",
+        )
+        .expect("a withdrawal form")
+    }
+}
+
+// Helpers of the email module.
+
+impl TestApp {
+    /// Delivers every due outbox row now, through the transport of `config` (the SMTP server
+    /// of `smtp_url`, or `.eml` files), as the worker would.
+    pub async fn dispatch_all_pending_emails(&self) -> green_channel::mail::worker::DeliveryReport {
+        self.dispatch_emails_at(green_channel::services::now_utc())
+            .await
+    }
+
+    /// Delivers as if it were `now`: a later `now` makes retries fall due without waiting.
+    pub async fn dispatch_emails_at(
+        &self,
+        now: chrono::NaiveDateTime,
+    ) -> green_channel::mail::worker::DeliveryReport {
+        use green_channel::mail::{transport::Mailer, worker};
+        let mailer = Mailer::from_config(&self.config).expect("a mail transport");
+        let settings = worker::DeliverySettings::from_config(&self.config);
+        worker::deliver_due(&self.db, &mailer, &settings, now)
+            .await
+            .expect("a delivery pass")
+    }
+
+    /// Fails the test if an outbox row is left unsent (crates.io's test app does this on
+    /// drop; here a test opts in by calling it at its end).
+    pub async fn assert_no_unsent_emails(&self) {
+        use diesel::prelude::*;
+        use green_channel::db::schema::outbox;
+        let unsent: Vec<(i64, String, i32, Option<String>)> = self
+            .db
+            .read(|conn| {
+                Ok(outbox::table
+                    .filter(outbox::state.eq("pending"))
+                    .select((
+                        outbox::id,
+                        outbox::template,
+                        outbox::attempts,
+                        outbox::last_error,
+                    ))
+                    .load(conn)?)
+            })
+            .await
+            .unwrap();
+        assert!(
+            unsent.is_empty(),
+            "the test left unsent emails behind (id, template, attempts, last error): {unsent:?}"
+        );
+    }
+}
+
+// Helpers of the management tests: staff accounts and signed-in browsers.
+
+/// The password `TestApp::create_user` gives every account it creates.
+pub const STAFF_PASSWORD: &str = "staff-password-for-tests";
+
+impl TestApp {
+    /// Creates a staff account as `green-channel create-user` does, with `STAFF_PASSWORD`.
+    pub async fn create_user(&self, username: &str, role: &str, department: &str) {
+        let (db, username, role, department) = (
+            self.db.clone(),
+            username.to_owned(),
+            role.to_owned(),
+            department.to_owned(),
+        );
+        tokio::task::spawn_blocking(move || {
+            green_channel::services::users::create_user(
+                &db,
+                &username,
+                &role,
+                Some(&department),
+                None,
+                STAFF_PASSWORD,
+            )
+        })
+        .await
+        .unwrap()
+        .expect("staff account created");
+    }
+
+    /// Signs in through the real form, in a browser (cookie jar) of its own.
+    pub async fn login(&self, username: &str, password: &str) -> reqwest::Client {
+        let browser = client();
+        let page = browser
+            .get(self.url("/admin/login"))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        let token = select_attr(&page, "input[name=csrf_token]", "value").expect("a sign-in form");
+        let response = browser
+            .post(self.url("/admin/login"))
+            .header("content-type", "application/x-www-form-urlencoded")
+            .body(
+                serde_urlencoded::to_string([
+                    ("username", username),
+                    ("password", password),
+                    ("csrf_token", token.as_str()),
+                ])
+                .unwrap(),
+            )
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status().as_u16(), 303, "signing in as {username}");
+        browser
+    }
+
+    /// The session's CSRF token, scraped from any admin page of the signed-in `browser`.
+    pub async fn admin_csrf(&self, browser: &reqwest::Client, page_path: &str) -> String {
+        let page = browser
+            .get(self.url(page_path))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        select_attr(&page, "input[name=csrf_token]", "value").expect("an admin form")
+    }
 }

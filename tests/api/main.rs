@@ -1,9 +1,13 @@
 //! Black-box tests over HTTP against the spawned service with a real SQLite file.
 
+mod email;
 mod filing;
 mod helpers;
 mod i18n;
+mod manage;
+mod queue;
 mod restart;
 mod security;
+mod smtp_server;
 mod tracking;
 mod validation;

@@ -27,8 +27,18 @@ use crate::state::AppState;
 static DUMMY_HASH: LazyLock<String> =
     LazyLock::new(|| passwords::hash(&passwords::generate()).expect("hashing a random password"));
 
-fn login_page(req: &HttpRequest, state: &AppState, status: StatusCode, username: &str, error: Option<String>) -> Result<HttpResponse, AppError> {
-    let pair = csrf::pair_for_form(req, &state.config.secret_key, now_utc().and_utc().timestamp());
+fn login_page(
+    req: &HttpRequest,
+    state: &AppState,
+    status: StatusCode,
+    username: &str,
+    error: Option<String>,
+) -> Result<HttpResponse, AppError> {
+    let pair = csrf::pair_for_form(
+        req,
+        &state.config.secret_key,
+        now_utc().and_utc().timestamp(),
+    );
     let page = LoginPage {
         admin: AdminContext::new(PageContext::new(req, "/admin/login"), None, None),
         csrf_token: pair.token.clone(),
@@ -42,9 +52,15 @@ fn login_page(req: &HttpRequest, state: &AppState, status: StatusCode, username:
     Ok(response)
 }
 
-pub async fn show(req: HttpRequest, state: web::Data<AppState>, staff: Option<Staff>) -> Result<HttpResponse, AppError> {
+pub async fn show(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    staff: Option<Staff>,
+) -> Result<HttpResponse, AppError> {
     if staff.is_some() {
-        return Ok(HttpResponse::SeeOther().insert_header((header::LOCATION, "/admin")).finish());
+        return Ok(HttpResponse::SeeOther()
+            .insert_header((header::LOCATION, "/admin"))
+            .finish());
     }
     login_page(&req, &state, StatusCode::OK, "", None)
 }
@@ -55,38 +71,69 @@ enum Attempt {
     SignedIn { cookie_value: String },
 }
 
-pub async fn submit(req: HttpRequest, body: web::Bytes, state: web::Data<AppState>) -> Result<HttpResponse, AppError> {
+pub async fn submit(
+    req: HttpRequest,
+    body: web::Bytes,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, AppError> {
     let now = now_utc();
     let pairs = form_pairs(&body);
-    if !csrf::verify(&req, field(&pairs, "csrf_token"), &state.config.secret_key, now.and_utc().timestamp()) {
+    if !csrf::verify(
+        &req,
+        field(&pairs, "csrf_token"),
+        &state.config.secret_key,
+        now.and_utc().timestamp(),
+    ) {
         return Err(AppError::Csrf);
     }
     let client = client_addr(&req, &state.config.trusted_proxies);
-    state.login_limit.check(client, Instant::now()).map_err(AppError::RateLimited)?;
+    state
+        .login_limit
+        .check(client, Instant::now())
+        .map_err(AppError::RateLimited)?;
     // Usernames are ASCII; anything else cannot exist but is throttled all the same.
-    let username: String = field(&pairs, "username").unwrap_or_default().trim().chars().take(64).collect();
+    let username: String = field(&pairs, "username")
+        .unwrap_or_default()
+        .trim()
+        .chars()
+        .take(64)
+        .collect();
     let password = field(&pairs, "password").unwrap_or_default().to_owned();
     let locale = crate::extract::locale::locale_of(&req);
 
     let lookup = username.clone();
     let (throttle, user) = state
         .db
-        .read(move |conn| Ok((sessions::throttle(conn, &lookup)?, users::find_by_username(conn, &lookup)?)))
+        .read(move |conn| {
+            Ok((
+                sessions::throttle(conn, &lookup)?,
+                users::find_by_username(conn, &lookup)?,
+            ))
+        })
         .await?;
     let previous_failures = throttle
         .as_ref()
         .filter(|t| (now - t.last_failure_at).num_hours() < FORGET_AFTER_HOURS)
         .map_or(0, |t| t.failures);
-    let attempt = match throttle.as_ref().and_then(|t| t.locked_until).filter(|until| *until > now) {
+    let attempt = match throttle
+        .as_ref()
+        .and_then(|t| t.locked_until)
+        .filter(|until| *until > now)
+    {
         Some(until) => Attempt::Locked { until },
         None => {
-            let hash = user.as_ref().filter(|u| u.active).map_or_else(|| DUMMY_HASH.clone(), |u| u.password_hash.clone());
+            let hash = user
+                .as_ref()
+                .filter(|u| u.active)
+                .map_or_else(|| DUMMY_HASH.clone(), |u| u.password_hash.clone());
             let verified = web::block(move || passwords::verify(&password, &hash))
                 .await
                 .map_err(|e| anyhow::anyhow!("password check: {e}"))?;
             match (verified, user) {
                 (true, Some(user)) if user.active => {
-                    let old = req.cookie(session::SESSION_COOKIE).map(|c| session::hash_session_id(c.value()));
+                    let old = req
+                        .cookie(session::SESSION_COOKIE)
+                        .map(|c| session::hash_session_id(c.value()));
                     let cookie_value = sign_in(&state, &user, old, now).await?;
                     Attempt::SignedIn { cookie_value }
                 }
@@ -99,7 +146,10 @@ pub async fn submit(req: HttpRequest, body: web::Bytes, state: web::Data<AppStat
             tracing::info!(user = %username, "signed in");
             Ok(HttpResponse::SeeOther()
                 .insert_header((header::LOCATION, "/admin"))
-                .cookie(session::session_cookie(cookie_value, state.config.behind_tls()))
+                .cookie(session::session_cookie(
+                    cookie_value,
+                    state.config.behind_tls(),
+                ))
                 .finish())
         }
         Attempt::Failed => {
@@ -111,14 +161,33 @@ pub async fn submit(req: HttpRequest, body: web::Bytes, state: web::Data<AppStat
                 last_failure_at: now,
                 locked_until: locked_until(failures, now),
             };
-            state.db.write(move |conn| sessions::save_throttle(conn, &row)).await?;
+            state
+                .db
+                .write(move |conn| sessions::save_throttle(conn, &row))
+                .await?;
             let message = crate::i18n::t(locale, "admin.login.failed").to_owned();
-            login_page(&req, &state, StatusCode::UNAUTHORIZED, &username, Some(message))
+            login_page(
+                &req,
+                &state,
+                StatusCode::UNAUTHORIZED,
+                &username,
+                Some(message),
+            )
         }
         Attempt::Locked { until } => {
             let minutes = ((until - now).num_seconds() + 59) / 60;
-            let message = crate::i18n::t_args(locale, "admin.login.locked", &[("minutes", &minutes.max(1).to_string())]);
-            let mut response = login_page(&req, &state, StatusCode::TOO_MANY_REQUESTS, &username, Some(message))?;
+            let message = crate::i18n::t_args(
+                locale,
+                "admin.login.locked",
+                &[("minutes", &minutes.max(1).to_string())],
+            );
+            let mut response = login_page(
+                &req,
+                &state,
+                StatusCode::TOO_MANY_REQUESTS,
+                &username,
+                Some(message),
+            )?;
             response.headers_mut().insert(
                 header::RETRY_AFTER,
                 header::HeaderValue::from(((until - now).num_seconds().max(1)) as u64),
@@ -129,7 +198,12 @@ pub async fn submit(req: HttpRequest, body: web::Bytes, state: web::Data<AppStat
 }
 
 /// A new session (a new id at every sign-in, so a planted cookie is worthless).
-async fn sign_in(state: &AppState, user: &UserRow, old_session: Option<String>, now: NaiveDateTime) -> Result<String, AppError> {
+async fn sign_in(
+    state: &AppState,
+    user: &UserRow,
+    old_session: Option<String>,
+    now: NaiveDateTime,
+) -> Result<String, AppError> {
     let (cookie_value, id_hash) = session::new_session_id();
     let row = SessionRow {
         id_hash,
@@ -152,11 +226,18 @@ async fn sign_in(state: &AppState, user: &UserRow, old_session: Option<String>, 
     Ok(cookie_value)
 }
 
-pub async fn logout(staff: Staff, body: web::Bytes, state: web::Data<AppState>) -> Result<HttpResponse, AppError> {
+pub async fn logout(
+    staff: Staff,
+    body: web::Bytes,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, AppError> {
     let pairs = form_pairs(&body);
     staff.verify_csrf(field(&pairs, "csrf_token"))?;
     let hash = staff.session_hash.clone();
-    state.db.write(move |conn| sessions::delete(conn, &hash)).await?;
+    state
+        .db
+        .write(move |conn| sessions::delete(conn, &hash))
+        .await?;
     Ok(HttpResponse::SeeOther()
         .insert_header((header::LOCATION, "/admin/login"))
         .cookie(session::removal_cookie())

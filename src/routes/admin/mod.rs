@@ -2,17 +2,38 @@
 //! filing on behalf of a caller, and the management pages. Every POST checks the
 //! session's CSRF token; every query is limited to what the member may see.
 
+mod attachment;
+mod complaint;
+mod file_complaint;
 mod login;
+mod manage;
 mod password;
+mod queue;
 
 use actix_web::web;
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.route("/admin", web::get().to(queue::show));
     cfg.route("/admin/login", web::get().to(login::show))
         .route("/admin/login", web::post().to(login::submit))
         .route("/admin/logout", web::post().to(login::logout))
         .route("/admin/password", web::get().to(password::show))
-        .route("/admin/password", web::post().to(password::submit));
+        .route("/admin/password", web::post().to(password::submit))
+        .route("/admin/complaints/new", web::get().to(file_complaint::show))
+        .route(
+            "/admin/complaints/new",
+            web::post().to(file_complaint::submit),
+        )
+        .route("/admin/complaints/{id}", web::get().to(complaint::show))
+        .route(
+            "/admin/attachments/{id}",
+            web::get().to(attachment::download),
+        )
+        .route(
+            "/admin/complaints/{id}/{action}",
+            web::post().to(complaint::act),
+        );
+    manage::configure(cfg);
 }
 
 /// Every `name=value` pair of a urlencoded body, repeated names kept.
@@ -22,5 +43,8 @@ pub(crate) fn form_pairs(body: &[u8]) -> Vec<(String, String)> {
 
 /// The first value of `name`, if sent.
 pub(crate) fn field<'a>(pairs: &'a [(String, String)], name: &str) -> Option<&'a str> {
-    pairs.iter().find(|(k, _)| k == name).map(|(_, v)| v.as_str())
+    pairs
+        .iter()
+        .find(|(k, _)| k == name)
+        .map(|(_, v)| v.as_str())
 }

@@ -17,18 +17,37 @@ use crate::state::AppState;
 
 pub const MIN_PASSWORD_CHARS: usize = 10;
 
-async fn page(req: &HttpRequest, state: &AppState, staff: &Staff, status: StatusCode, error: Option<&str>) -> Result<HttpResponse, AppError> {
+async fn page(
+    req: &HttpRequest,
+    state: &AppState,
+    staff: &Staff,
+    status: StatusCode,
+    error: Option<&str>,
+) -> Result<HttpResponse, AppError> {
     let reference = state.reference().await?;
-    let admin = AdminContext::new(PageContext::new(req, "/admin/password"), Some(staff), Some(&reference));
+    let admin = AdminContext::new(
+        PageContext::new(req, "/admin/password"),
+        Some(staff),
+        Some(&reference),
+    );
     let error = error.map(|key| admin.t(key).to_owned());
     Ok(render(status, &PasswordPage { admin, error }))
 }
 
-pub async fn show(req: HttpRequest, state: web::Data<AppState>, staff: Staff) -> Result<HttpResponse, AppError> {
+pub async fn show(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    staff: Staff,
+) -> Result<HttpResponse, AppError> {
     page(&req, &state, &staff, StatusCode::OK, None).await
 }
 
-pub async fn submit(req: HttpRequest, body: web::Bytes, state: web::Data<AppState>, staff: Staff) -> Result<HttpResponse, AppError> {
+pub async fn submit(
+    req: HttpRequest,
+    body: web::Bytes,
+    state: web::Data<AppState>,
+    staff: Staff,
+) -> Result<HttpResponse, AppError> {
     let pairs = form_pairs(&body);
     staff.verify_csrf(field(&pairs, "csrf_token"))?;
     let current = field(&pairs, "current").unwrap_or_default().to_owned();
@@ -42,10 +61,21 @@ pub async fn submit(req: HttpRequest, body: web::Bytes, state: web::Data<AppStat
         None
     };
     if let Some(key) = problem {
-        return page(&req, &state, &staff, StatusCode::UNPROCESSABLE_ENTITY, Some(key)).await;
+        return page(
+            &req,
+            &state,
+            &staff,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            Some(key),
+        )
+        .await;
     }
     let id = staff.user_id.clone();
-    let user = state.db.read(move |conn| users::find_by_id(conn, &id)).await?.ok_or(AppError::Unauthenticated)?;
+    let user = state
+        .db
+        .read(move |conn| users::find_by_id(conn, &id))
+        .await?
+        .ok_or(AppError::Unauthenticated)?;
     let hash = user.password_hash.clone();
     let outcome = web::block(move || -> anyhow::Result<Option<String>> {
         if !passwords::verify(&current, &hash) {
@@ -56,7 +86,14 @@ pub async fn submit(req: HttpRequest, body: web::Bytes, state: web::Data<AppStat
     .await
     .map_err(|e| anyhow::anyhow!("password change: {e}"))??;
     let Some(new_hash) = outcome else {
-        return page(&req, &state, &staff, StatusCode::UNPROCESSABLE_ENTITY, Some("admin.password.wrong_current")).await;
+        return page(
+            &req,
+            &state,
+            &staff,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            Some("admin.password.wrong_current"),
+        )
+        .await;
     };
     let (id, keep) = (staff.user_id.clone(), staff.session_hash.clone());
     state
@@ -73,5 +110,7 @@ pub async fn submit(req: HttpRequest, body: web::Bytes, state: web::Data<AppStat
             Ok::<_, AppError>(())
         })
         .await?;
-    Ok(HttpResponse::SeeOther().insert_header((header::LOCATION, "/admin?changed=password")).finish())
+    Ok(HttpResponse::SeeOther()
+        .insert_header((header::LOCATION, "/admin?changed=password"))
+        .finish())
 }

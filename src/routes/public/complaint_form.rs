@@ -10,15 +10,17 @@ use actix_web::{web, HttpRequest, HttpResponse};
 use serde::Deserialize;
 
 use crate::db::reference::{Named, ReferenceData};
+use crate::domain::attachment::{safe_file_name, sniff};
 use crate::domain::calendar::city_date;
 use crate::domain::complaint::Channel;
-use crate::domain::intake::{limits, ComplaintInput, FieldProblems, NewComplaint};
+use crate::domain::intake::{limits, ComplaintInput, FieldProblem, FieldProblems, NewComplaint};
 use crate::errors::AppError;
 use crate::extract::client::client_addr;
 use crate::extract::csrf;
-use crate::pages::public::{Choice, ComplaintFormPage, FormValues, TextField};
+use crate::extract::form_body::{read_form, FileProblem, FormBody};
+use crate::pages::public::{Choice, ComplaintFormPage, ComplaintFormParts, FormValues, TextField};
 use crate::pages::{render, PageContext};
-use crate::services::filing::{self, FilingOutcome, FilingRequest};
+use crate::services::filing::{self, Attachment, FilingOutcome, FilingRequest};
 use crate::services::now_utc;
 use crate::state::{AppState, DefaultDeadlines};
 
@@ -52,7 +54,11 @@ pub struct ComplaintForm {
 }
 
 impl ComplaintForm {
-    fn input(&self) -> ComplaintInput<'_> {
+    pub(crate) fn submission_id(&self) -> Option<&str> {
+        self.submission_id.as_deref()
+    }
+
+    pub(crate) fn input(&self) -> ComplaintInput<'_> {
         ComplaintInput {
             kind: self.kind.as_deref(),
             category: self.category.as_deref(),
@@ -72,7 +78,7 @@ impl ComplaintForm {
         }
     }
 
-    fn values(&self) -> FormValues {
+    pub(crate) fn values(&self) -> FormValues {
         let text = |v: &Option<String>| v.clone().unwrap_or_default();
         let fields = [
             ("business_name", &self.business_name),
@@ -100,31 +106,53 @@ impl ComplaintForm {
     }
 }
 
+/// Every uploaded file must be a JPEG, PNG or PDF by its bytes, within the limits.
+pub fn check_files(body: &FormBody) -> Result<Vec<Attachment>, FieldProblem> {
+    match body.file_problem {
+        Some(FileProblem::TooLarge) => return Err(FieldProblem::FileTooLarge),
+        Some(FileProblem::TooMany) => return Err(FieldProblem::TooManyFiles),
+        None => {}
+    }
+    body.files
+        .iter()
+        .map(|file| {
+            let kind = sniff(&file.bytes).ok_or(FieldProblem::FileType)?;
+            Ok(Attachment {
+                file_name: safe_file_name(&file.file_name, kind),
+                kind,
+                bytes: file.bytes.clone(),
+            })
+        })
+        .collect()
+}
+
 fn is_checked(value: &Option<String>) -> bool {
     value.as_deref().is_some_and(|v| !v.is_empty())
 }
 
-fn valid_submission_id(raw: Option<&str>) -> Option<String> {
+pub(crate) fn valid_submission_id(raw: Option<&str>) -> Option<String> {
     raw.and_then(|s| uuid::Uuid::parse_str(s.trim()).ok())
         .map(|u| u.hyphenated().to_string())
 }
 
 /// The form page, fresh or re-rendered with what was typed and what is wrong.
-struct FormRender<'a> {
-    values: FormValues,
-    problems: Option<&'a FieldProblems>,
-    form_error: Option<&'static str>,
-    submission_id: String,
+pub(crate) struct FormRender<'a> {
+    pub values: FormValues,
+    pub problems: Option<&'a FieldProblems>,
+    pub form_error: Option<&'static str>,
+    pub submission_id: String,
 }
 
-fn form_page(
-    req: &HttpRequest,
+/// The form's fields for `ctx`'s language, with what was typed and what is wrong.
+pub(crate) fn form_parts(
+    ctx: &PageContext,
     reference: &ReferenceData,
-    deadlines_args: [(&str, &str); 3],
     csrf_token: String,
     form: FormRender<'_>,
-) -> ComplaintFormPage {
-    let ctx = PageContext::new(req, FORM_PATH);
+    consent_key: &str,
+) -> ComplaintFormParts {
+    let deadlines = DefaultDeadlines::of(reference);
+    let deadlines_args = deadlines.args();
     let locale = ctx.locale;
     let message = |field: &str| -> Option<String> {
         let problem = form.problems?.get(field)?;
@@ -267,8 +295,7 @@ fn form_page(
             name: d.name(locale).to_owned(),
         })
         .collect();
-    ComplaintFormPage {
-        action: "/complaints",
+    ComplaintFormParts {
         deadlines_text: ctx.t_args("form.deadlines", &deadlines_args),
         csrf_token,
         submission_id: form.submission_id,
@@ -279,7 +306,7 @@ fn form_page(
         business_fields,
         problem_fields,
         contact_fields,
-        ctx,
+        consent_label: ctx.t(consent_key),
     }
 }
 
@@ -290,13 +317,20 @@ async fn respond_with_form(
     form: FormRender<'_>,
 ) -> Result<HttpResponse, AppError> {
     let reference = state.reference().await?;
-    let deadlines = DefaultDeadlines::of(&reference);
     let pair = csrf::pair_for_form(
         req,
         &state.config.secret_key,
         now_utc().and_utc().timestamp(),
     );
-    let page = form_page(req, &reference, deadlines.args(), pair.token.clone(), form);
+    let ctx = PageContext::new(req, FORM_PATH);
+    let form = form_parts(
+        &ctx,
+        &reference,
+        pair.token.clone(),
+        form,
+        "form.consent.label",
+    );
+    let page = ComplaintFormPage { ctx, form };
     let mut response = render(status, &page);
     response
         .add_cookie(&csrf::cookie(&pair, state.config.behind_tls()))
@@ -333,17 +367,14 @@ fn see_tracking_page(code: &str, receipt: bool, secure: bool) -> HttpResponse {
 
 pub async fn submit(
     req: HttpRequest,
-    body: web::Bytes,
+    payload: web::Payload,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, AppError> {
     let now = now_utc();
-    // Every pair as sent, to find the token even in a body the form type cannot take.
-    let pairs: Vec<(String, String)> = serde_urlencoded::from_bytes(&body).unwrap_or_default();
-    let token = pairs
-        .iter()
-        .find(|(name, _)| name == "csrf_token")
-        .map(|(_, value)| value.as_str());
-    let (form, malformed) = match serde_urlencoded::from_bytes::<ComplaintForm>(&body) {
+    let body = read_form(&req, payload).await?;
+    // The token is found even in a body the form type cannot take.
+    let token = body.field("csrf_token");
+    let (form, malformed) = match serde_urlencoded::from_str::<ComplaintForm>(&body.urlencoded()) {
         Ok(form) => (form, false),
         // A repeated field, say: answered with the form and a general message.
         Err(_) => (ComplaintForm::default(), true),
@@ -385,14 +416,21 @@ pub async fn submit(
     let parsed = if malformed || submission_id.is_none() {
         None
     } else {
-        Some(NewComplaint::parse(
-            &form.input(),
-            &reference,
-            city_date(now),
-        ))
+        let complaint = NewComplaint::parse(&form.input(), &reference, city_date(now));
+        let files = check_files(&body);
+        Some(match (complaint, files) {
+            (Ok(complaint), Ok(files)) => Ok((complaint, files)),
+            (Ok(_), Err(problem)) => Err(FieldProblems::from([("attachments", problem)])),
+            (Err(mut problems), files) => {
+                if let Err(problem) = files {
+                    problems.insert("attachments", problem);
+                }
+                Err(problems)
+            }
+        })
     };
-    let complaint = match parsed {
-        Some(Ok(complaint)) => complaint,
+    let (complaint, attachments) = match parsed {
+        Some(Ok(parsed)) => parsed,
         Some(Err(problems)) => {
             let render = FormRender {
                 values: form.values(),
@@ -417,12 +455,14 @@ pub async fn submit(
         locale: crate::extract::locale::locale_of(&req),
         channel: Channel::Web,
         submission_id,
+        attachments,
     };
     let outcome = filing::file(&state.db, &reference, request, &state.config.base_url, now).await?;
     match outcome {
         FilingOutcome::Filed { tracking_code, .. } => {
             state.submit_limit.record(client, Instant::now());
             tracing::info!(code = %tracking_code.redacted(), "complaint filed");
+            state.mail_wakeup.notify_one();
             Ok(see_tracking_page(tracking_code.as_str(), true, secure))
         }
         FilingOutcome::AlreadyFiled { tracking_code } => {

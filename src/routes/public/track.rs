@@ -19,10 +19,14 @@ use crate::domain::tracking_code::TrackingCode;
 use crate::errors::AppError;
 use crate::extract::client::client_addr;
 use crate::extract::csrf;
+use crate::extract::form_body::read_form;
 use crate::i18n;
-use crate::pages::public::{Deadline, TimelineEntry, TrackLookupPage, TrackPage};
+use crate::pages::public::{
+    Deadline, ResidentFormProblem, TimelineEntry, TrackLookupPage, TrackPage,
+};
 use crate::pages::{render, PageContext};
-use crate::services::{now_utc, withdrawal};
+use crate::routes::public::complaint_form::check_files;
+use crate::services::{now_utc, resident, withdrawal};
 use crate::state::AppState;
 
 #[derive(Deserialize)]
@@ -99,8 +103,7 @@ pub async fn show(
         .is_some_and(|c| c.value() == code.as_str());
     let shown = TrackRender {
         just_filed,
-        withdraw_error: None,
-        withdraw_reason: String::new(),
+        problem: None,
     };
     respond_with_page(&req, &state, &code, &complaint, StatusCode::OK, shown).await
 }
@@ -108,8 +111,7 @@ pub async fn show(
 /// What differs between showing the page and re-showing it after a refused withdrawal.
 struct TrackRender {
     just_filed: bool,
-    withdraw_error: Option<String>,
-    withdraw_reason: String,
+    problem: Option<ResidentFormProblem>,
 }
 
 async fn respond_with_page(
@@ -121,12 +123,27 @@ async fn respond_with_page(
     shown: TrackRender,
 ) -> Result<HttpResponse, AppError> {
     let id = complaint.id.clone();
-    let events = state.db.read(move |conn| complaints::events_of(conn, &id)).await?;
+    let events = state
+        .db
+        .read(move |conn| complaints::events_of(conn, &id))
+        .await?;
     let reference = state.reference().await?;
-    let pair = csrf::pair_for_form(req, &state.config.secret_key, now_utc().and_utc().timestamp());
+    let pair = csrf::pair_for_form(
+        req,
+        &state.config.secret_key,
+        now_utc().and_utc().timestamp(),
+    );
     let ctx = PageContext::new(req, &format!("/track/{code}"));
     let just_filed = shown.just_filed;
-    let page = track_page(ctx, code, complaint, &events, &reference, shown, pair.token.clone());
+    let page = track_page(
+        ctx,
+        code,
+        complaint,
+        &events,
+        &reference,
+        shown,
+        pair.token.clone(),
+    );
     let mut response = render(status, &page);
     let secure = state.config.behind_tls();
     let cookies = [
@@ -183,7 +200,7 @@ fn track_page(
     let timeline = events
         .iter()
         .filter_map(|event| {
-            let kind = EventKind::parse(&event.kind)?;
+            let kind = EventKind::parse(&event.kind).filter(|k| k.is_public())?;
             let what = match kind {
                 EventKind::Routed => ctx.t_args(
                     "event.routed",
@@ -206,8 +223,9 @@ fn track_page(
     TrackPage {
         code: code.to_string(),
         just_filed: shown.just_filed,
-        withdraw_error: shown.withdraw_error,
-        withdraw_reason: shown.withdraw_reason,
+        problem: shown.problem,
+        can_supply_info: state == ComplaintState::AwaitingInfo,
+        can_rate: state == ComplaintState::Resolved,
         emailed: complaint.email.is_some(),
         notice: None,
         state_code: state.as_str(),
@@ -275,10 +293,21 @@ pub async fn withdraw(
             );
             let shown = TrackRender {
                 just_filed: false,
-                withdraw_error: Some(message),
-                withdraw_reason: form.reason.unwrap_or_default(),
+                problem: Some(ResidentFormProblem {
+                    form: "withdraw",
+                    message,
+                    typed: form.reason.unwrap_or_default(),
+                }),
             };
-            return respond_with_page(&req, &state, &code, &complaint, StatusCode::UNPROCESSABLE_ENTITY, shown).await;
+            return respond_with_page(
+                &req,
+                &state,
+                &code,
+                &complaint,
+                StatusCode::UNPROCESSABLE_ENTITY,
+                shown,
+            )
+            .await;
         }
     };
     let reference = state.reference().await?;
@@ -292,6 +321,152 @@ pub async fn withdraw(
     )
     .await?;
     tracing::info!(code = %code.redacted(), "complaint withdrawn");
+    state.mail_wakeup.notify_one();
+    Ok(HttpResponse::SeeOther()
+        .insert_header((header::LOCATION, format!("/track/{code}")))
+        .finish())
+}
+
+const INFO_MAX: usize = 5000;
+const COMMENT_MAX: usize = 1000;
+
+/// The message of a refused resident field, in the visitor's language.
+fn field_message(req: &HttpRequest, problem: FieldProblem, field: &str, max: usize) -> String {
+    let locale = crate::extract::locale::locale_of(req);
+    i18n::t_args(
+        locale,
+        &problem.message_key(field),
+        &[("max", &max.to_string()), ("min", "1")],
+    )
+}
+
+/// `POST /track/{code}/info`: the information a department asked for, with optional files.
+pub async fn supply_info(
+    req: HttpRequest,
+    raw_code: web::Path<String>,
+    payload: web::Payload,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, AppError> {
+    let now = now_utc();
+    let body = read_form(&req, payload).await?;
+    if !csrf::verify(
+        &req,
+        body.field("csrf_token"),
+        &state.config.secret_key,
+        now.and_utc().timestamp(),
+    ) {
+        return Err(AppError::Csrf);
+    }
+    let (code, complaint) = find(&state, &raw_code).await?;
+    let message =
+        fields::multi_line(body.field("message"), 1, INFO_MAX).map_err(FieldProblem::Field);
+    let files = check_files(&body);
+    let (message, files) = match (message, files) {
+        (Ok(Some(message)), Ok(files)) => (message, files),
+        (message, files) => {
+            let problem = match (message, files) {
+                (Err(problem), _) | (_, Err(problem)) => problem,
+                _ => FieldProblem::Field(fields::FieldError::Required),
+            };
+            let field = if matches!(
+                problem,
+                FieldProblem::FileType | FieldProblem::FileTooLarge | FieldProblem::TooManyFiles
+            ) {
+                "attachments"
+            } else {
+                "message"
+            };
+            let shown = TrackRender {
+                just_filed: false,
+                problem: Some(ResidentFormProblem {
+                    form: "info",
+                    message: field_message(&req, problem, field, INFO_MAX),
+                    typed: body.field("message").unwrap_or_default().to_owned(),
+                }),
+            };
+            return respond_with_page(
+                &req,
+                &state,
+                &code,
+                &complaint,
+                StatusCode::UNPROCESSABLE_ENTITY,
+                shown,
+            )
+            .await;
+        }
+    };
+    let reference = state.reference().await?;
+    resident::supply_info(&state, &reference, &complaint, message, files, now).await?;
+    tracing::info!(code = %code.redacted(), "information supplied");
+    Ok(HttpResponse::SeeOther()
+        .insert_header((header::LOCATION, format!("/track/{code}")))
+        .finish())
+}
+
+/// `POST /track/{code}/rating`: a score of 1–5 and an optional comment on the answer.
+pub async fn rate(
+    req: HttpRequest,
+    raw_code: web::Path<String>,
+    body: web::Bytes,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, AppError> {
+    let now = now_utc();
+    let pairs: Vec<(String, String)> = serde_urlencoded::from_bytes(&body).unwrap_or_default();
+    let field = |name: &str| {
+        pairs
+            .iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.as_str())
+    };
+    if !csrf::verify(
+        &req,
+        field("csrf_token"),
+        &state.config.secret_key,
+        now.and_utc().timestamp(),
+    ) {
+        return Err(AppError::Csrf);
+    }
+    let (code, complaint) = find(&state, &raw_code).await?;
+    let score = field("score")
+        .and_then(|s| s.trim().parse::<u8>().ok())
+        .filter(|s| (1..=5).contains(s));
+    let comment = fields::multi_line(field("comment"), 0, COMMENT_MAX);
+    let (score, comment) = match (score, comment) {
+        (Some(score), Ok(comment)) => (score, comment),
+        (score, comment) => {
+            let message = match (score, comment) {
+                (None, _) => i18n::t(
+                    crate::extract::locale::locale_of(&req),
+                    "track.rating.score_required",
+                )
+                .to_owned(),
+                (_, Err(problem)) => {
+                    field_message(&req, FieldProblem::Field(problem), "comment", COMMENT_MAX)
+                }
+                _ => String::new(),
+            };
+            let shown = TrackRender {
+                just_filed: false,
+                problem: Some(ResidentFormProblem {
+                    form: "rating",
+                    message,
+                    typed: field("comment").unwrap_or_default().to_owned(),
+                }),
+            };
+            return respond_with_page(
+                &req,
+                &state,
+                &code,
+                &complaint,
+                StatusCode::UNPROCESSABLE_ENTITY,
+                shown,
+            )
+            .await;
+        }
+    };
+    let reference = state.reference().await?;
+    resident::rate(&state, &reference, &complaint, score, comment, now).await?;
+    tracing::info!(code = %code.redacted(), "answer rated");
     Ok(HttpResponse::SeeOther()
         .insert_header((header::LOCATION, format!("/track/{code}")))
         .finish())

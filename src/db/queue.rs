@@ -1,0 +1,588 @@
+//! The staff queue's queries: which complaints a member may see (one function, used by the
+//! list, the counts and the search), the filters, the full-text match and keyset pages.
+
+use std::collections::HashMap;
+
+use chrono::{NaiveDate, NaiveDateTime};
+use diesel::dsl::{count_star, sql};
+use diesel::prelude::*;
+use diesel::sql_types::{Bool, Text};
+
+use super::schema::{complaint_departments, complaints, users};
+use super::{AnyConnection, DbError, MultiBackend};
+use crate::domain::access::Role;
+use crate::domain::complaint::{ComplaintKind, ComplaintState};
+use crate::domain::fields::{CreditCode, Email, Phone};
+use crate::domain::search::QueryTerm;
+use crate::domain::tracking_code::TrackingCode;
+
+/// A complaints query that the filters, the order and the page are added to.
+pub type ComplaintQuery = complaints::BoxedQuery<'static, MultiBackend>;
+
+/// The states in which a case needs its department's action: the default view.
+pub const OPEN_STATES: [ComplaintState; 3] = [
+    ComplaintState::Assigned,
+    ComplaintState::Accepted,
+    ComplaintState::AwaitingInfo,
+];
+
+/// Who is looking: what they may see depends on nothing else.
+#[derive(Debug, Clone)]
+pub struct Viewer {
+    pub user_id: String,
+    pub role: Role,
+    pub department: String,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum StateFilter {
+    /// Assigned, accepted and awaiting information.
+    #[default]
+    Open,
+    All,
+    Only(ComplaintState),
+}
+
+impl StateFilter {
+    /// Running cases are worked by deadline; finished ones are looked up by filing date.
+    pub fn order(self) -> Order {
+        match self {
+            StateFilter::Open => Order::ByDeadline,
+            StateFilter::Only(state) if OPEN_STATES.contains(&state) => Order::ByDeadline,
+            _ => Order::ByFiling,
+        }
+    }
+}
+
+/// How the department in focus stands to the case.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Involvement {
+    #[default]
+    Lead,
+    CoHandling,
+    Either,
+}
+
+/// What the search box was understood as. Contacts are looked up exactly, never by
+/// fragment, and never an anonymous reporter's.
+#[derive(Debug, Clone)]
+pub enum Search {
+    TrackingCode(TrackingCode),
+    CreditCode(CreditCode),
+    Phone(Phone),
+    Email(Email),
+    /// Never empty: a query without terms is not a search.
+    Text(Vec<QueryTerm>),
+}
+
+/// Every filter of the queue, already parsed and checked against the reference data.
+#[derive(Debug, Clone, Default)]
+pub struct QueueFilter {
+    pub state: StateFilter,
+    pub kind: Option<ComplaintKind>,
+    pub category: Option<String>,
+    pub district: Option<String>,
+    /// The department in focus for those who see every department; ignored for the others,
+    /// whose focus is always their own department.
+    pub department: Option<String>,
+    pub involvement: Involvement,
+    /// `complaints.assignee`: a user id.
+    pub assignee: Option<String>,
+    /// Only cases whose running deadline is before this (city) date: the overdue ones.
+    pub due_before: Option<NaiveDate>,
+    /// Filed at or after this UTC instant.
+    pub filed_from: Option<NaiveDateTime>,
+    /// Filed before this UTC instant.
+    pub filed_before: Option<NaiveDateTime>,
+    pub search: Option<Search>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Order {
+    /// `current_due` ascending, stopped clocks last, then id.
+    ByDeadline,
+    /// Newest filing first, then id descending.
+    ByFiling,
+}
+
+/// Where the next page starts: the key of the last row shown.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum PageKey {
+    Deadline { due: Option<NaiveDate>, id: String },
+    Filing { at: NaiveDateTime, id: String },
+}
+
+const FILED_FORMAT: &str = "%Y%m%dT%H%M%S%.f";
+
+impl PageKey {
+    pub fn order(&self) -> Order {
+        match self {
+            PageKey::Deadline { .. } => Order::ByDeadline,
+            PageKey::Filing { .. } => Order::ByFiling,
+        }
+    }
+
+    /// The URL form: `due.2026-12-01.{id}`, `due.none.{id}` or `filed.{timestamp}.{id}`.
+    pub fn encode(&self) -> String {
+        match self {
+            PageKey::Deadline { due: Some(due), id } => format!("due.{due}.{id}"),
+            PageKey::Deadline { due: None, id } => format!("due.none.{id}"),
+            PageKey::Filing { at, id } => format!("filed.{}.{id}", at.format(FILED_FORMAT)),
+        }
+    }
+
+    /// `None` for anything `encode` did not make; the id must be a UUID, so nothing else
+    /// reaches the query.
+    pub fn parse(text: &str) -> Option<PageKey> {
+        let (kind, rest) = text.split_once('.')?;
+        let (value, id) = rest.rsplit_once('.')?;
+        let id = uuid::Uuid::parse_str(id).ok()?.hyphenated().to_string();
+        match kind {
+            "due" if value == "none" => Some(PageKey::Deadline { due: None, id }),
+            "due" => {
+                let due = NaiveDate::parse_from_str(value, "%Y-%m-%d").ok()?;
+                Some(PageKey::Deadline { due: Some(due), id })
+            }
+            "filed" => {
+                let at = NaiveDateTime::parse_from_str(value, FILED_FORMAT).ok()?;
+                Some(PageKey::Filing { at, id })
+            }
+            _ => None,
+        }
+    }
+}
+
+/// One row of the list: what the queue shows, contacts still unmasked (the page masks them).
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = complaints)]
+pub struct QueueRow {
+    pub id: String,
+    pub tracking_code: String,
+    pub kind: String,
+    pub category_code: String,
+    pub district_code: String,
+    pub business_name: String,
+    pub state: String,
+    pub lead_department: String,
+    pub current_due: Option<NaiveDate>,
+    pub created_at: NaiveDateTime,
+    pub assignee: Option<String>,
+    pub complainant_name: Option<String>,
+    pub phone: Option<String>,
+    pub email: Option<String>,
+    pub anonymous: bool,
+}
+
+impl QueueRow {
+    pub fn key(&self, order: Order) -> PageKey {
+        match order {
+            Order::ByDeadline => PageKey::Deadline {
+                due: self.current_due,
+                id: self.id.clone(),
+            },
+            Order::ByFiling => PageKey::Filing {
+                at: self.created_at,
+                id: self.id.clone(),
+            },
+        }
+    }
+}
+
+pub struct QueuePage {
+    pub rows: Vec<QueueRow>,
+    /// Set when there is a next page: the key of the last row shown.
+    pub next: Option<PageKey>,
+}
+
+type CoHandledBy = diesel::dsl::Select<
+    diesel::dsl::Filter<
+        complaint_departments::table,
+        diesel::dsl::Eq<complaint_departments::department_code, String>,
+    >,
+    complaint_departments::complaint_id,
+>;
+
+/// Ids of the complaints a department co-handles, as a subquery. Not boxed: a boxed
+/// subquery cannot sit inside `IN (…)` on the multi-backend connection.
+fn co_handled_by(department: String) -> CoHandledBy {
+    complaint_departments::table
+        .filter(complaint_departments::department_code.eq(department))
+        .select(complaint_departments::complaint_id)
+}
+
+/// Isolation (DESIGN §4, "Who may do what"): the office and administrators see every
+/// complaint; everyone else only those their department leads or co-handles. Every query of
+/// the queue starts here, so a filter can narrow this set but never widen it.
+pub fn visible_to(viewer: &Viewer) -> ComplaintQuery {
+    let query = complaints::table.into_boxed();
+    if viewer.role.sees_all() {
+        return query;
+    }
+    let department = viewer.department.clone();
+    query.filter(
+        complaints::lead_department
+            .eq(department.clone())
+            .or(complaints::id.eq_any(co_handled_by(department))),
+    )
+}
+
+/// The visible set narrowed by every filter (no order, no page).
+pub fn matching(conn: &AnyConnection, viewer: &Viewer, filter: &QueueFilter) -> ComplaintQuery {
+    let mut query = visible_to(viewer);
+    query = match filter.state {
+        StateFilter::Open => {
+            query.filter(complaints::state.eq_any(OPEN_STATES.map(|s| s.as_str())))
+        }
+        StateFilter::All => query,
+        StateFilter::Only(state) => query.filter(complaints::state.eq(state.as_str())),
+    };
+    let focus = if viewer.role.sees_all() {
+        filter.department.clone()
+    } else {
+        Some(viewer.department.clone())
+    };
+    if let Some(department) = focus {
+        query = match filter.involvement {
+            Involvement::Lead => query.filter(complaints::lead_department.eq(department)),
+            Involvement::CoHandling => {
+                query.filter(complaints::id.eq_any(co_handled_by(department)))
+            }
+            Involvement::Either => query.filter(
+                complaints::lead_department
+                    .eq(department.clone())
+                    .or(complaints::id.eq_any(co_handled_by(department))),
+            ),
+        };
+    }
+    if let Some(kind) = filter.kind {
+        query = query.filter(complaints::kind.eq(kind.as_str()));
+    }
+    if let Some(category) = &filter.category {
+        query = query.filter(complaints::category_code.eq(category.clone()));
+    }
+    if let Some(district) = &filter.district {
+        query = query.filter(complaints::district_code.eq(district.clone()));
+    }
+    if let Some(user) = &filter.assignee {
+        query = query.filter(complaints::assignee.eq(user.clone()));
+    }
+    if let Some(day) = filter.due_before {
+        query = query.filter(complaints::current_due.lt(day));
+    }
+    if let Some(from) = filter.filed_from {
+        query = query.filter(complaints::created_at.ge(from));
+    }
+    if let Some(before) = filter.filed_before {
+        query = query.filter(complaints::created_at.lt(before));
+    }
+    match &filter.search {
+        Some(search) => with_search(conn, query, search),
+        None => query,
+    }
+}
+
+/// Narrows `query` to the complaints a search finds. Free text goes through the backend's
+/// own full-text index (DESIGN §6), the one place where the SQL differs by backend; the
+/// match expression is a bound parameter, never part of the SQL text.
+pub fn with_search(conn: &AnyConnection, query: ComplaintQuery, search: &Search) -> ComplaintQuery {
+    match search {
+        Search::TrackingCode(code) => {
+            query.filter(complaints::tracking_code.eq(code.as_str().to_owned()))
+        }
+        Search::CreditCode(code) => {
+            query.filter(complaints::business_credit_code.eq(code.as_str().to_owned()))
+        }
+        // An anonymous reporter's contact is never searchable (none is stored for a phone,
+        // but the rule should not rest on that).
+        Search::Phone(phone) => query
+            .filter(complaints::phone.eq(phone.as_str().to_owned()))
+            .filter(complaints::anonymous.eq(false)),
+        Search::Email(email) => query
+            .filter(complaints::email.eq(email.as_str().to_owned()))
+            .filter(complaints::anonymous.eq(false)),
+        Search::Text(terms) => {
+            let condition = match conn {
+                AnyConnection::Sqlite(_) => sql::<Bool>(
+                    "complaints.id IN (SELECT complaint_id FROM complaint_search \
+                     WHERE complaint_search MATCH ",
+                )
+                .bind::<Text, _>(fts5_expression(terms))
+                .sql(")"),
+                AnyConnection::Postgresql(_) => sql::<Bool>(
+                    "complaints.id IN (SELECT complaint_id FROM complaint_search \
+                     WHERE terms_tsv @@ to_tsquery('simple', ",
+                )
+                .bind::<Text, _>(tsquery_expression(terms))
+                .sql("))"),
+            };
+            query.filter(condition)
+        }
+    }
+}
+
+/// An FTS5 query: each group a quoted phrase of its bigrams (a single character a quoted
+/// prefix), groups ANDed. Everything the user typed ends up inside double quotes, where
+/// FTS5 has no operators, so no input can change the query's structure.
+pub fn fts5_expression(terms: &[QueryTerm]) -> String {
+    let quote = |text: &str| format!("\"{}\"", text.replace('"', "\"\""));
+    let groups: Vec<String> = terms
+        .iter()
+        .map(|term| match term {
+            QueryTerm::Phrase(words) => quote(&words.join(" ")),
+            QueryTerm::Prefix(start) => format!("{}*", quote(start)),
+        })
+        .collect();
+    groups.join(" AND ")
+}
+
+/// A PostgreSQL `tsquery` in the `simple` configuration: each group its bigrams joined by
+/// `<->` (adjacent, in order), a single character a prefix `:*`, groups ANDed. Every lexeme
+/// is single-quoted with quotes and backslashes escaped, so no input is read as an operator.
+pub fn tsquery_expression(terms: &[QueryTerm]) -> String {
+    let quote = |text: &str| format!("'{}'", text.replace('\\', "\\\\").replace('\'', "''"));
+    let groups: Vec<String> = terms
+        .iter()
+        .map(|term| match term {
+            QueryTerm::Phrase(words) => {
+                let words: Vec<String> = words.iter().map(|w| quote(w)).collect();
+                format!("({})", words.join(" <-> "))
+            }
+            QueryTerm::Prefix(start) => format!("{}:*", quote(start)),
+        })
+        .collect();
+    groups.join(" & ")
+}
+
+/// One page of the queue after `after` (the first page without it), at most `size` rows.
+///
+/// Keyset pagination: the next page starts where the last row's key left off, so a deep
+/// page costs what the first one does. By deadline it reads in two runs, the dated cases
+/// (in the order of the `current_due, id` indexes) and then the stopped clocks, rather than
+/// one `ORDER BY current_due IS NULL` that no index can serve.
+pub fn page(
+    conn: &mut AnyConnection,
+    viewer: &Viewer,
+    filter: &QueueFilter,
+    after: Option<&PageKey>,
+    size: i64,
+) -> Result<QueuePage, DbError> {
+    let order = filter.state.order();
+    let after = after.filter(|key| key.order() == order);
+    let wanted = size + 1;
+    let mut rows: Vec<QueueRow> = Vec::new();
+    match after {
+        Some(PageKey::Filing { at, id }) => {
+            let (at, id) = (*at, id.clone());
+            rows = matching(conn, viewer, filter)
+                .filter(
+                    complaints::created_at
+                        .lt(at)
+                        .or(complaints::created_at.eq(at).and(complaints::id.lt(id))),
+                )
+                .order((complaints::created_at.desc(), complaints::id.desc()))
+                .limit(wanted)
+                .select(QueueRow::as_select())
+                .load(conn)?;
+        }
+        None if order == Order::ByFiling => {
+            rows = matching(conn, viewer, filter)
+                .order((complaints::created_at.desc(), complaints::id.desc()))
+                .limit(wanted)
+                .select(QueueRow::as_select())
+                .load(conn)?;
+        }
+        _ => {
+            let (dated_after, undated_after) = match after {
+                Some(PageKey::Deadline { due: Some(due), id }) => (Some((*due, id.clone())), None),
+                Some(PageKey::Deadline { due: None, id }) => (None, Some(id.clone())),
+                _ => (None, None),
+            };
+            let past_dated = matches!(after, Some(PageKey::Deadline { due: None, .. }));
+            if !past_dated {
+                let mut dated =
+                    matching(conn, viewer, filter).filter(complaints::current_due.is_not_null());
+                if let Some((due, id)) = dated_after {
+                    dated = dated.filter(
+                        complaints::current_due
+                            .gt(due)
+                            .or(complaints::current_due.eq(due).and(complaints::id.gt(id))),
+                    );
+                }
+                rows = dated
+                    .order((complaints::current_due.asc(), complaints::id.asc()))
+                    .limit(wanted)
+                    .select(QueueRow::as_select())
+                    .load(conn)?;
+            }
+            let missing = wanted - rows.len() as i64;
+            if missing > 0 {
+                let mut undated =
+                    matching(conn, viewer, filter).filter(complaints::current_due.is_null());
+                if let Some(id) = undated_after {
+                    undated = undated.filter(complaints::id.gt(id));
+                }
+                let more: Vec<QueueRow> = undated
+                    .order(complaints::id.asc())
+                    .limit(missing)
+                    .select(QueueRow::as_select())
+                    .load(conn)?;
+                rows.extend(more);
+            }
+        }
+    }
+    let has_more = rows.len() as i64 > size;
+    rows.truncate(usize::try_from(size).unwrap_or(0));
+    let next = if has_more {
+        rows.last().map(|row| row.key(order))
+    } else {
+        None
+    };
+    Ok(QueuePage { rows, next })
+}
+
+/// How many visible complaints are in each state, under every filter but the state one, so
+/// that the counts say where the other cases of the same view are.
+pub fn count_by_state(
+    conn: &mut AnyConnection,
+    viewer: &Viewer,
+    filter: &QueueFilter,
+) -> Result<HashMap<String, i64>, DbError> {
+    // One count per state: diesel cannot group a boxed query, and each count is served by
+    // the same indexes as the list.
+    let all_states = QueueFilter {
+        state: StateFilter::All,
+        ..filter.clone()
+    };
+    let mut counts = HashMap::new();
+    for state in ComplaintState::ALL {
+        let n: i64 = matching(conn, viewer, &all_states)
+            .filter(complaints::state.eq(state.as_str()))
+            .select(count_star())
+            .get_result(conn)?;
+        counts.insert(state.as_str().to_owned(), n);
+    }
+    Ok(counts)
+}
+
+/// User id → username, for the assignee column.
+pub fn usernames(
+    conn: &mut AnyConnection,
+    ids: Vec<String>,
+) -> Result<HashMap<String, String>, DbError> {
+    if ids.is_empty() {
+        return Ok(HashMap::new());
+    }
+    let names: Vec<(String, String)> = users::table
+        .filter(users::id.eq_any(ids))
+        .select((users::id, users::username))
+        .load(conn)?;
+    Ok(names.into_iter().collect())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::search::query_terms;
+
+    #[test]
+    fn fts5_expressions_quote_every_group() {
+        assert_eq!(
+            fts5_expression(&query_terms("电热水壶")),
+            "\"电热 热水 水壶\""
+        );
+        assert_eq!(fts5_expression(&query_terms("电")), "\"电\"*");
+        assert_eq!(
+            fts5_expression(&query_terms("奶粉 过期 A")),
+            "\"奶粉\" AND \"过期\" AND \"a\""
+        );
+        let hostile = [
+            "\"",
+            "a\" OR \"b",
+            "NEAR(奶粉 过期)",
+            "奶粉 AND OR NOT",
+            "*",
+            "(奶",
+            "col:奶粉",
+            "^奶粉",
+            "奶粉'; DROP TABLE complaints; --",
+        ];
+        for text in hostile {
+            let expression = fts5_expression(&query_terms(text));
+            // Outside quotes only the ANDs and prefix stars we put there.
+            let outside: String = expression
+                .split('"')
+                .step_by(2)
+                .collect::<Vec<_>>()
+                .join("");
+            assert!(
+                outside
+                    .replace("AND", "")
+                    .chars()
+                    .all(|c| c == ' ' || c == '*'),
+                "{text} → {expression}"
+            );
+        }
+    }
+
+    #[test]
+    fn tsquery_expressions_quote_every_lexeme() {
+        assert_eq!(
+            tsquery_expression(&query_terms("电热水壶")),
+            "('电热' <-> '热水' <-> '水壶')"
+        );
+        assert_eq!(tsquery_expression(&query_terms("电")), "'电':*");
+        assert_eq!(
+            tsquery_expression(&query_terms("奶粉 iPhone")),
+            "('奶粉') & ('iphone')"
+        );
+        let quoted = tsquery_expression(&[QueryTerm::Phrase(vec!["it's\\".into()])]);
+        assert_eq!(quoted, "('it''s\\\\')");
+    }
+
+    #[test]
+    fn page_keys_round_trip_and_refuse_anything_else() {
+        let id = "0193a2b4-7c1d-7e2f-8a3b-4c5d6e7f8a9b".to_owned();
+        let keys = [
+            PageKey::Deadline {
+                due: NaiveDate::from_ymd_opt(2026, 12, 1),
+                id: id.clone(),
+            },
+            PageKey::Deadline {
+                due: None,
+                id: id.clone(),
+            },
+            PageKey::Filing {
+                at: NaiveDate::from_ymd_opt(2026, 11, 28)
+                    .unwrap()
+                    .and_hms_micro_opt(3, 4, 5, 123_456)
+                    .unwrap(),
+                id: id.clone(),
+            },
+            PageKey::Filing {
+                at: NaiveDate::from_ymd_opt(2026, 11, 28)
+                    .unwrap()
+                    .and_hms_opt(3, 4, 5)
+                    .unwrap(),
+                id: id.clone(),
+            },
+        ];
+        for key in keys {
+            assert_eq!(
+                PageKey::parse(&key.encode()),
+                Some(key.clone()),
+                "{}",
+                key.encode()
+            );
+        }
+        for bad in [
+            "",
+            "due",
+            "due.2026-13-01.0193a2b4-7c1d-7e2f-8a3b-4c5d6e7f8a9b",
+            "due.2026-12-01.x' OR 1=1",
+            "filed.yesterday.0193a2b4-7c1d-7e2f-8a3b-4c5d6e7f8a9b",
+            "other.none.0193a2b4-7c1d-7e2f-8a3b-4c5d6e7f8a9b",
+        ] {
+            assert_eq!(PageKey::parse(bad), None, "{bad}");
+        }
+    }
+}

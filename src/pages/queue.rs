@@ -1,0 +1,231 @@
+//! The queue page (`templates/admin/queue.html`): rows ready to print, with contacts masked
+//! here so that no full name, phone or email ever reaches the template.
+
+use std::collections::HashMap;
+
+use askama::Template;
+use chrono::NaiveDate;
+
+use super::admin::AdminContext;
+use crate::db::queue::QueueRow;
+use crate::db::reference::{Named, ReferenceData};
+use crate::domain::calendar::city_date;
+use crate::domain::complaint::ComplaintState;
+use crate::i18n::Locale;
+
+/// One `<option>` of a filter.
+pub struct Choice {
+    pub value: String,
+    pub label: String,
+    pub selected: bool,
+}
+
+impl Choice {
+    pub fn new(value: &str, label: &str, current: &str) -> Choice {
+        Choice {
+            value: value.to_owned(),
+            label: label.to_owned(),
+            selected: value == current,
+        }
+    }
+}
+
+/// The filter form as it should be shown again: the values in use, and the choices.
+pub struct FilterForm {
+    pub states: Vec<Choice>,
+    pub kinds: Vec<Choice>,
+    pub categories: Vec<Choice>,
+    pub districts: Vec<Choice>,
+    /// Empty for members who see only their own department.
+    pub departments: Vec<Choice>,
+    pub roles: Vec<Choice>,
+    pub mine: bool,
+    pub overdue: bool,
+    pub from: String,
+    pub to: String,
+    pub q: String,
+}
+
+pub struct StateCount {
+    pub state: &'static str,
+    pub label: &'static str,
+    pub count: i64,
+    pub href: String,
+    pub current: bool,
+}
+
+pub struct RowView {
+    pub href: String,
+    pub reference: String,
+    pub kind: &'static str,
+    pub category: String,
+    pub district: String,
+    pub business: String,
+    pub state: String,
+    pub state_label: &'static str,
+    pub department: String,
+    /// The viewer's department co-handles this case rather than leading it.
+    pub co_handling: bool,
+    pub deadline: String,
+    pub overdue: bool,
+    pub assignee: String,
+    pub complainant: String,
+}
+
+/// What a row needs besides itself to be shown.
+pub struct RowContext<'a> {
+    pub locale: Locale,
+    pub reference: &'a ReferenceData,
+    pub today: NaiveDate,
+    pub usernames: &'a HashMap<String, String>,
+    /// The viewer's own department, to tell co-handled cases apart.
+    pub department: &'a str,
+}
+
+impl RowView {
+    pub fn new(row: &QueueRow, cx: &RowContext<'_>) -> RowView {
+        let t = |key: &str| crate::i18n::t(cx.locale, key);
+        let name_of = |named: Option<&dyn Named>, code: &str| {
+            named.map_or_else(|| code.to_owned(), |n| n.name(cx.locale).to_owned())
+        };
+        let open = ComplaintState::parse(&row.state).is_some_and(|s| s.is_open());
+        let overdue = row.current_due.is_some_and(|due| due < cx.today);
+        let deadline = match row.current_due {
+            Some(due) => due.to_string(),
+            None if open => t("queue.clock_stopped").to_owned(),
+            None => t("queue.no_deadline").to_owned(),
+        };
+        RowView {
+            href: format!("/admin/complaints/{}", row.id),
+            reference: case_reference(&row.tracking_code, city_date(row.created_at)),
+            kind: t(&format!("kind.{}", row.kind)),
+            category: name_of(
+                cx.reference
+                    .category(&row.category_code)
+                    .map(|c| c as &dyn Named),
+                &row.category_code,
+            ),
+            district: name_of(
+                cx.reference
+                    .district(&row.district_code)
+                    .map(|d| d as &dyn Named),
+                &row.district_code,
+            ),
+            business: row.business_name.clone(),
+            state: row.state.clone(),
+            state_label: t(&format!("state.{}", row.state)),
+            department: name_of(
+                cx.reference
+                    .department(&row.lead_department)
+                    .map(|d| d as &dyn Named),
+                &row.lead_department,
+            ),
+            co_handling: row.lead_department != cx.department,
+            deadline,
+            overdue,
+            assignee: row
+                .assignee
+                .as_ref()
+                .map(|id| cx.usernames.get(id).cloned().unwrap_or_default())
+                .unwrap_or_else(|| t("queue.unassigned").to_owned()),
+            complainant: masked_complainant(row, t("queue.anonymous")),
+        }
+    }
+}
+
+/// Enough to talk about a case (the first five symbols and the filing date) without
+/// handing out the tracking code, which is the resident's key.
+pub fn case_reference(tracking_code: &str, filed_on: NaiveDate) -> String {
+    let start: String = tracking_code.chars().take(5).collect();
+    format!("{start} · {filed_on}")
+}
+
+/// The complainant as a list may show them: masked name and phone (or email when there is
+/// no phone), and for an anonymous reporter nothing but the word.
+pub fn masked_complainant(row: &QueueRow, anonymous: &str) -> String {
+    if row.anonymous {
+        return anonymous.to_owned();
+    }
+    let contact = match (&row.phone, &row.email) {
+        (Some(phone), _) => Some(mask_phone(phone)),
+        (None, Some(email)) => Some(mask_email(email)),
+        (None, None) => None,
+    };
+    let name = row.complainant_name.as_deref().map(mask_name);
+    [name, contact]
+        .into_iter()
+        .flatten()
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+/// `张三` → `张*`: the first character only, and one star whatever the length.
+pub fn mask_name(name: &str) -> String {
+    match name.trim().chars().next() {
+        Some(first) => format!("{first}*"),
+        None => String::new(),
+    }
+}
+
+/// `13800138000` → `138****8000`: the first three and last four characters; a number too
+/// short for that keeps none of its characters.
+pub fn mask_phone(phone: &str) -> String {
+    let chars: Vec<char> = phone.chars().collect();
+    if chars.len() < 10 {
+        return "****".to_owned();
+    }
+    let head: String = chars[..3].iter().collect();
+    let tail: String = chars[chars.len() - 4..].iter().collect();
+    format!("{head}****{tail}")
+}
+
+/// `zhang.san@example.com` → `z***@example.com`.
+pub fn mask_email(email: &str) -> String {
+    match email.split_once('@') {
+        Some((local, domain)) => {
+            let first: String = local.chars().take(1).collect();
+            format!("{first}***@{domain}")
+        }
+        None => "***".to_owned(),
+    }
+}
+
+#[derive(Template)]
+#[template(path = "admin/queue.html")]
+pub struct QueuePage {
+    pub admin: AdminContext,
+    /// Filters that could not be used, as messages.
+    pub problems: Vec<&'static str>,
+    pub form: FilterForm,
+    pub counts: Vec<StateCount>,
+    pub rows: Vec<RowView>,
+    /// The office's and administrators' view spans departments: show the lead column.
+    pub show_department: bool,
+    pub next_href: Option<String>,
+    pub first_href: Option<String>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn contacts_are_masked() {
+        assert_eq!(mask_name("张三"), "张*");
+        assert_eq!(mask_name("欧阳娜娜"), "欧*");
+        assert_eq!(mask_name(""), "");
+        assert_eq!(mask_phone("13800138000"), "138****8000");
+        assert_eq!(mask_phone("0571-87654321"), "057****4321");
+        assert_eq!(mask_phone("12345"), "****");
+        assert_eq!(mask_email("zhang.san@example.com"), "z***@example.com");
+    }
+
+    #[test]
+    fn a_case_reference_is_five_symbols_and_a_date() {
+        let day = NaiveDate::from_ymd_opt(2026, 11, 28).unwrap();
+        assert_eq!(
+            case_reference("K7QX3-MNAPR-2D9WT", day),
+            "K7QX3 · 2026-11-28"
+        );
+    }
+}

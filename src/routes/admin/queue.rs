@@ -1,0 +1,507 @@
+//! `GET /admin`: the queue. Every filter lives in the URL so a view can be bookmarked; a
+//! filter that cannot be used is dropped with a message (still `200`), never a `4xx`/`5xx`.
+
+use std::collections::HashMap;
+
+use actix_web::http::StatusCode;
+use actix_web::{web, HttpRequest, HttpResponse};
+use chrono::{NaiveDate, NaiveDateTime, TimeDelta};
+
+use crate::db::queue::{self, Involvement, PageKey, QueueFilter, Search, StateFilter, Viewer};
+use crate::db::reference::{Named, ReferenceData};
+use crate::domain::calendar::{city_date, end_of_city_day_utc};
+use crate::domain::complaint::{ComplaintKind, ComplaintState};
+use crate::domain::fields::{CreditCode, Email, Phone};
+use crate::domain::search::query_terms;
+use crate::domain::tracking_code::TrackingCode;
+use crate::errors::AppError;
+use crate::extract::session::Staff;
+use crate::pages::admin::AdminContext;
+use crate::pages::queue::{Choice, FilterForm, QueuePage, RowContext, RowView, StateCount};
+use crate::pages::{render, PageContext};
+use crate::services::now_utc;
+use crate::state::AppState;
+
+pub const PAGE_SIZE: i64 = 50;
+/// Longer than any code, number or phrase a clerk types; keeps the match expression small.
+pub const MAX_SEARCH_CHARS: usize = 100;
+
+/// The query string as sent, read leniently: bad percent-encoding becomes U+FFFD rather
+/// than an error, and the first value of a repeated name wins.
+fn query_params(query: &str) -> HashMap<String, String> {
+    let mut params = HashMap::new();
+    for (name, value) in url::form_urlencoded::parse(query.as_bytes()) {
+        params
+            .entry(name.into_owned())
+            .or_insert_with(|| value.trim().to_owned());
+    }
+    params
+}
+
+/// The request understood: the filter for the queries, the page to start after, the
+/// filters in their canonical URL form, and what could not be used.
+struct QueueRequest {
+    filter: QueueFilter,
+    after: Option<PageKey>,
+    /// `(name, value)` of every filter in use, in a fixed order, for the links of the page.
+    link: Vec<(&'static str, String)>,
+    problems: Vec<&'static str>,
+    /// The search box as typed (trimmed), to show it again.
+    q: String,
+    from: Option<NaiveDate>,
+    to: Option<NaiveDate>,
+}
+
+/// First instant (UTC) of a city day.
+fn city_day_start_utc(day: NaiveDate) -> Option<NaiveDateTime> {
+    let previous = day.pred_opt()?;
+    end_of_city_day_utc(previous).checked_add_signed(TimeDelta::seconds(1))
+}
+
+/// A `YYYY-MM-DD` date, nothing else.
+fn parse_date(text: &str) -> Option<NaiveDate> {
+    let valid_shape = text.len() == 10
+        && text.bytes().enumerate().all(|(i, b)| {
+            if i == 4 || i == 7 {
+                b == b'-'
+            } else {
+                b.is_ascii_digit()
+            }
+        });
+    let day = NaiveDate::parse_from_str(text, "%Y-%m-%d").ok()?;
+    // Both ends must also be a real instant: the first day has no day before it.
+    (valid_shape && day.pred_opt().is_some() && day.succ_opt().is_some()).then_some(day)
+}
+
+/// What the search box holds: an exact key if it reads as one, otherwise words.
+fn parse_search(q: &str) -> Option<Search> {
+    if let Some(code) = TrackingCode::parse(q) {
+        return Some(Search::TrackingCode(code));
+    }
+    if let Ok(code) = CreditCode::parse(q) {
+        return Some(Search::CreditCode(code));
+    }
+    if let Ok(phone) = Phone::parse(q) {
+        return Some(Search::Phone(phone));
+    }
+    if q.contains('@') {
+        if let Ok(email) = Email::parse(q) {
+            return Some(Search::Email(email));
+        }
+    }
+    let terms = query_terms(q);
+    (!terms.is_empty()).then_some(Search::Text(terms))
+}
+
+fn parse_request(
+    params: &HashMap<String, String>,
+    staff: &Staff,
+    reference: &ReferenceData,
+    today: NaiveDate,
+) -> QueueRequest {
+    let mut filter = QueueFilter::default();
+    let mut link: Vec<(&'static str, String)> = Vec::new();
+    let mut problems: Vec<&'static str> = Vec::new();
+    let given = |name: &str| {
+        params
+            .get(name)
+            .map(String::as_str)
+            .filter(|v| !v.is_empty())
+    };
+
+    match given("state") {
+        None | Some("open") => {}
+        Some("all") => {
+            filter.state = StateFilter::All;
+            link.push(("state", "all".into()));
+        }
+        Some(text) => match ComplaintState::parse(text) {
+            Some(state) => {
+                filter.state = StateFilter::Only(state);
+                link.push(("state", text.into()));
+            }
+            None => problems.push("queue.problem.state"),
+        },
+    }
+    if let Some(text) = given("kind") {
+        match ComplaintKind::parse(text) {
+            Some(kind) => {
+                filter.kind = Some(kind);
+                link.push(("kind", text.into()));
+            }
+            None => problems.push("queue.problem.kind"),
+        }
+    }
+    if let Some(code) = given("category") {
+        match reference.category(code) {
+            Some(category) => {
+                filter.category = Some(category.code.clone());
+                link.push(("category", category.code.clone()));
+            }
+            None => problems.push("queue.problem.category"),
+        }
+    }
+    if let Some(code) = given("district") {
+        match reference.district(code) {
+            Some(district) => {
+                filter.district = Some(district.code.clone());
+                link.push(("district", district.code.clone()));
+            }
+            None => problems.push("queue.problem.district"),
+        }
+    }
+    if let Some(code) = given("department") {
+        match (staff.role.sees_all(), reference.department(code)) {
+            (false, _) => problems.push("queue.problem.department_not_allowed"),
+            (true, Some(department)) => {
+                filter.department = Some(department.code.clone());
+                link.push(("department", department.code.clone()));
+            }
+            (true, None) => problems.push("queue.problem.department"),
+        }
+    }
+    match given("role") {
+        None | Some("lead") => {}
+        Some("co") => {
+            filter.involvement = Involvement::CoHandling;
+            link.push(("role", "co".into()));
+        }
+        Some("all") => {
+            filter.involvement = Involvement::Either;
+            link.push(("role", "all".into()));
+        }
+        Some(_) => problems.push("queue.problem.role"),
+    }
+    match given("assignee") {
+        None => {}
+        Some("me") => {
+            filter.assignee = Some(staff.user_id.clone());
+            link.push(("assignee", "me".into()));
+        }
+        Some(_) => problems.push("queue.problem.assignee"),
+    }
+    match given("overdue") {
+        None | Some("0") => {}
+        Some("1") => {
+            filter.due_before = Some(today);
+            link.push(("overdue", "1".into()));
+        }
+        Some(_) => problems.push("queue.problem.overdue"),
+    }
+    let mut date = |name: &'static str, problem: &'static str| {
+        let text = given(name)?;
+        let day = parse_date(text);
+        if day.is_none() {
+            problems.push(problem);
+        }
+        day
+    };
+    let (mut from, mut to) = (
+        date("from", "queue.problem.from"),
+        date("to", "queue.problem.to"),
+    );
+    if let (Some(f), Some(t)) = (from, to) {
+        if f > t {
+            problems.push("queue.problem.range");
+            (from, to) = (None, None);
+        }
+    }
+    if let Some(day) = from {
+        filter.filed_from = city_day_start_utc(day);
+        link.push(("from", day.to_string()));
+    }
+    if let Some(day) = to {
+        filter.filed_before = day.succ_opt().and_then(city_day_start_utc);
+        link.push(("to", day.to_string()));
+    }
+    let q = given("q").unwrap_or_default().to_owned();
+    if !q.is_empty() {
+        if q.chars().count() > MAX_SEARCH_CHARS {
+            problems.push("queue.problem.search_too_long");
+        } else {
+            match parse_search(&q) {
+                Some(search) => {
+                    filter.search = Some(search);
+                    link.push(("q", q.clone()));
+                }
+                None => problems.push("queue.problem.search_empty"),
+            }
+        }
+    }
+    // A key from another order (the state filter changed) would start nowhere sensible.
+    let after = match given("after") {
+        None => None,
+        Some(text) => match PageKey::parse(text).filter(|k| k.order() == filter.state.order()) {
+            Some(key) => Some(key),
+            None => {
+                problems.push("queue.problem.after");
+                None
+            }
+        },
+    };
+    QueueRequest {
+        filter,
+        after,
+        link,
+        problems,
+        q: q.chars().take(MAX_SEARCH_CHARS).collect(),
+        from,
+        to,
+    }
+}
+
+/// `/admin` with these parameters.
+fn admin_href(params: &[(&str, String)]) -> String {
+    if params.is_empty() {
+        return "/admin".to_owned();
+    }
+    format!(
+        "/admin?{}",
+        serde_urlencoded::to_string(params).unwrap_or_default()
+    )
+}
+
+fn choices<'a>(items: impl IntoIterator<Item = (&'a str, &'a str)>, current: &str) -> Vec<Choice> {
+    items
+        .into_iter()
+        .map(|(value, label)| Choice::new(value, label, current))
+        .collect()
+}
+
+fn filter_form(
+    admin: &AdminContext,
+    staff: &Staff,
+    reference: &ReferenceData,
+    request: &QueueRequest,
+) -> FilterForm {
+    let locale = admin.ctx.locale;
+    let current = |name: &str| {
+        request
+            .link
+            .iter()
+            .find(|(n, _)| *n == name)
+            .map_or("", |(_, v)| v.as_str())
+    };
+    let state_keys: Vec<(String, String)> = ComplaintState::ALL
+        .iter()
+        .map(|s| {
+            (
+                s.as_str().to_owned(),
+                admin.t(&format!("state.{s}")).to_owned(),
+            )
+        })
+        .collect();
+    let mut states = vec![
+        Choice::new(
+            "open",
+            admin.t("queue.state.open"),
+            if current("state").is_empty() {
+                "open"
+            } else {
+                ""
+            },
+        ),
+        Choice::new("all", admin.t("queue.state.all"), current("state")),
+    ];
+    states.extend(choices(
+        state_keys.iter().map(|(v, l)| (v.as_str(), l.as_str())),
+        current("state"),
+    ));
+    let kinds = ComplaintKind::ALL
+        .iter()
+        .map(|k| Choice::new(k.as_str(), admin.t(&format!("kind.{k}")), current("kind")))
+        .collect();
+    let departments = if staff.role.sees_all() {
+        choices(
+            reference
+                .departments
+                .iter()
+                .map(|d| (d.code.as_str(), d.name(locale))),
+            current("department"),
+        )
+    } else {
+        Vec::new()
+    };
+    let role = match current("role") {
+        "" => "lead",
+        other => other,
+    };
+    FilterForm {
+        states,
+        kinds,
+        categories: choices(
+            reference
+                .categories
+                .iter()
+                .map(|c| (c.code.as_str(), c.name(locale))),
+            current("category"),
+        ),
+        districts: choices(
+            reference
+                .districts
+                .iter()
+                .map(|d| (d.code.as_str(), d.name(locale))),
+            current("district"),
+        ),
+        departments,
+        roles: ["lead", "co", "all"]
+            .iter()
+            .map(|r| Choice::new(r, admin.t(&format!("queue.role.{r}")), role))
+            .collect(),
+        mine: request.filter.assignee.is_some(),
+        overdue: request.filter.due_before.is_some(),
+        from: request.from.map(|d| d.to_string()).unwrap_or_default(),
+        to: request.to.map(|d| d.to_string()).unwrap_or_default(),
+        q: request.q.clone(),
+    }
+}
+
+#[tracing::instrument(skip_all, fields(user = %staff.username))]
+pub async fn show(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    staff: Staff,
+) -> Result<HttpResponse, AppError> {
+    let reference = state.reference().await?;
+    let today = city_date(now_utc());
+    let params = query_params(req.query_string());
+    let request = parse_request(&params, &staff, &reference, today);
+
+    let viewer = Viewer {
+        user_id: staff.user_id.clone(),
+        role: staff.role,
+        department: staff.department.clone(),
+    };
+    let (filter, after) = (request.filter.clone(), request.after.clone());
+    let (page, counts, usernames) = state
+        .db
+        .read(move |conn| {
+            let page = queue::page(conn, &viewer, &filter, after.as_ref(), PAGE_SIZE)?;
+            let counts = queue::count_by_state(conn, &viewer, &filter)?;
+            let mut ids: Vec<String> = page
+                .rows
+                .iter()
+                .filter_map(|r| r.assignee.clone())
+                .collect();
+            ids.sort();
+            ids.dedup();
+            let usernames = queue::usernames(conn, ids)?;
+            Ok((page, counts, usernames))
+        })
+        .await?;
+
+    let mut admin = AdminContext::new(
+        PageContext::new(&req, &admin_href(&request.link)),
+        Some(&staff),
+        Some(&reference),
+    );
+    if params.get("changed").is_some_and(|v| v == "password") {
+        admin.flash = Some(admin.t("admin.password.changed").to_owned());
+    }
+    let without_state: Vec<(&'static str, String)> = request
+        .link
+        .iter()
+        .filter(|(n, _)| *n != "state")
+        .cloned()
+        .collect();
+    let current_state = match request.filter.state {
+        StateFilter::Only(s) => Some(s),
+        _ => None,
+    };
+    let counts = ComplaintState::ALL
+        .iter()
+        .map(|&s| {
+            let mut params = without_state.clone();
+            params.insert(0, ("state", s.as_str().to_owned()));
+            StateCount {
+                state: s.as_str(),
+                label: admin.t(&format!("state.{s}")),
+                count: counts.get(s.as_str()).copied().unwrap_or(0),
+                href: admin_href(&params),
+                current: current_state == Some(s),
+            }
+        })
+        .collect();
+    let cx = RowContext {
+        locale: admin.ctx.locale,
+        reference: &reference,
+        today,
+        usernames: &usernames,
+        department: &staff.department,
+    };
+    let rows = page.rows.iter().map(|row| RowView::new(row, &cx)).collect();
+    let next_href = page.next.map(|key| {
+        let mut params = request.link.clone();
+        params.push(("after", key.encode()));
+        admin_href(&params)
+    });
+    let first_href = request.after.is_some().then(|| admin_href(&request.link));
+    let form = filter_form(&admin, &staff, &reference, &request);
+    let page = QueuePage {
+        form,
+        problems: request.problems,
+        counts,
+        rows,
+        show_department: staff.role.sees_all(),
+        next_href,
+        first_href,
+        admin,
+    };
+    Ok(render(StatusCode::OK, &page))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn dates_are_strict_and_city_days_start_at_utc_four_pm_the_day_before() {
+        assert_eq!(
+            parse_date("2026-11-28"),
+            NaiveDate::from_ymd_opt(2026, 11, 28)
+        );
+        for bad in [
+            "2026-2-3",
+            "2026-02-30",
+            "28/11/2026",
+            "+2026-11-28",
+            "2026-11-28T00",
+            "",
+            "２０２６-11-28",
+        ] {
+            assert_eq!(parse_date(bad), None, "{bad}");
+        }
+        let start = city_day_start_utc(NaiveDate::from_ymd_opt(2026, 11, 28).unwrap()).unwrap();
+        assert_eq!(start.to_string(), "2026-11-27 16:00:00");
+    }
+
+    #[test]
+    fn the_search_box_tells_keys_from_words() {
+        assert!(matches!(
+            parse_search("k7qx3 mnapr 2d9wt"),
+            Some(Search::TrackingCode(_))
+        ));
+        assert!(matches!(
+            parse_search("91350100M000100Y43"),
+            Some(Search::CreditCode(_))
+        ));
+        assert!(matches!(
+            parse_search("138 0013 8000"),
+            Some(Search::Phone(_))
+        ));
+        assert!(matches!(
+            parse_search("zhang.san@example.com"),
+            Some(Search::Email(_))
+        ));
+        assert!(matches!(parse_search("奶粉"), Some(Search::Text(_))));
+        assert!(parse_search("\"*()").is_none());
+    }
+
+    #[test]
+    fn repeated_and_badly_encoded_parameters_are_read_leniently() {
+        let params = query_params("state=%FF&state=accepted&q=%E5%A5%B6%E7%B2%89+&x");
+        assert_eq!(params["state"], "\u{FFFD}");
+        assert_eq!(params["q"], "奶粉");
+        assert_eq!(params["x"], "");
+    }
+}

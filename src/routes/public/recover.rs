@@ -1,0 +1,236 @@
+//! `GET /track/recover` and `POST /track/recover`: "I lost my tracking code". The tracking
+//! links of the cases filed with an email address are mailed to that address, through the
+//! outbox; the page answers the same whether or not the address is known, and shows no code.
+
+use std::net::{IpAddr, Ipv6Addr};
+use std::time::Instant;
+
+use actix_web::http::StatusCode;
+use actix_web::{web, HttpRequest, HttpResponse};
+use askama::Template;
+use diesel::prelude::*;
+use hmac::{Hmac, Mac};
+use serde::Deserialize;
+use sha2::Sha256;
+
+use crate::db::outbox;
+use crate::db::schema::complaints;
+use crate::db::{AnyConnection, DbError};
+use crate::domain::calendar::city_date;
+use crate::domain::fields::{Email, FieldError};
+use crate::domain::intake::FieldProblem;
+use crate::errors::AppError;
+use crate::extract::client::client_addr;
+use crate::extract::csrf;
+use crate::extract::locale::locale_of;
+use crate::mail::messages::{self, RecoveredCase};
+use crate::pages::{render, PageContext};
+use crate::services::now_utc;
+use crate::state::AppState;
+
+pub const PATH: &str = "/track/recover";
+/// At most this many cases are listed in one message, newest first.
+const MAX_CASES: i64 = 50;
+const EMAIL_MAX: usize = 254;
+
+// The page struct lives beside its only handler (`pages/` is shared with other work).
+#[derive(Template)]
+#[template(path = "public/recover.html")]
+pub struct RecoverPage {
+    pub ctx: PageContext,
+    pub csrf_token: String,
+    pub email: String,
+    pub error: Option<String>,
+    /// The request was taken: shown whether or not any case matched.
+    pub sent: bool,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub struct RecoverForm {
+    email: Option<String>,
+    csrf_token: Option<String>,
+}
+
+async fn respond(
+    req: &HttpRequest,
+    state: &AppState,
+    status: StatusCode,
+    email: String,
+    error: Option<String>,
+    sent: bool,
+) -> Result<HttpResponse, AppError> {
+    let pair = csrf::pair_for_form(
+        req,
+        &state.config.secret_key,
+        now_utc().and_utc().timestamp(),
+    );
+    let page = RecoverPage {
+        ctx: PageContext::new(req, PATH),
+        csrf_token: pair.token.clone(),
+        email,
+        error,
+        sent,
+    };
+    let mut response = render(status, &page);
+    response
+        .add_cookie(&csrf::cookie(&pair, state.config.behind_tls()))
+        .map_err(|e| anyhow::anyhow!("setting the CSRF cookie: {e}"))?;
+    Ok(response)
+}
+
+pub async fn show(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpResponse, AppError> {
+    respond(&req, &state, StatusCode::OK, String::new(), None, false).await
+}
+
+/// The per-address limiter's key: a keyed hash of the address (case-folded, so that
+/// spellings of one mailbox share a budget) in the shape the limiter takes. The limiter's
+/// memory thus never holds an email address.
+fn address_key(secret: &[u8], address: &str) -> IpAddr {
+    let mut mac = Hmac::<Sha256>::new_from_slice(secret).expect("HMAC takes any key length");
+    mac.update(b"recover-address\0");
+    mac.update(address.to_lowercase().as_bytes());
+    let digest = mac.finalize().into_bytes();
+    let mut first = [0u8; 16];
+    first.copy_from_slice(&digest[..16]);
+    IpAddr::V6(Ipv6Addr::from(first))
+}
+
+/// The cases filed with exactly this address, newest first. Exactly: the local part of an
+/// address may be case-sensitive, and codes must not reach another mailbox.
+fn cases_filed_with(
+    conn: &mut AnyConnection,
+    address: &str,
+) -> Result<Vec<RecoveredCase>, DbError> {
+    let rows: Vec<(String, String, chrono::NaiveDateTime)> = complaints::table
+        .filter(complaints::email.eq(address))
+        .order(complaints::created_at.desc())
+        .limit(MAX_CASES)
+        .select((
+            complaints::tracking_code,
+            complaints::business_name,
+            complaints::created_at,
+        ))
+        .load(conn)?;
+    Ok(rows
+        .into_iter()
+        .map(|(tracking_code, business_name, created_at)| RecoveredCase {
+            tracking_code,
+            business_name,
+            filed_on: city_date(created_at),
+        })
+        .collect())
+}
+
+pub async fn submit(
+    req: HttpRequest,
+    body: web::Bytes,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, AppError> {
+    let now = now_utc();
+    let pairs: Vec<(String, String)> = serde_urlencoded::from_bytes(&body).unwrap_or_default();
+    let form = serde_urlencoded::from_bytes::<RecoverForm>(&body).unwrap_or_default();
+    let token = pairs
+        .iter()
+        .find(|(name, _)| name == "csrf_token")
+        .map(|(_, value)| value.as_str())
+        .or(form.csrf_token.as_deref());
+    if !csrf::verify(
+        &req,
+        token,
+        &state.config.secret_key,
+        now.and_utc().timestamp(),
+    ) {
+        return Err(AppError::Csrf);
+    }
+    let client = client_addr(&req, &state.config.trusted_proxies);
+    state
+        .recover_client_limit
+        .hit(client, Instant::now())
+        .map_err(AppError::RateLimited)?;
+
+    let typed = pairs
+        .iter()
+        .find(|(name, _)| name == "email")
+        .map(|(_, value)| value.clone())
+        .or(form.email)
+        .unwrap_or_default();
+    let parsed = if typed.trim().is_empty() {
+        Err(FieldError::Required)
+    } else {
+        Email::parse(&typed)
+    };
+    let email = match parsed {
+        Ok(email) => email,
+        Err(problem) => {
+            let locale = locale_of(&req);
+            let message = crate::i18n::t_args(
+                locale,
+                &FieldProblem::Field(problem).message_key("email"),
+                &[("max", &EMAIL_MAX.to_string())],
+            );
+            return respond(
+                &req,
+                &state,
+                StatusCode::UNPROCESSABLE_ENTITY,
+                typed,
+                Some(message),
+                false,
+            )
+            .await;
+        }
+    };
+    state
+        .recover_address_limit
+        .hit(
+            address_key(&state.config.secret_key, email.as_str()),
+            Instant::now(),
+        )
+        .map_err(AppError::RateLimited)?;
+
+    let address = email.as_str().to_owned();
+    let cases = state
+        .db
+        .read(move |conn| cases_filed_with(conn, &address))
+        .await?;
+    let row = if cases.is_empty() {
+        None
+    } else {
+        let message = messages::tracking_codes(
+            &cases,
+            locale_of(&req),
+            email.as_str().to_owned(),
+            &state.config.base_url,
+        )?;
+        Some(message.into_outbox_row(None, now))
+    };
+    let queued = row.is_some();
+    // A write either way, so that a known address does not answer visibly slower.
+    state
+        .db
+        .write(move |conn| -> Result<(), DbError> {
+            if let Some(row) = &row {
+                outbox::insert(conn, row)?;
+            }
+            Ok(())
+        })
+        .await?;
+    if queued {
+        state.mail_wakeup.notify_one();
+    }
+    tracing::info!("tracking codes requested by email");
+    respond(&req, &state, StatusCode::OK, String::new(), None, true).await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_address_key_is_keyed_and_case_folded() {
+        let a = address_key(&[1; 64], "Zhang.San@example.com");
+        assert_eq!(a, address_key(&[1; 64], "zhang.san@example.com"));
+        assert_ne!(a, address_key(&[2; 64], "zhang.san@example.com"));
+        assert_ne!(a, address_key(&[1; 64], "li.si@example.com"));
+    }
+}
