@@ -81,3 +81,11 @@ pub struct FileComplaintPage {
     pub form: super::public::ComplaintFormParts,
     pub channel: String,
 }
+
+/// After filing for a caller: the code to read out.
+#[derive(Template)]
+#[template(path = "admin/filed.html")]
+pub struct FiledPage {
+    pub admin: AdminContext,
+    pub code: String,
+}

@@ -26,6 +26,8 @@ pub struct FilingRequest {
     /// The form's idempotency key: filing it again answers with the first complaint.
     pub submission_id: Option<String>,
     pub attachments: Vec<Attachment>,
+    /// The staff member who filed for a caller (`None`: the resident themself).
+    pub filed_by: Option<String>,
 }
 
 /// A file already recognised by its bytes (`domain::attachment`).
@@ -145,7 +147,9 @@ fn build(
         complaint_id: id.clone(),
         at: now,
         actor_kind: actor.as_str().to_owned(),
-        actor_user: None,
+        actor_user: (actor == ActorKind::User)
+            .then(|| request.filed_by.clone())
+            .flatten(),
         kind: kind.as_str().to_owned(),
         from_state: None,
         to_state: Some(ComplaintState::Assigned.as_str().to_owned()),
@@ -155,7 +159,15 @@ fn build(
         is_opinion: false,
     };
     let events = vec![
-        event(EventKind::Submitted, ActorKind::Complainant, None),
+        event(
+            EventKind::Submitted,
+            if request.filed_by.is_some() {
+                ActorKind::User
+            } else {
+                ActorKind::Complainant
+            },
+            None,
+        ),
         event(
             EventKind::Routed,
             ActorKind::System,

@@ -10,4 +10,5 @@ mod restart;
 mod security;
 mod smtp_server;
 mod tracking;
+mod triage;
 mod validation;

@@ -215,14 +215,6 @@ async fn page(
         Some(&reference),
     );
     let locale = admin.ctx.locale;
-    // Filed for a caller just now: the code to read out (staff of the case may see it).
-    if req.query_string() == "filed=1" && row.channel != "web" {
-        admin.flash = Some(i18n::t_args(
-            locale,
-            "admin.file.filed_code",
-            &[("code", &row.tracking_code)],
-        ));
-    }
     if let Some(done) = req.query_string().strip_prefix("done=") {
         if StaffAction::parse(done).is_some() {
             admin.flash = Some(i18n::t(locale, &format!("admin.action.{done}.done")).to_owned());

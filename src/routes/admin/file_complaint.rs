@@ -2,7 +2,7 @@
 //! phone or walk in — the public form's validation and routing, the channel recorded, the
 //! tracking code shown to read out and emailed when an address is given.
 
-use actix_web::http::{header, StatusCode};
+use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse};
 
 use crate::domain::calendar::city_date;
@@ -11,7 +11,7 @@ use crate::domain::intake::{FieldProblem, FieldProblems, NewComplaint};
 use crate::errors::AppError;
 use crate::extract::form_body::read_form;
 use crate::extract::session::Staff;
-use crate::pages::admin::{AdminContext, FileComplaintPage};
+use crate::pages::admin::{AdminContext, FileComplaintPage, FiledPage};
 use crate::pages::public::FormValues;
 use crate::pages::{render, PageContext};
 use crate::routes::public::complaint_form::{
@@ -118,6 +118,7 @@ pub async fn submit(
         channel,
         submission_id: Some(submission_id),
         attachments,
+        filed_by: Some(staff.user_id.clone()),
     };
     let code =
         match filing::file(&state.db, &reference, request, &state.config.base_url, now).await? {
@@ -125,15 +126,10 @@ pub async fn submit(
             FilingOutcome::AlreadyFiled { tracking_code } => tracking_code,
         };
     state.mail_wakeup.notify_one();
-    let lookup = code.clone();
-    let id = state
-        .db
-        .read(move |conn| crate::db::complaints::find_by_tracking_code(conn, &lookup))
-        .await?
-        .map(|c| c.id)
-        .ok_or(AppError::NotFound)?;
     tracing::info!(user = %staff.username, channel = channel.as_str(), "complaint filed for a caller");
-    Ok(HttpResponse::SeeOther()
-        .insert_header((header::LOCATION, format!("/admin/complaints/{id}?filed=1")))
-        .finish())
+    // Shown here rather than after a redirect: the filer may not belong to the department
+    // the case went to. Posting again answers with the same code (the submission id).
+    let ctx = PageContext::new(&req, PATH);
+    let admin = AdminContext::new(ctx, Some(&staff), Some(&reference));
+    Ok(render(StatusCode::OK, &FiledPage { admin, code }))
 }

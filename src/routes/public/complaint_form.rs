@@ -456,6 +456,7 @@ pub async fn submit(
         channel: Channel::Web,
         submission_id,
         attachments,
+        filed_by: None,
     };
     let outcome = filing::file(&state.db, &reference, request, &state.config.base_url, now).await?;
     match outcome {
