@@ -4,6 +4,7 @@ mod email;
 mod filing;
 mod helpers;
 mod i18n;
+mod isolation;
 mod manage;
 mod queue;
 mod restart;
