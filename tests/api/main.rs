@@ -9,6 +9,7 @@ mod manage;
 mod queue;
 mod restart;
 mod security;
+mod sessions;
 mod smtp_server;
 mod tracking;
 mod triage;
