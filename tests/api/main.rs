@@ -1,5 +1,6 @@
 //! Black-box tests over HTTP against the spawned service with a real SQLite file.
 
+mod attachments;
 mod email;
 mod filing;
 mod helpers;

@@ -254,6 +254,7 @@ pub(crate) fn form_parts(
         field("email", false, false, 254, "email", Some("email"), true),
     ];
     let order = [
+        "channel",
         "kind",
         "category",
         "district",
@@ -268,6 +269,7 @@ pub(crate) fn form_parts(
         "phone",
         "email",
         "anonymous",
+        "attachments",
         "consent",
     ];
     let mut errors: Vec<(&'static str, String)> = order
