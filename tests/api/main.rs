@@ -1,6 +1,7 @@
 //! Black-box tests over HTTP against the spawned service with a real SQLite file.
 
 mod attachments;
+mod browser;
 mod email;
 mod filing;
 mod helpers;
