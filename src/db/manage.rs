@@ -1,6 +1,5 @@
-//! Queries of the management pages and `load-jurisdiction`: writes to the reference data,
-//! the calendar and staff accounts, and the audit trail each of them leaves. No validation
-//! here (that is `services::jurisdiction` and the handlers) and no HTTP.
+//! Queries of the management pages and `load-jurisdiction`, with the audit trail they leave;
+//! no validation (that is `services::jurisdiction` and the handlers) and no HTTP here.
 
 use chrono::{NaiveDate, NaiveDateTime};
 use diesel::prelude::*;

@@ -4,7 +4,7 @@
 use std::collections::HashMap;
 
 use chrono::{NaiveDate, NaiveDateTime};
-use diesel::dsl::{count_star, sql};
+use diesel::dsl::sql;
 use diesel::prelude::*;
 use diesel::sql_types::{Bool, Text};
 
@@ -241,7 +241,10 @@ pub fn matching(conn: &AnyConnection, viewer: &Viewer, filter: &QueueFilter) -> 
     } else {
         Some(viewer.department.clone())
     };
-    if let Some(department) = focus {
+    // For a member limited to their own department, "lead or co-handling" is the visible
+    // set itself: no second copy of the condition.
+    let redundant = !viewer.role.sees_all() && filter.involvement == Involvement::Either;
+    if let Some(department) = focus.filter(|_| !redundant) {
         query = match filter.involvement {
             Involvement::Lead => query.filter(complaints::lead_department.eq(department)),
             Involvement::CoHandling => {
@@ -392,13 +395,13 @@ pub fn page(
                 .load(conn)?;
         }
         _ => {
+            // A key without a date is already among the stopped clocks: no dated run.
             let (dated_after, undated_after) = match after {
                 Some(PageKey::Deadline { due: Some(due), id }) => (Some((*due, id.clone())), None),
                 Some(PageKey::Deadline { due: None, id }) => (None, Some(id.clone())),
                 _ => (None, None),
             };
-            let past_dated = matches!(after, Some(PageKey::Deadline { due: None, .. }));
-            if !past_dated {
+            if undated_after.is_none() {
                 let mut dated =
                     matching(conn, viewer, filter).filter(complaints::current_due.is_not_null());
                 if let Some((due, id)) = dated_after {
@@ -447,21 +450,51 @@ pub fn count_by_state(
     viewer: &Viewer,
     filter: &QueueFilter,
 ) -> Result<HashMap<String, i64>, DbError> {
-    // One count per state: diesel cannot group a boxed query, and each count is served by
-    // the same indexes as the list.
+    use diesel::dsl::{case_when, count};
+    use diesel::sql_types::Integer;
+    use ComplaintState::*;
+    // One pass over the set, one conditional count per state: diesel cannot group a boxed
+    // query, and seven separate counts would evaluate the filters (and a search) seven times.
+    const STATES: [ComplaintState; 7] = [
+        Assigned,
+        Accepted,
+        AwaitingInfo,
+        Resolved,
+        Closed,
+        Rejected,
+        Withdrawn,
+    ];
+    const _: () = assert!(
+        ComplaintState::ALL.len() == STATES.len(),
+        "a state is not counted"
+    );
+    let in_state = |state: ComplaintState| {
+        count(case_when(
+            complaints::state.eq(state.as_str()),
+            1.into_sql::<Integer>(),
+        ))
+    };
     let all_states = QueueFilter {
         state: StateFilter::All,
         ..filter.clone()
     };
-    let mut counts = HashMap::new();
-    for state in ComplaintState::ALL {
-        let n: i64 = matching(conn, viewer, &all_states)
-            .filter(complaints::state.eq(state.as_str()))
-            .select(count_star())
-            .get_result(conn)?;
-        counts.insert(state.as_str().to_owned(), n);
-    }
-    Ok(counts)
+    let counts: (i64, i64, i64, i64, i64, i64, i64) = matching(conn, viewer, &all_states)
+        .select((
+            in_state(STATES[0]),
+            in_state(STATES[1]),
+            in_state(STATES[2]),
+            in_state(STATES[3]),
+            in_state(STATES[4]),
+            in_state(STATES[5]),
+            in_state(STATES[6]),
+        ))
+        .get_result(conn)?;
+    let (a, b, c, d, e, f, g) = counts;
+    Ok(STATES
+        .iter()
+        .map(|s| s.as_str().to_owned())
+        .zip([a, b, c, d, e, f, g])
+        .collect())
 }
 
 /// User id → username, for the assignee column.

@@ -35,12 +35,17 @@ fn issued_at(cookie_value: &str) -> Option<i64> {
     issued.parse().ok()
 }
 
+/// How old a cookie is; `None` for a malformed one or an absurd time (no overflow).
+fn age(cookie_value: &str, now_unix: i64) -> Option<i64> {
+    now_unix.checked_sub(issued_at(cookie_value)?)
+}
+
 /// The pair for a form being rendered: the visitor's current cookie if still fresh.
 pub fn pair_for_form(req: &HttpRequest, key: &[u8], now_unix: i64) -> CsrfPair {
     let cookie_value = req
         .cookie(CSRF_COOKIE)
         .map(|c| c.value().to_owned())
-        .filter(|v| issued_at(v).is_some_and(|t| t <= now_unix && now_unix - t < REUSE_SECS))
+        .filter(|v| age(v, now_unix).is_some_and(|age| (0..REUSE_SECS).contains(&age)))
         .unwrap_or_else(|| {
             let nonce: [u8; 32] = rand::random();
             format!("{}.{now_unix}", URL_SAFE_NO_PAD.encode(nonce))
@@ -67,8 +72,8 @@ pub fn verify(req: &HttpRequest, token: Option<&str>, key: &[u8], now_unix: i64)
         return false;
     };
     let value = cookie.value();
-    let fresh =
-        issued_at(value).is_some_and(|t| t <= now_unix + 60 && now_unix - t <= LIFETIME_SECS);
+    // A minute of clock skew between instances is tolerated.
+    let fresh = age(value, now_unix).is_some_and(|age| (-60..=LIFETIME_SECS).contains(&age));
     let Ok(given) = URL_SAFE_NO_PAD.decode(token.trim()) else {
         return false;
     };

@@ -1,8 +1,5 @@
 //! The delivery worker: claims due outbox rows, sends them and records the result — sent,
 //! retried later with backoff, failed, given up or suppressed. Rendering does not live here.
-//!
-//! Delivery is at least once: a row is marked only after the transport took it, so a crash
-//! in between sends it again, with the same `Message-ID`.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -41,14 +38,29 @@ pub struct DeliverySettings {
 
 impl DeliverySettings {
     pub fn from_config(config: &Config) -> DeliverySettings {
+        DeliverySettings::new(
+            config.outbox_retry_base_secs,
+            config.outbox_give_up_hours,
+            config.mail_per_recipient_per_day,
+        )
+    }
+
+    /// From the three settings of the environment; never panics, whatever their size.
+    pub fn new(
+        retry_base_secs: u64,
+        give_up_hours: u64,
+        per_recipient_per_day: u32,
+    ) -> DeliverySettings {
         let batch_size = BATCH_SIZE;
         let batch_time = SEND_TIMEOUT.saturating_mul(batch_size as u32) + Duration::from_secs(300);
         DeliverySettings {
-            retry_base: Duration::from_secs(config.outbox_retry_base_secs.max(1)),
-            give_up_after: chrono::Duration::hours(
-                i64::try_from(config.outbox_give_up_hours).unwrap_or(i64::MAX / 3_600_000),
-            ),
-            per_recipient_per_day: config.mail_per_recipient_per_day,
+            retry_base: Duration::from_secs(retry_base_secs.max(1)),
+            // An absurdly large OUTBOX_GIVE_UP_HOURS means "never".
+            give_up_after: i64::try_from(give_up_hours)
+                .ok()
+                .and_then(chrono::Duration::try_hours)
+                .unwrap_or(chrono::Duration::MAX),
+            per_recipient_per_day,
             batch_size,
             lease: chrono::Duration::from_std(batch_time).unwrap_or(chrono::Duration::hours(1)),
         }
@@ -153,6 +165,8 @@ where
     }
 }
 
+/// Delivery is at least once: a row is marked only after the transport took it, so a crash
+/// in between sends it again, with the same `Message-ID`.
 async fn deliver_one(
     db: &Database,
     mailer: &Mailer,
@@ -354,6 +368,21 @@ mod tests {
         }
         assert_eq!(
             backoff(Duration::from_secs(1), 0, 0.0),
+            Duration::from_secs(1)
+        );
+    }
+
+    #[test]
+    fn extreme_settings_do_not_overflow() {
+        let settings = DeliverySettings::new(u64::MAX, u64::MAX, 0);
+        assert_eq!(settings.give_up_after, chrono::Duration::MAX);
+        assert!(backoff(settings.retry_base, 40, 0.5) > MAX_RETRY_DELAY);
+        assert_eq!(
+            DeliverySettings::new(60, 120, 30).give_up_after,
+            chrono::Duration::hours(120)
+        );
+        assert_eq!(
+            DeliverySettings::new(0, 1, 30).retry_base,
             Duration::from_secs(1)
         );
     }

@@ -6,6 +6,13 @@ pub mod public;
 
 use actix_web::web;
 
+/// A path's resource: a method it does not serve is `405`, not the app's `404`.
+pub fn resource(path: &str) -> actix_web::Resource {
+    web::resource(path).default_service(web::to(|| async {
+        actix_web::HttpResponse::MethodNotAllowed().finish()
+    }))
+}
+
 pub fn configure(cfg: &mut web::ServiceConfig) {
     public::configure(cfg);
     admin::configure(cfg);

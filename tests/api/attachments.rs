@@ -7,13 +7,16 @@ use reqwest::multipart::{Form, Part};
 
 use crate::helpers::{select_text, spawn_app, valid_complaint, TestApp, STAFF_PASSWORD};
 
+/// A file to upload: its name, bytes and declared type.
+type Upload<'a> = (&'a str, Vec<u8>, &'a str);
+
 const PNG: &[u8] = &[
     0x89, b'P', b'N', b'G', 0x0D, 0x0A, 0x1A, 0x0A, 0, 0, 0, 13, b'I', b'H', b'D', b'R',
 ];
 const PDF: &[u8] = b"%PDF-1.4\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n";
 
 /// Posts the form as a browser does when files are chosen: multipart.
-async fn file_with_files(app: &TestApp, files: Vec<(&str, Vec<u8>, &str)>) -> reqwest::Response {
+async fn file_with_files(app: &TestApp, files: Vec<Upload<'_>>) -> reqwest::Response {
     let tokens = app.open_form().await;
     let mut form = Form::new()
         .text("csrf_token", tokens.csrf_token.clone())
@@ -155,7 +158,7 @@ async fn files_that_are_not_jpeg_png_or_pdf_too_many_or_too_large_are_refused_wi
         bytes.resize(5 * 1024 * 1024 + 1, 0);
         bytes
     };
-    let table: Vec<(&str, Vec<(&str, Vec<u8>, &str)>)> = vec![
+    let table: Vec<(&str, Vec<Upload>)> = vec![
         (
             "html named png",
             vec![(
@@ -206,7 +209,7 @@ async fn files_that_are_not_jpeg_png_or_pdf_too_many_or_too_large_are_refused_wi
         bytes.resize(5 * 1024 * 1024, b' ');
         bytes
     };
-    let five: Vec<(&str, Vec<u8>, &str)> = (0..5)
+    let five: Vec<Upload> = (0..5)
         .map(|_| ("max.pdf", max.clone(), "application/pdf"))
         .collect();
     assert_eq!(file_with_files(&app, five).await.status().as_u16(), 303);

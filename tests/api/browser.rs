@@ -113,14 +113,14 @@ async fn select(page: &Client, selector: &str, value: &str) {
         .unwrap_or_else(|e| panic!("{selector} = {value}: {e}"));
 }
 
-async fn state_on_page(page: &Client) -> String {
-    page.find(Locator::Id("state"))
+/// Waits for the page (after a form's navigation) to show the case in `state`.
+async fn wait_for_state(page: &Client, state: &str) {
+    let selector = format!("#state[data-state='{state}']");
+    page.wait()
+        .at_most(Duration::from_secs(20))
+        .for_element(Locator::Css(&selector))
         .await
-        .unwrap()
-        .attr("data-state")
-        .await
-        .unwrap()
-        .unwrap_or_default()
+        .unwrap_or_else(|e| panic!("the page shows {state}: {e}"));
 }
 
 async fn screenshot(page: &Client, name: &str) {
@@ -155,9 +155,9 @@ async fn a_resident_files_a_clerk_accepts_and_replies_and_the_resident_rates() {
     fill(&page, "#phone", "13800138000").await;
     click(&page, "#consent").await;
     click(&page, "form.complaint-form button[type=submit]").await;
+    wait_for_state(&page, "assigned").await;
     let tracking_url = page.current_url().await.unwrap().to_string();
     assert!(tracking_url.contains("/track/"), "{tracking_url}");
-    assert_eq!(state_on_page(&page).await, "assigned");
     let source = page.source().await.unwrap();
     assert!(
         !source.contains("13800138000") && !source.contains("张三"),
@@ -171,21 +171,29 @@ async fn a_resident_files_a_clerk_accepts_and_replies_and_the_resident_rates() {
     fill(&clerk, "#username", "clerk-food").await;
     fill(&clerk, "#password", STAFF_PASSWORD).await;
     click(&clerk, "form button[type=submit]").await;
+    clerk
+        .wait()
+        .at_most(Duration::from_secs(20))
+        .for_element(Locator::Css(
+            "a[href^='/admin/complaints/']:not([href$='/new'])",
+        ))
+        .await
+        .expect("the queue lists the case");
     screenshot(&clerk, "queue").await;
     click(&clerk, "a[href^='/admin/complaints/']:not([href$='/new'])").await;
-    assert_eq!(state_on_page(&clerk).await, "assigned");
+    wait_for_state(&clerk, "assigned").await;
     screenshot(&clerk, "complaint").await;
     fill(&clerk, "#accept-message", "已受理，将联系商家。").await;
     click(&clerk, "#action-accept button").await;
-    assert_eq!(state_on_page(&clerk).await, "accepted");
+    wait_for_state(&clerk, "accepted").await;
     select(&clerk, "#reply-outcome", "refund").await;
     fill(&clerk, "#reply-message", "经调解，商家已全额退款。").await;
     click(&clerk, "#action-reply button").await;
-    assert_eq!(state_on_page(&clerk).await, "resolved");
+    wait_for_state(&clerk, "resolved").await;
 
     // The resident sees the answer and rates it.
     page.goto(&tracking_url).await.unwrap();
-    assert_eq!(state_on_page(&page).await, "resolved");
+    wait_for_state(&page, "resolved").await;
     assert!(page
         .source()
         .await
@@ -193,7 +201,7 @@ async fn a_resident_files_a_clerk_accepts_and_replies_and_the_resident_rates() {
         .contains("经调解，商家已全额退款。"));
     click(&page, "input[name=score][value='5']").await;
     click(&page, "#rating button[type=submit]").await;
-    assert_eq!(state_on_page(&page).await, "closed");
+    wait_for_state(&page, "closed").await;
     screenshot(&page, "closed").await;
 
     clerk.close().await.unwrap();

@@ -4,6 +4,7 @@
 use std::collections::{BTreeSet, HashMap};
 use std::path::{Path, PathBuf};
 
+use green_channel::domain::access::Role;
 use green_channel::domain::complaint::{
     Channel, ComplaintKind, ComplaintState, EventKind, Outcome, StaffAction,
 };
@@ -398,6 +399,9 @@ fn keys_of_pattern(pattern: &str, place: &Path) -> Option<Vec<String>> {
         "kind.{}" => fill(pattern, ComplaintKind::ALL),
         "event.{}" => fill(pattern, EventKind::ALL),
         "channel.{}" => fill(pattern, Channel::ALL),
+        "manage.role.{}" => fill(pattern, Role::ALL.iter().map(|r| r.as_str())),
+        // DESIGN §4: a rating is a score from 1 to 5.
+        "track.rating.score_{}" => fill(pattern, 1..=5),
         "outcome.{}" | "email.outcome.{}" => fill(pattern, Outcome::ALL),
         "admin.action.{}.title" | "admin.action.{}.submit" | "admin.action.{}.done" => {
             fill(pattern, StaffAction::ALL)

@@ -115,6 +115,16 @@ async fn file(app: &TestApp, fields: Vec<(&'static str, String)>) -> String {
     stored_complaint(app, &code).await.id
 }
 
+/// A valid complaint with these fields changed; `None` leaves a field out.
+fn complaint(changes: &[(&'static str, Option<&str>)]) -> Vec<(&'static str, String)> {
+    changes
+        .iter()
+        .fold(valid_complaint(), |fields, (name, value)| match value {
+            Some(value) => with(fields, name, value),
+            None => without(fields, name),
+        })
+}
+
 fn complaint_about(category: &str, business: &str, product: &str) -> Vec<(&'static str, String)> {
     with(
         with(
@@ -431,51 +441,30 @@ async fn search_finds_words_names_and_exact_keys() {
     let milk_id = stored_complaint(&app, &milk_code).await.id;
     let lift = file(
         &app,
-        without(
-            with(
-                with(
-                    with(
-                        complaint_about("special-equipment", "锦华小区物业", "住宅电梯"),
-                        "description",
-                        "电梯多次困人，物业不维修。",
-                    ),
-                    "phone",
-                    "139 1234 5678",
-                ),
-                "email",
-                "li.si@example.com",
-            ),
-            "business_credit_code",
-        ),
+        complaint(&[
+            ("category", Some("special-equipment")),
+            ("business_name", Some("锦华小区物业")),
+            ("product", Some("住宅电梯")),
+            ("description", Some("电梯多次困人，物业不维修。")),
+            ("phone", Some("139 1234 5678")),
+            ("email", Some("li.si@example.com")),
+            ("business_credit_code", None),
+        ]),
     )
     .await;
     // An anonymous report: its contact is never searchable, even typed exactly.
     let anonymous = file(
         &app,
-        with(
-            with(
-                with(
-                    with(
-                        with(
-                            without(
-                                complaint_about("food", "夜市烧烤摊", "羊肉串"),
-                                "business_credit_code",
-                            ),
-                            "description",
-                            "烧烤摊使用过期羊肉。",
-                        ),
-                        "kind",
-                        "report",
-                    ),
-                    "anonymous",
-                    "on",
-                ),
-                "email",
-                "whistle@example.com",
-            ),
-            "phone",
-            "137 0000 1111",
-        ),
+        complaint(&[
+            ("kind", Some("report")),
+            ("anonymous", Some("on")),
+            ("business_name", Some("夜市烧烤摊")),
+            ("product", Some("羊肉串")),
+            ("description", Some("烧烤摊使用过期羊肉。")),
+            ("email", Some("whistle@example.com")),
+            ("phone", Some("137 0000 1111")),
+            ("business_credit_code", None),
+        ]),
     )
     .await;
     let office = staff(&app, "office", "coordinator", "quality-office").await;
@@ -574,6 +563,15 @@ const HOSTILE: &[&str] = &[
     "\u{202e}奶粉",
     "😀",
     "ｎｅａｒ",
+    // Letters and numbers the search keeps as terms but a tokenizer may not.
+    "²",
+    "x²",
+    "①②",
+    "ⅷ",
+    "٣",
+    "ǅ",
+    "ﬁ",
+    "é",
 ];
 
 #[tokio::test]
@@ -623,27 +621,21 @@ async fn lists_mask_personal_data_and_never_show_an_anonymous_contact() {
         .await;
     file(
         &app,
-        with(
-            without(
-                with(with(valid_complaint(), "kind", "report"), "anonymous", "on"),
-                "phone",
-            ),
-            "email",
-            "secret.reporter@example.com",
-        ),
+        complaint(&[
+            ("kind", Some("report")),
+            ("anonymous", Some("on")),
+            ("phone", None),
+            ("email", Some("secret.reporter@example.com")),
+        ]),
     )
     .await;
     file(
         &app,
-        with(
-            with(
-                without(valid_complaint(), "phone"),
-                "email",
-                "wang.wu@example.com",
-            ),
-            "complainant_name",
-            "王五",
-        ),
+        complaint(&[
+            ("complainant_name", Some("王五")),
+            ("phone", None),
+            ("email", Some("wang.wu@example.com")),
+        ]),
     )
     .await;
     let clerk = staff(&app, "food-clerk", "clerk", "food-drug").await;
@@ -941,38 +933,27 @@ async fn the_queue_and_its_search_work_on_postgresql() {
     let milk = stored_complaint(&app, &milk_code).await.id;
     let lift = file(
         &app,
-        with(
-            with(
-                without(
-                    complaint_about("special-equipment", "锦华小区物业", "住宅电梯"),
-                    "business_credit_code",
-                ),
-                "description",
-                "电梯多次困人，物业不维修。",
-            ),
-            "phone",
-            "139 1234 5678",
-        ),
+        complaint(&[
+            ("category", Some("special-equipment")),
+            ("business_name", Some("锦华小区物业")),
+            ("product", Some("住宅电梯")),
+            ("description", Some("电梯多次困人，物业不维修。")),
+            ("phone", Some("139 1234 5678")),
+            ("email", Some("li.si@example.com")),
+            ("business_credit_code", None),
+        ]),
     )
     .await;
     let anonymous = file(
         &app,
-        with(
-            with(
-                with(
-                    without(
-                        complaint_about("food", "夜市烧烤摊", "羊肉串"),
-                        "business_credit_code",
-                    ),
-                    "kind",
-                    "report",
-                ),
-                "anonymous",
-                "on",
-            ),
-            "email",
-            "whistle@example.com",
-        ),
+        complaint(&[
+            ("kind", Some("report")),
+            ("anonymous", Some("on")),
+            ("business_name", Some("夜市烧烤摊")),
+            ("product", Some("羊肉串")),
+            ("business_credit_code", None),
+            ("email", Some("whistle@example.com")),
+        ]),
     )
     .await;
     let office = staff(&app, "office", "coordinator", "quality-office").await;

@@ -54,6 +54,20 @@ pub struct ComplaintForm {
 }
 
 impl ComplaintForm {
+    /// The form from the first value of each field, for echoing a malformed post back.
+    pub(crate) fn from_first_values(body: &FormBody) -> ComplaintForm {
+        let mut seen = std::collections::HashSet::new();
+        let first: Vec<&(String, String)> = body
+            .pairs
+            .iter()
+            .filter(|(k, _)| seen.insert(k.as_str()))
+            .collect();
+        serde_urlencoded::to_string(&first)
+            .ok()
+            .and_then(|text| serde_urlencoded::from_str(&text).ok())
+            .unwrap_or_default()
+    }
+
     pub(crate) fn submission_id(&self) -> Option<&str> {
         self.submission_id.as_deref()
     }
@@ -378,8 +392,9 @@ pub async fn submit(
     let token = body.field("csrf_token");
     let (form, malformed) = match serde_urlencoded::from_str::<ComplaintForm>(&body.urlencoded()) {
         Ok(form) => (form, false),
-        // A repeated field, say: answered with the form and a general message.
-        Err(_) => (ComplaintForm::default(), true),
+        // A repeated field, say: answered with the form and a general message, keeping
+        // what was typed (the first value of each field).
+        Err(_) => (ComplaintForm::from_first_values(&body), true),
     };
     if !csrf::verify(
         &req,

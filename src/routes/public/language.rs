@@ -17,7 +17,16 @@ pub struct SwitchQuery {
 /// Only a path on this site: never `//host` or a full URL (no open redirect).
 fn local_path(next: Option<&str>) -> &str {
     match next {
-        Some(p) if p.starts_with('/') && !p.starts_with("//") && !p.contains('\\') => p,
+        // Browsers drop tabs and line breaks from URLs (`/\t/evil` becomes `//evil`), and
+        // a line break cannot go into a header: any such character means "home".
+        Some(p)
+            if p.starts_with('/')
+                && !p.starts_with("//")
+                && !p.contains('\\')
+                && !p.chars().any(|c| c.is_control() || c.is_whitespace()) =>
+        {
+            p
+        }
         _ => "/",
     }
 }
@@ -46,6 +55,9 @@ mod tests {
             (Some("//evil.example"), "/"),
             (Some("https://evil.example"), "/"),
             (Some("/\\evil.example"), "/"),
+            (Some("/\t/evil.example"), "/"),
+            (Some("/\r\nSet-Cookie: x=1"), "/"),
+            (Some("/\u{7f}"), "/"),
             (None, "/"),
         ] {
             assert_eq!(local_path(next), expected);

@@ -9,19 +9,26 @@ mod track;
 
 use actix_web::web;
 
+use super::resource;
+
 pub fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.route("/", web::get().to(home::show))
-        .route("/healthz", web::get().to(health::check))
-        .route("/static/app.css", web::get().to(home::stylesheet))
-        .route("/lang/{tag}", web::get().to(language::switch))
-        .route("/complaints/new", web::get().to(complaint_form::show))
-        .route("/complaints", web::post().to(complaint_form::submit))
-        .route("/track", web::get().to(track::lookup))
+    let get = web::get;
+    let post = web::post;
+    cfg.service(resource("/").route(get().to(home::show)))
+        .service(resource("/healthz").route(get().to(health::check)))
+        .service(resource("/static/app.css").route(get().to(home::stylesheet)))
+        .service(resource("/lang/{tag}").route(get().to(language::switch)))
+        .service(resource("/complaints/new").route(get().to(complaint_form::show)))
+        .service(resource("/complaints").route(post().to(complaint_form::submit)))
+        .service(resource("/track").route(get().to(track::lookup)))
         // Before `/track/{code}`, which would take "recover" for a code.
-        .route(recover::PATH, web::get().to(recover::show))
-        .route(recover::PATH, web::post().to(recover::submit))
-        .route("/track/{code}", web::get().to(track::show))
-        .route("/track/{code}/withdraw", web::post().to(track::withdraw))
-        .route("/track/{code}/info", web::post().to(track::supply_info))
-        .route("/track/{code}/rating", web::post().to(track::rate));
+        .service(
+            resource(recover::PATH)
+                .route(get().to(recover::show))
+                .route(post().to(recover::submit)),
+        )
+        .service(resource("/track/{code}").route(get().to(track::show)))
+        .service(resource("/track/{code}/withdraw").route(post().to(track::withdraw)))
+        .service(resource("/track/{code}/info").route(post().to(track::supply_info)))
+        .service(resource("/track/{code}/rating").route(post().to(track::rate)));
 }

@@ -1,5 +1,5 @@
-//! `/admin/categories`: what a complaint can be about, with its deadlines in working days
-//! and their legal basis (DESIGN §3: deadlines are data because the rules change).
+//! `/admin/categories`: what a complaint can be about, its deadlines in working days and their
+//! legal basis (DESIGN §3: deadlines are data). No deadline arithmetic here: `domain::calendar`.
 
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse};

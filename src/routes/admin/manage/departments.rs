@@ -1,5 +1,5 @@
-//! `/admin/departments`: the member units of the mechanism (three names, inbox, district,
-//! active) and which one is the coordination office — always exactly one, and active.
+//! `/admin/departments`: the member units (names, inbox, district, active) and which one is the
+//! coordination office — always exactly one, and active. Departments are never deleted.
 
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse};
@@ -118,7 +118,8 @@ fn list_page(
 
 /// What depends on a department, shown before it is deactivated.
 struct Dependents {
-    lead_rules: usize,
+    /// Active rules naming it as lead or co-handler.
+    rules: usize,
     active_users: i64,
 }
 
@@ -129,7 +130,7 @@ async fn dependents(state: &AppState, code: &str) -> Result<Dependents, AppError
         .read(move |conn| {
             let rules = manage::all_rules(conn)?;
             Ok(Dependents {
-                lead_rules: rules
+                rules: rules
                     .iter()
                     .filter(|r| {
                         r.active
@@ -181,25 +182,27 @@ fn record_page(
             .caution();
         forms.push(make_office);
     }
-    let mut warnings = Vec::new();
-    if department.active && (dependents.lead_rules > 0 || dependents.active_users > 0) {
-        warnings.push(admin.ctx.t_args(
-            "manage.departments.dependents",
-            &[
-                ("rules", &dependents.lead_rules.to_string()),
-                ("users", &dependents.active_users.to_string()),
-            ],
-        ));
-    }
+    // What deactivating it would touch, so the administrator sees it before they do.
+    let facts = vec![
+        (
+            admin.t("manage.field.is_office").to_owned(),
+            yes_no(&admin, department.is_office),
+        ),
+        (
+            admin.t("manage.departments.rules").to_owned(),
+            dependents.rules.to_string(),
+        ),
+        (
+            admin.t("manage.departments.users").to_owned(),
+            dependents.active_users.to_string(),
+        ),
+    ];
     let page = RecordPage {
         title: department.name(locale).to_owned(),
         back_href: LIST.to_owned(),
         back_label: admin.t("manage.departments.back").to_owned(),
-        warnings,
-        facts: vec![(
-            admin.t("manage.field.is_office").to_owned(),
-            yes_no(&admin, department.is_office),
-        )],
+        warnings: Vec::new(),
+        facts,
         forms,
         admin,
     };
@@ -470,7 +473,16 @@ pub async fn update(
 }
 
 /// Moves the coordination office mark to this department, in one transaction.
+/// What `make_office` found.
+enum OfficeMove {
+    NoSuchDepartment,
+    AlreadyTheOffice,
+    Inactive,
+    Moved,
+}
+
 pub async fn make_office(
+    req: HttpRequest,
     path: web::Path<String>,
     body: web::Bytes,
     state: web::Data<AppState>,
@@ -484,11 +496,14 @@ pub async fn make_office(
         .db
         .write(move |conn| {
             let Some(department) = manage::find_department(conn, &key)? else {
-                return Ok(None);
+                return Ok(OfficeMove::NoSuchDepartment);
             };
+            if department.is_office {
+                return Ok(OfficeMove::AlreadyTheOffice);
+            }
             // The office takes every unrouted case: an inactive department cannot be it.
-            if !department.active || department.is_office {
-                return Ok(Some(false));
+            if !department.active {
+                return Ok(OfficeMove::Inactive);
             }
             let previous = manage::offices(conn)?;
             manage::move_office(conn, &key)?;
@@ -510,13 +525,28 @@ pub async fn make_office(
                 "make_office",
                 "is_office: false → true".into(),
             )?;
-            Ok::<_, DbError>(Some(true))
+            Ok::<_, DbError>(OfficeMove::Moved)
         })
         .await?;
     match moved {
-        None => Err(AppError::NotFound),
-        // Already the office, or inactive: the page offers no such button; nothing changed.
-        Some(false) => Err(AppError::Conflict),
-        Some(true) => Ok(saved(LIST, &code)),
+        OfficeMove::NoSuchDepartment => Err(AppError::NotFound),
+        // Asked twice (a double click): it is what was asked for, and nothing changed.
+        OfficeMove::AlreadyTheOffice | OfficeMove::Moved => Ok(saved(LIST, &code)),
+        OfficeMove::Inactive => {
+            let reference = state.reference().await?;
+            let department = reference.department(&code).ok_or(AppError::NotFound)?;
+            let dependents = dependents(&state, &code).await?;
+            let mut form = stored_form(department);
+            form.add_error("active", "manage.error.office_inactive");
+            Ok(record_page(
+                &req,
+                &staff,
+                &reference,
+                department,
+                &dependents,
+                &form,
+                StatusCode::UNPROCESSABLE_ENTITY,
+            ))
+        }
     }
 }

@@ -1,5 +1,5 @@
-//! `/admin/holidays`: the working-day calendar deadlines are counted in — rest days and
-//! make-up working days (调休) per year, and which years' official schedules are entered.
+//! `/admin/holidays`: rest days and make-up working days (调休) per year, and which years'
+//! official schedules are entered. No working-day arithmetic here: that is `domain::calendar`.
 
 use actix_web::http::{header, StatusCode};
 use actix_web::{web, HttpRequest, HttpResponse};

@@ -1,5 +1,5 @@
-//! `GET /admin/manage`: the landing page of the management pages, with what needs an
-//! administrator's attention (a missing working-day schedule) and the latest changes.
+//! `GET /admin/manage`: links to every management page, the missing-schedule warnings and the
+//! latest audited changes. It changes nothing.
 
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse};

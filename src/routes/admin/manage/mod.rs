@@ -1,6 +1,5 @@
-//! The management pages (DESIGN §4, "Who may do what": administrators only): departments,
-//! districts, categories, routing rules, holidays and users, one file per page; nothing
-//! else lives here. Every change is written with its audit event in one transaction.
+//! The management pages, administrators only (DESIGN §4), one file per page; each change is
+//! written with its audit event in one transaction. No queries of their own here: `db::manage`.
 
 mod categories;
 mod departments;

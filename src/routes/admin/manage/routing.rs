@@ -1,6 +1,5 @@
-//! `/admin/routing`: routing rules (category, district or any → lead and co-handlers), the
-//! "where would it go, and why?" preview through the very `route` filing uses, and the
-//! category × district pairs that no rule covers (they fall through to the office).
+//! `/admin/routing`: the rules, the "where would it go, and why?" preview (filing's own
+//! `route`) and the category × district pairs that fall through to the office. No routing logic.
 
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse};
@@ -247,7 +246,6 @@ fn rule_rows(
         .collect()
 }
 
-#[allow(clippy::too_many_arguments)]
 fn list_page(
     req: &HttpRequest,
     staff: &Staff,

@@ -1,5 +1,5 @@
-//! `/admin/users`: staff accounts — create, change role, department or email, reset the
-//! password and deactivate (both end the account's sessions at once), reactivate.
+//! `/admin/users`: staff accounts — create, change role, department or email, reset the password,
+//! (de)activate, ending sessions in the same transaction. Own password changes: `password.rs`.
 
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse};
@@ -38,18 +38,21 @@ fn role_choices(admin_locale: Locale) -> Vec<Choice> {
         .collect()
 }
 
+/// The account fields of the creation form.
 fn profile_inputs<'a>(
     builder: FormBuilder<'a>,
     reference: &ReferenceData,
     locale: Locale,
 ) -> FormBuilder<'a> {
+    // No department is preselected: a new account lands where the administrator chose.
+    let mut departments = vec![Choice {
+        value: String::new(),
+        label: crate::i18n::t(locale, "manage.choose").to_owned(),
+    }];
+    departments.extend(department_choices(reference, locale));
     builder
         .select("role", "manage.field.role", role_choices(locale))
-        .select(
-            "department",
-            "manage.field.department",
-            department_choices(reference, locale),
-        )
+        .select("department", "manage.field.department", departments)
         .hint("manage.hint.user_department")
         .email("email", "manage.field.email")
         .hint("manage.hint.user_email")
