@@ -89,3 +89,24 @@ pub struct FiledPage {
     pub admin: AdminContext,
     pub code: String,
 }
+
+/// A message the worker will not deliver without an operator.
+pub struct UndeliveredRow {
+    pub id: i64,
+    pub created: String,
+    /// A department inbox in full; a complainant's address masked.
+    pub recipient: String,
+    pub subject: String,
+    pub state: String,
+    pub attempts: i32,
+    pub reason: String,
+}
+
+#[derive(Template)]
+#[template(path = "admin/outbox.html")]
+pub struct OutboxPage {
+    pub admin: AdminContext,
+    pub counts: Vec<(&'static str, i64)>,
+    pub rows: Vec<UndeliveredRow>,
+    pub next_before: Option<i64>,
+}

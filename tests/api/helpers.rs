@@ -5,7 +5,7 @@
 use std::path::PathBuf;
 
 use green_channel::config::Config;
-use green_channel::db::{Database, DatabaseLocation};
+use green_channel::db::Database;
 use green_channel::{prepare_database, Application};
 use reqwest::redirect::Policy;
 use reqwest::Response;
@@ -20,17 +20,23 @@ pub struct TestApp {
     pub config: Config,
     handle: actix_web::dev::ServerHandle,
     _dir: Option<tempfile::TempDir>,
+    /// Whether dropping the app delivers what the test left in the outbox and fails the
+    /// test if any email cannot be sent (on by default; see `Drop`).
+    pub check_emails_on_drop: bool,
+    /// The PostgreSQL database of a data folder this app owns, dropped with it (after the
+    /// `Drop` above has looked at the outbox: fields drop after it).
+    _database: Option<crate::test_database::DatabaseGuard>,
 }
 
 pub fn test_config(data_dir: &std::path::Path) -> Config {
     Config {
-        database: DatabaseLocation::SqliteFile(data_dir.join("green-channel.db")),
+        database: crate::test_database::database_for(data_dir),
         listen_addr: "127.0.0.1:0".into(),
         base_url: "http://gc.test".into(),
         data_dir: data_dir.to_path_buf(),
         smtp_url: None,
         mail_from: "Green Channel <no-reply@gc.test>".into(),
-        secret_key: vec![42; 64],
+        secret_key: crate::test_database::TEST_SECRET_KEY.to_vec(),
         admin_password: Some("admin-password-for-tests".into()),
         outbox_retry_base_secs: 1,
         outbox_give_up_hours: 120,
@@ -62,6 +68,7 @@ pub async fn spawn_app_with(customise: impl FnOnce(&mut Config)) -> TestApp {
     let mut config = test_config(dir.path());
     customise(&mut config);
     let mut app = start(config).await;
+    app._database = Some(crate::test_database::DatabaseGuard::of(dir.path()));
     app._dir = Some(dir);
     app
 }
@@ -102,6 +109,8 @@ async fn start_app(config: Config, background_tasks: bool) -> TestApp {
         config,
         handle,
         _dir: None,
+        check_emails_on_drop: true,
+        _database: None,
     }
 }
 
@@ -520,5 +529,78 @@ impl TestApp {
             .await
             .unwrap();
         select_attr(&page, "input[name=csrf_token]", "value").expect("an admin form")
+    }
+}
+
+/// As crates.io's test app does for its jobs: nothing a test queued may be left unsendable.
+/// Every email still pending when the test ends is delivered through the file transport
+/// (into the test's data folder), and the test fails if any of them cannot be sent — an
+/// unparseable recipient, a message that does not build. Tests about delivery itself
+/// leave rows failed on purpose; those are not pending and are left alone.
+impl Drop for TestApp {
+    fn drop(&mut self) {
+        if std::thread::panicking() || !self.check_emails_on_drop {
+            return;
+        }
+        let db = self.db.clone();
+        // Deliverability is the question here, not policy: no daily cap, no give-up.
+        let mut config = self.config.clone();
+        config.smtp_url = None;
+        config.mail_per_recipient_per_day = u32::MAX;
+        config.outbox_give_up_hours = 100_000;
+        let outcome = std::thread::spawn(move || {
+            let runtime = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .unwrap();
+            runtime.block_on(async move {
+                use diesel::prelude::*;
+                use green_channel::db::schema::outbox;
+                use green_channel::mail::{transport::Mailer, worker};
+                let pending: Vec<i64> = db
+                    .read(|conn| {
+                        Ok(outbox::table
+                            .filter(outbox::state.eq("pending"))
+                            .select(outbox::id)
+                            .load(conn)?)
+                    })
+                    .await
+                    .expect("reading the outbox");
+                let mailer = Mailer::from_config(&config).expect("the file transport");
+                let settings = worker::DeliverySettings::from_config(&config);
+                // Later than any backoff (an hour at most); several passes, each claims a batch.
+                let later = green_channel::services::now_utc() + chrono::Duration::hours(2);
+                for _ in 0..1000 {
+                    let report = worker::deliver_due(&db, &mailer, &settings, later)
+                        .await
+                        .expect("a delivery pass");
+                    if report.is_empty() {
+                        break;
+                    }
+                }
+                db.read(move |conn| {
+                    Ok(outbox::table
+                        .filter(outbox::id.eq_any(pending))
+                        .filter(outbox::state.ne("sent"))
+                        .select((
+                            outbox::id,
+                            outbox::template,
+                            outbox::state,
+                            outbox::last_error,
+                        ))
+                        .load::<(i64, String, String, Option<String>)>(conn)?)
+                })
+                .await
+                .expect("reading the outbox")
+            })
+        })
+        .join();
+        match outcome {
+            Ok(left) => assert!(
+                left.is_empty(),
+                "emails this test left could not be sent (id, template, state, error): {left:?}"
+            ),
+            Err(_) => panic!("delivering the emails this test left behind failed"),
+        }
     }
 }

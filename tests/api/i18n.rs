@@ -399,6 +399,7 @@ fn keys_of_pattern(pattern: &str, place: &Path) -> Option<Vec<String>> {
         "kind.{}" => fill(pattern, ComplaintKind::ALL),
         "event.{}" => fill(pattern, EventKind::ALL),
         "channel.{}" => fill(pattern, Channel::ALL),
+        "admin.outbox.state.{}" => fill(pattern, green_channel::db::outbox::STATES),
         "manage.role.{}" => fill(pattern, Role::ALL.iter().map(|r| r.as_str())),
         // DESIGN §4: a rating is a score from 1 to 5.
         "track.rating.score_{}" => fill(pattern, 1..=5),

@@ -1,4 +1,5 @@
-//! Black-box tests over HTTP against the spawned service with a real SQLite file.
+//! Black-box tests over HTTP against the spawned service with a real SQLite file, or with a
+//! fresh PostgreSQL database per test when `TEST_DATABASE_URL=postgres://…` is set.
 
 mod attachments;
 mod browser;
@@ -8,11 +9,13 @@ mod helpers;
 mod i18n;
 mod isolation;
 mod manage;
+mod outbox_page;
 mod queue;
 mod restart;
 mod security;
 mod sessions;
 mod smtp_server;
+mod test_database;
 mod tracking;
 mod triage;
 mod validation;

@@ -7,6 +7,7 @@ mod complaint;
 mod file_complaint;
 mod login;
 mod manage;
+mod outbox;
 mod password;
 mod queue;
 
@@ -19,6 +20,8 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .route("/admin/logout", web::post().to(login::logout))
         .route("/admin/password", web::get().to(password::show))
         .route("/admin/password", web::post().to(password::submit))
+        .route("/admin/outbox", web::get().to(outbox::show))
+        .route("/admin/outbox/{id}/retry", web::post().to(outbox::retry))
         .route("/admin/complaints/new", web::get().to(file_complaint::show))
         .route(
             "/admin/complaints/new",
