@@ -73,7 +73,10 @@ async fn browser(driver: &Driver) -> Client {
     let mut options = serde_json::json!({
         "args": args,
         // A phone without JavaScript: every page must still work.
-        "prefs": { "profile.managed_default_content_settings.javascript": 2 },
+        "prefs": {
+            "profile.managed_default_content_settings.javascript": 2,
+            "intl.accept_languages": "zh-CN,zh",
+        },
     });
     if let Some(binary) = chromium {
         options["binary"] = serde_json::Value::String(binary.to_owned());
