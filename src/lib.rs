@@ -50,13 +50,17 @@ pub struct Bootstrap {
 /// Opens the database, applies migrations, loads the demo jurisdiction into an empty
 /// database and creates the bootstrap `admin` account. A second run changes nothing.
 pub fn prepare_database(config: &Config) -> anyhow::Result<(Database, Bootstrap)> {
-    let db = Database::open(&config.database, 8)?;
+    let db = Database::open(&config.database, config.database_pool_size)?;
     let seeded = db
-        .write_blocking(db::seed::seed_if_empty)
+        .write_blocking(|conn| {
+            db::lock_bootstrap(conn)?;
+            db::seed::seed_if_empty(conn)
+        })
         .context("loading the demo jurisdiction")?;
     let admin_password = config.admin_password.clone();
     let generated = db
         .write_blocking(move |conn| -> anyhow::Result<Option<String>> {
+            db::lock_bootstrap(conn)?;
             if db::users::count(conn)? > 0 {
                 return Ok(None);
             }
@@ -133,9 +137,6 @@ impl Application {
                 .route("/metrics", web::get().to(metrics::show))
                 .app_data(web::PayloadConfig::new(FORM_BODY_LIMIT))
                 .configure(routes::configure)
-                .default_service(web::to(|| async {
-                    errors::AppError::NotFound.into_response()
-                }))
                 .wrap(ErrorHandlers::new().default_handler(pages::error_page))
                 .wrap(extract::headers::security_headers())
                 .wrap(actix_web::middleware::from_fn(access_log))
@@ -181,16 +182,6 @@ impl Application {
             }
         }
         served
-    }
-}
-
-trait IntoResponse {
-    fn into_response(self) -> actix_web::HttpResponse;
-}
-
-impl IntoResponse for errors::AppError {
-    fn into_response(self) -> actix_web::HttpResponse {
-        actix_web::ResponseError::error_response(&self)
     }
 }
 
