@@ -137,7 +137,11 @@ pub fn load_file(config: &Config, path: &Path) -> anyhow::Result<LoadReport> {
         Jurisdiction::parse(&text).with_context(|| format!("in {}", path.display()))?;
     let db = Database::open(&config.database, 2)?;
     let source = path.display().to_string();
-    db.write_blocking(move |conn| load(conn, &jurisdiction, &source, now_utc()))
+    db.write_blocking(move |conn| {
+        // An instance starting now on the same empty database would load the demo beside it.
+        crate::db::lock_bootstrap(conn)?;
+        load(conn, &jurisdiction, &source, now_utc())
+    })
 }
 
 /// Inserts what is new and updates what exists (by code; rules by category and district),

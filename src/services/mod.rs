@@ -4,11 +4,34 @@
 pub mod filing;
 pub mod jurisdiction;
 pub mod resident;
+pub mod seed_demo;
 pub mod triage;
 pub mod users;
 pub mod withdrawal;
 
 use chrono::{NaiveDateTime, Timelike, Utc};
+
+use crate::db::DbError;
+use crate::errors::AppError;
+
+/// Why a change to a complaint was not written: someone changed it first (the version
+/// check), or the database failed.
+#[derive(Debug, thiserror::Error)]
+pub(crate) enum WriteError {
+    #[error("the complaint changed since it was read")]
+    Stale,
+    #[error(transparent)]
+    Db(#[from] DbError),
+}
+
+impl From<WriteError> for AppError {
+    fn from(error: WriteError) -> Self {
+        match error {
+            WriteError::Stale => AppError::Conflict,
+            WriteError::Db(e) => e.into(),
+        }
+    }
+}
 
 /// Now, in UTC, to the microsecond (PostgreSQL keeps no more; both backends then agree).
 pub fn now_utc() -> NaiveDateTime {

@@ -7,7 +7,6 @@ use crate::db::attachments::{self, NewAttachmentRow};
 use crate::db::complaints::{self, ComplaintRow, NewEventRow};
 use crate::db::outbox;
 use crate::db::reference::ReferenceData;
-use crate::db::DbError;
 use crate::domain::calendar::city_date;
 use crate::domain::complaint::{ActorKind, CaseStatus, ComplaintState, Effect, Transition};
 use crate::errors::AppError;
@@ -16,15 +15,8 @@ use crate::mail::messages::{self, CaseFacts};
 use crate::mail::OutgoingEmail;
 use crate::services::filing::Attachment;
 use crate::services::triage::{effects, EffectPlan};
+use crate::services::WriteError;
 use crate::state::AppState;
-
-#[derive(Debug, thiserror::Error)]
-enum WriteError {
-    #[error("stale version")]
-    Stale,
-    #[error(transparent)]
-    Db(#[from] DbError),
-}
 
 fn status(row: &ComplaintRow, now: NaiveDateTime) -> CaseStatus {
     CaseStatus {
@@ -112,14 +104,9 @@ async fn write(
             Ok(())
         })
         .await;
-    match result {
-        Ok(()) => {
-            state.mail_wakeup.notify_one();
-            Ok(())
-        }
-        Err(WriteError::Stale) => Err(AppError::Conflict),
-        Err(WriteError::Db(e)) => Err(e.into()),
-    }
+    result?;
+    state.mail_wakeup.notify_one();
+    Ok(())
 }
 
 fn office_code(reference: &ReferenceData) -> Result<String, AppError> {

@@ -20,6 +20,7 @@ use crate::extract::session::Staff;
 use crate::i18n::Locale;
 use crate::mail::messages::{self, CaseFacts};
 use crate::mail::OutgoingEmail;
+use crate::services::WriteError;
 use crate::state::AppState;
 
 /// An action as the form asked for it, its text already checked.
@@ -116,14 +117,6 @@ impl From<DbError> for ActError {
     }
 }
 
-#[derive(Debug, thiserror::Error)]
-enum WriteError {
-    #[error("stale version")]
-    Stale,
-    #[error(transparent)]
-    Db(#[from] DbError),
-}
-
 /// Everything the write transaction does, built beforehand.
 struct Plan {
     changes: ComplaintChanges,
@@ -189,8 +182,7 @@ pub async fn act(
             state.mail_wakeup.notify_one();
             Ok(())
         }
-        Err(WriteError::Stale) => Err(AppError::Conflict.into()),
-        Err(WriteError::Db(e)) => Err(e.into()),
+        Err(error) => Err(AppError::from(error).into()),
     }
 }
 

@@ -6,20 +6,12 @@ use chrono::NaiveDateTime;
 use crate::db::complaints::{self, ComplaintRow, NewEventRow};
 use crate::db::outbox;
 use crate::db::reference::ReferenceData;
-use crate::db::{Database, DbError};
+use crate::db::Database;
 use crate::domain::complaint::{ActorKind, ComplaintState};
 use crate::errors::AppError;
 use crate::i18n::Locale;
 use crate::mail::messages::{self, CaseFacts};
-
-/// Why the write did not happen.
-#[derive(Debug, thiserror::Error)]
-enum WithdrawError {
-    #[error("stale version")]
-    Stale,
-    #[error(transparent)]
-    Db(#[from] DbError),
-}
+use crate::services::WriteError;
 
 pub async fn withdraw(
     db: &Database,
@@ -80,7 +72,7 @@ pub async fn withdraw(
     let result = db
         .write(move |conn| {
             if !complaints::set_state(conn, &id, version, to, None, now)? {
-                return Err(WithdrawError::Stale);
+                return Err(WriteError::Stale);
             }
             complaints::insert_event(conn, &event)?;
             for row in &rows {
@@ -89,9 +81,5 @@ pub async fn withdraw(
             Ok(())
         })
         .await;
-    match result {
-        Ok(()) => Ok(()),
-        Err(WithdrawError::Stale) => Err(AppError::Conflict),
-        Err(WithdrawError::Db(e)) => Err(e.into()),
-    }
+    Ok(result?)
 }
