@@ -65,6 +65,10 @@ pub struct Settings {
     /// HTTP worker threads (default: one per core).
     #[arg(long, env = "WORKERS")]
     pub workers: Option<usize>,
+    /// Database connections this instance keeps (PostgreSQL: instances × this must stay
+    /// below the server's max_connections; SQLite: readers beside the one writer).
+    #[arg(long, env = "DATABASE_POOL_SIZE", default_value_t = 8)]
+    pub database_pool_size: u32,
 }
 
 /// The validated configuration every part of the service is built from.
@@ -88,9 +92,12 @@ pub struct Config {
     pub session_idle_minutes: u32,
     pub rating_window_days: u32,
     pub workers: Option<usize>,
+    pub database_pool_size: u32,
 }
 
 const MIN_SECRET_KEY_BYTES: usize = 64;
+/// Far above any sensible pool: a typo such as 10000 would exhaust the server at start-up.
+const MAX_POOL_SIZE: u32 = 1000;
 
 impl Settings {
     pub fn into_config(self) -> anyhow::Result<Config> {
@@ -117,6 +124,10 @@ impl Settings {
             base_url.starts_with("http://") || base_url.starts_with("https://"),
             "BASE_URL must start with http:// or https://"
         );
+        anyhow::ensure!(
+            (1..=MAX_POOL_SIZE).contains(&self.database_pool_size),
+            "DATABASE_POOL_SIZE must be between 1 and {MAX_POOL_SIZE}"
+        );
         Ok(Config {
             database,
             listen_addr: self.listen_addr,
@@ -136,6 +147,7 @@ impl Settings {
             session_idle_minutes: self.session_idle_minutes,
             rating_window_days: self.rating_window_days,
             workers: self.workers,
+            database_pool_size: self.database_pool_size,
         })
     }
 }
@@ -217,6 +229,9 @@ mod tests {
         assert!(err.to_string().contains("at least 64 bytes"), "{err}");
         let err = parse(&["--database-url", "postgres://u@h/db"]).unwrap_err();
         assert!(err.to_string().contains("SECRET_KEY"), "{err}");
+        let err = parse(&["--database-pool-size", "0"]).unwrap_err();
+        assert!(err.to_string().contains("DATABASE_POOL_SIZE"), "{err}");
+        assert_eq!(parse(&[]).unwrap().database_pool_size, 8);
         let first = parse(&[]).unwrap();
         let second = parse(&[]).unwrap();
         assert_eq!(

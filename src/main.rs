@@ -1,5 +1,5 @@
 //! The `green-channel` command: serve (the default), migrate, create-user,
-//! load-jurisdiction, healthcheck.
+//! load-jurisdiction, seed-demo, healthcheck.
 
 use std::io::IsTerminal as _;
 
@@ -45,6 +45,17 @@ enum Command {
     LoadJurisdiction {
         /// The TOML file.
         file: std::path::PathBuf,
+    },
+    /// Add realistic demo complaints, written as history (emails recorded as sent, deadlines
+    /// settled), with a demo clerk per department and a coordinator (`demo-office`); their
+    /// password comes from USER_PASSWORD, or is made up and printed on the first run.
+    SeedDemo {
+        /// How many complaints to add.
+        #[arg(long, default_value_t = 1000)]
+        complaints: u64,
+        /// Random seed: the same seed on an empty database gives the same complaints.
+        #[arg(long)]
+        seed: Option<u64>,
     },
     /// Exit 0 when the running service's /healthz answers (for container health checks).
     Healthcheck,
@@ -98,6 +109,7 @@ fn main() -> anyhow::Result<()> {
             println!("Loaded {}: {report}", file.display());
             Ok(())
         }
+        Command::SeedDemo { complaints, seed } => seed_demo(&config, complaints, seed),
         Command::Healthcheck => unreachable!("answered above"),
     }
 }
@@ -122,6 +134,43 @@ fn serve(config: green_channel::config::Config) -> anyhow::Result<()> {
         println!("Green Channel is running at {base_url}/ (emails go to {mail_target}). Ctrl-C stops it.");
         app.run_until_stopped().await.context("running the server")
     })
+}
+
+fn seed_demo(
+    config: &green_channel::config::Config,
+    complaints: u64,
+    seed: Option<u64>,
+) -> anyhow::Result<()> {
+    use green_channel::services::seed_demo::{self, SeedOptions};
+    let (db, _) = prepare_database(config)?;
+    let (staff_password, generated) = match std::env::var("USER_PASSWORD") {
+        Ok(p) => (p, false),
+        Err(_) => (green_channel::passwords::generate(), true),
+    };
+    let options = SeedOptions {
+        complaints,
+        seed: seed.unwrap_or_else(rand::random),
+        now: green_channel::services::now_utc(),
+        base_url: config.base_url.clone(),
+        staff_password,
+    };
+    let report = seed_demo::seed_demo(&db, &options)?;
+    println!("Seeded {report}.");
+    if report.staff_created > 0 {
+        println!(
+            "Created {} demo staff accounts ({}… and {}).",
+            report.staff_created,
+            seed_demo::clerk_username(""),
+            seed_demo::OFFICE_USERNAME
+        );
+        if generated {
+            println!(
+                "Their password: {} (shown only this once)",
+                options.staff_password
+            );
+        }
+    }
+    Ok(())
 }
 
 fn prompt_password() -> anyhow::Result<String> {

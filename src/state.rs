@@ -1,8 +1,13 @@
-//! What every handler shares: configuration, the database and this instance's limits.
+//! What every handler shares: configuration, the database, this instance's limits and
+//! its copy of the reference data.
+
+use std::sync::{Arc, RwLock};
+
+use diesel::prelude::*;
 
 use crate::config::Config;
 use crate::db::reference::{CategoryRow, ReferenceData};
-use crate::db::Database;
+use crate::db::{AnyConnection, Database, DbError};
 use crate::errors::AppError;
 use crate::extract::rate_limit::RateLimit;
 
@@ -23,6 +28,44 @@ pub struct AppState {
     pub recover_address_limit: RateLimit,
     /// Wakes the email worker after a commit that wrote outbox rows (it also polls).
     pub mail_wakeup: std::sync::Arc<tokio::sync::Notify>,
+    /// The reference data as last read.
+    pub reference_cache: Arc<ReferenceCache>,
+}
+
+/// The reference data as last read, with the audit stamp it was read at. Every change to
+/// it — the management pages, `load-jurisdiction`, in any instance — writes an audit event
+/// in its transaction, so the newest audit id is a version stamp: one indexed look-up per use
+/// instead of reading six tables (the benchmark of issue 6 found that reading them on every
+/// request cost more than the rest of the tracking page).
+#[derive(Default)]
+pub struct ReferenceCache {
+    latest: RwLock<Option<(i64, Arc<ReferenceData>)>>,
+}
+
+impl ReferenceCache {
+    /// The current reference data, on a connection already in hand (inside `Database::read`).
+    pub fn get(&self, conn: &mut AnyConnection) -> Result<Arc<ReferenceData>, DbError> {
+        use crate::db::schema::audit_events;
+        // The stamp first: a change committed between the two reads is then seen as a new
+        // stamp next time, never cached under the old one.
+        let stamp = audit_events::table
+            .select(diesel::dsl::max(audit_events::id))
+            .first::<Option<i64>>(conn)?
+            .unwrap_or(0);
+        let cached = self
+            .latest
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone();
+        if let Some((cached_stamp, data)) = cached {
+            if cached_stamp == stamp {
+                return Ok(data);
+            }
+        }
+        let data = Arc::new(ReferenceData::load(conn)?);
+        *self.latest.write().unwrap_or_else(|e| e.into_inner()) = Some((stamp, data.clone()));
+        Ok(data)
+    }
 }
 
 /// The deadlines the public pages promise, in working days.
@@ -69,12 +112,15 @@ impl AppState {
             recover_client_limit: RateLimit::per_hour(RECOVER_PER_CLIENT_PER_HOUR),
             recover_address_limit: RateLimit::per_hour(RECOVER_PER_ADDRESS_PER_HOUR),
             mail_wakeup: std::sync::Arc::new(tokio::sync::Notify::new()),
+            reference_cache: Arc::new(ReferenceCache::default()),
             config,
             db,
         }
     }
 
-    pub async fn reference(&self) -> Result<ReferenceData, AppError> {
-        Ok(self.db.read(ReferenceData::load).await?)
+    /// The reference data, read again only when it may have changed (`ReferenceCache`).
+    pub async fn reference(&self) -> Result<Arc<ReferenceData>, AppError> {
+        let cache = self.reference_cache.clone();
+        Ok(self.db.read(move |conn| cache.get(conn)).await?)
     }
 }

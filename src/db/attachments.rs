@@ -41,7 +41,13 @@ pub fn insert(conn: &mut AnyConnection, row: &NewAttachmentRow) -> Result<(), Db
 pub fn list(conn: &mut AnyConnection, complaint_id: &str) -> Result<Vec<AttachmentInfo>, DbError> {
     Ok(attachments::table
         .filter(attachments::complaint_id.eq(complaint_id))
-        .order((attachments::created_at, attachments::file_name))
+        // The id last: files of one filing share a time and may share a name, and a tie
+        // would come back in a different order on each backend.
+        .order((
+            attachments::created_at,
+            attachments::file_name,
+            attachments::id,
+        ))
         .select(AttachmentInfo::as_select())
         .load(conn)?)
 }

@@ -314,6 +314,12 @@ pub fn holidays_between(
     first: NaiveDate,
     last: NaiveDate,
 ) -> Result<Vec<HolidayRow>, DbError> {
+    // Any range may be asked for (NaiveDate::MIN..MAX means "all"), but PostgreSQL refuses a
+    // date before 4713 BC as a parameter, and SQLite's text dates only sort within years
+    // 1–9999: every stored day lies there.
+    let earliest = NaiveDate::from_ymd_opt(1, 1, 1).expect("a valid date");
+    let latest = NaiveDate::from_ymd_opt(9999, 12, 31).expect("a valid date");
+    let (first, last) = (first.clamp(earliest, latest), last.clamp(earliest, latest));
     Ok(holidays::table
         .filter(holidays::day.ge(first))
         .filter(holidays::day.le(last))

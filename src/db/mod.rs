@@ -277,6 +277,18 @@ fn create_parent_dir(path: &Path) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// Makes the first-start bootstrap (demo data, the admin account) one instance's job when
+/// several start together on an empty PostgreSQL database: the others wait here until its
+/// transaction commits, then find the data there. Call first in the write transaction.
+/// SQLite needs nothing: its write transactions are `BEGIN IMMEDIATE` already.
+pub fn lock_bootstrap(conn: &mut AnyConnection) -> Result<(), DbError> {
+    const BOOTSTRAP_LOCK: i64 = 0x4743_424f_4f54; // "GCBOOT"
+    if let AnyConnection::Postgresql(pg) = conn {
+        pg.batch_execute(&format!("SELECT pg_advisory_xact_lock({BOOTSTRAP_LOCK})"))?;
+    }
+    Ok(())
+}
+
 /// Applies the migrations of the connection's backend; on PostgreSQL under an advisory
 /// lock so that instances starting together do not race.
 fn run_migrations(conn: &mut AnyConnection) -> anyhow::Result<()> {

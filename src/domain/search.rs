@@ -13,6 +13,28 @@ fn is_cjk(c: char) -> bool {
         | 0x3040..=0x30FF | 0xAC00..=0xD7AF)
 }
 
+/// A Latin letter with diacritics as its base letter (é → e), as SQLite's FTS5 tokenizer
+/// folds it on its own: PostgreSQL takes the terms as they are, so the terms fold first
+/// and both backends find "cafe" for "café" and the other way round.
+fn without_diacritic(c: char) -> char {
+    if c.is_ascii() {
+        return c;
+    }
+    let mut base = None;
+    let mut only_marks = true;
+    unicode_normalization::char::decompose_canonical(c, |part| {
+        if base.is_none() {
+            base = Some(part);
+        } else if !unicode_normalization::char::is_combining_mark(part) {
+            only_marks = false;
+        }
+    });
+    match base {
+        Some(letter) if letter.is_ascii_alphabetic() && only_marks => letter,
+        _ => c,
+    }
+}
+
 fn runs(text: &str) -> Vec<Run> {
     let mut runs = Vec::new();
     let mut cjk: Vec<char> = Vec::new();
@@ -35,7 +57,7 @@ fn runs(text: &str) -> Vec<Run> {
             if !cjk.is_empty() {
                 flush(&mut runs, &mut cjk, &mut word);
             }
-            word.extend(c.to_lowercase());
+            word.extend(without_diacritic(c).to_lowercase());
         } else {
             flush(&mut runs, &mut cjk, &mut word);
         }
@@ -97,6 +119,10 @@ mod tests {
             "买的 iphone15 手机 屏幕 幕坏 坏了"
         );
         assert_eq!(index_terms(["奶", "A-1"]), "奶 a 1");
+        assert_eq!(
+            index_terms(["Café Ñandú, Tiếng Việt; ß ø x² 한국"]),
+            "cafe nandu tieng viet ß ø x² 한국"
+        );
     }
 
     #[test]

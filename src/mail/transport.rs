@@ -16,6 +16,8 @@ use crate::db::outbox::OutboxRow;
 
 /// How long one SMTP command may wait for the server.
 const SMTP_COMMAND_TIMEOUT: Duration = Duration::from_secs(30);
+/// SMTP connections kept open between batches (the worker sends a batch of 32 at once).
+const SMTP_CONNECTIONS: u32 = 32;
 /// How long one whole hand-over may take; the worker's lease is sized from it.
 pub const SEND_TIMEOUT: Duration = Duration::from_secs(60);
 
@@ -219,7 +221,9 @@ impl Mailer {
         let tls = || TlsParameters::new(settings.host.clone()).context("setting up TLS for SMTP");
         let mut builder = AsyncSmtpTransport::<Tokio1Executor>::builder_dangerous(&settings.host)
             .port(settings.port)
-            .timeout(Some(SMTP_COMMAND_TIMEOUT));
+            .timeout(Some(SMTP_COMMAND_TIMEOUT))
+            // Kept open for the next batch: as many as the worker sends at once.
+            .pool_config(lettre::transport::smtp::PoolConfig::new().max_size(SMTP_CONNECTIONS));
         builder = match settings.security {
             SmtpSecurity::Plain => builder,
             SmtpSecurity::StartTls => builder.tls(Tls::Required(tls()?)),

@@ -49,7 +49,8 @@ pub struct FilterForm {
 pub struct StateCount {
     pub state: &'static str,
     pub label: &'static str,
-    pub count: i64,
+    /// The number, or "1000+" past `db::queue::COUNT_CAP`.
+    pub count: String,
     pub href: String,
     pub current: bool,
 }

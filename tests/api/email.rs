@@ -739,9 +739,9 @@ async fn start_service(data_dir: &std::path::Path, smtp: &SmtpServer) -> Service
         .append(true)
         .open(data_dir.join("service.log"))
         .unwrap();
-    let child = std::process::Command::new(env!("CARGO_BIN_EXE_green-channel"))
-        .env_clear()
-        .env("DATA_DIR", data_dir)
+    let mut command = std::process::Command::new(env!("CARGO_BIN_EXE_green-channel"));
+    command.env_clear();
+    let child = crate::test_database::binary_env(&mut command, data_dir)
         .env("LISTEN_ADDR", format!("127.0.0.1:{port}"))
         .env("BASE_URL", "http://gc.test")
         .env("SMTP_URL", smtp.url())
@@ -807,8 +807,7 @@ async fn file_over_http(address: &str, email: &str) {
 }
 
 fn read_outbox(data_dir: &std::path::Path) -> Vec<OutboxRow> {
-    let location =
-        green_channel::db::DatabaseLocation::SqliteFile(data_dir.join("green-channel.db"));
+    let location = crate::test_database::database_for(data_dir);
     let db = green_channel::db::Database::open(&location, 1).unwrap();
     db.read_blocking(|conn| {
         Ok(outbox::table
@@ -817,6 +816,20 @@ fn read_outbox(data_dir: &std::path::Path) -> Vec<OutboxRow> {
             .load(conn)?)
     })
     .unwrap()
+}
+
+/// Ends every lease now, as if the lease time had passed.
+fn expire_leases(data_dir: &std::path::Path) {
+    let location = crate::test_database::database_for(data_dir);
+    let db = green_channel::db::Database::open(&location, 1).unwrap();
+    let past = now_utc() - seconds(1);
+    db.write_blocking(move |conn| {
+        diesel::update(outbox::table.filter(outbox::lease_until.is_not_null()))
+            .set(outbox::lease_until.eq(Some(past)))
+            .execute(conn)
+            .map_err(green_channel::db::DbError::from)
+    })
+    .unwrap();
 }
 
 #[tokio::test]
@@ -832,6 +845,10 @@ async fn killed_between_claiming_and_marking_every_message_is_delivered_after_re
     smtp.wait_until(Duration::from_secs(20), |_, data_seen| data_seen >= 1)
         .await;
     service.kill();
+    // The worker sends a batch at once: every message the server took (and holds) is one
+    // the dead process never recorded as sent.
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    let held = smtp.data_seen();
 
     let claimed = read_outbox(dir.path());
     assert_eq!(claimed.len(), 6, "2 emails per filing");
@@ -845,6 +862,12 @@ async fn killed_between_claiming_and_marking_every_message_is_delivered_after_re
         .iter()
         .map(|r| format!("<outbox-{}@gc.test>", r.id))
         .collect();
+    if crate::test_database::on_postgres() {
+        // Other instances may be running on PostgreSQL, so a start does not take leases back
+        // as SQLite's single process does: the dead process's claims come free when their
+        // lease runs out. That time passes here.
+        expire_leases(dir.path());
+    }
 
     smtp.hold_data(false);
     let mut service = start_service(dir.path(), &smtp).await;
@@ -887,101 +910,97 @@ async fn killed_between_claiming_and_marking_every_message_is_delivered_after_re
             assert_eq!(copy.text(), same[0].text());
         }
     }
-    // The server had taken the message in flight but not answered it: that one, and only
-    // that one, arrives twice, recognisable by its Message-ID.
-    assert_eq!(messages.len(), expected.len() + 1);
+    // The server had taken the messages in flight but not answered them: those, and only
+    // those, arrive twice, recognisable by their Message-ID.
+    assert!(held >= 1);
+    assert_eq!(messages.len(), expected.len() + held);
 }
 
 /// Several workers claiming at once never take the same row: a lease under `BEGIN
-/// IMMEDIATE` on SQLite; `FOR UPDATE SKIP LOCKED` on PostgreSQL, checked too when
-/// `GC_TEST_POSTGRES_URL` names a database.
+/// IMMEDIATE` on SQLite; `FOR UPDATE SKIP LOCKED` on PostgreSQL (the suite's run there).
 #[tokio::test]
 async fn concurrent_claims_never_take_the_same_row() {
     use green_channel::db::outbox as rows;
-    use green_channel::db::{Database, DatabaseLocation, DbError};
+    use green_channel::db::{Database, DbError};
     let dir = tempfile::tempdir().unwrap();
-    let mut locations = vec![DatabaseLocation::SqliteFile(dir.path().join("claims.db"))];
-    if let Ok(url) = std::env::var("GC_TEST_POSTGRES_URL") {
-        locations.push(DatabaseLocation::Postgres(url));
-    }
-    for location in locations {
-        let db = tokio::task::spawn_blocking(move || Database::open(&location, 8).unwrap())
-            .await
-            .unwrap();
-        let now = now_utc();
-        let template = format!("claim-test-{}", uuid::Uuid::new_v4());
-        let mine = template.clone();
-        let ids: Vec<i64> = db
-            .write(move |conn| {
-                for n in 0..40 {
-                    rows::insert(
-                        conn,
-                        &rows::NewOutboxRow {
-                            complaint_id: None,
-                            recipient: format!("r{n}@example.com"),
-                            recipient_kind: "department".into(),
-                            template: mine.clone(),
-                            locale: "zh-Hans".into(),
-                            subject: "s".into(),
-                            text_body: "t".into(),
-                            html_body: "h".into(),
-                            state: "pending".into(),
-                            attempts: 0,
-                            due_at: now - seconds(1),
-                            created_at: now,
-                        },
-                    )?;
-                }
-                Ok::<_, DbError>(
-                    outbox::table
-                        .filter(outbox::template.eq(&mine))
-                        .select(outbox::id)
-                        .load(conn)?,
-                )
-            })
-            .await
-            .unwrap();
-        let claimers: Vec<_> = (0..4)
-            .map(|_| {
-                let db = db.clone();
-                tokio::spawn(async move {
-                    let mut claimed = Vec::new();
-                    loop {
-                        let batch = db
-                            .write(move |conn| rows::claim_due(conn, now, now + seconds(600), 3))
-                            .await
-                            .unwrap();
-                        if batch.is_empty() {
-                            return claimed;
-                        }
-                        claimed.extend(batch.into_iter().map(|r| (r.id, r.template)));
-                    }
-                })
-            })
-            .collect();
-        let mut claimed = Vec::new();
-        for claimer in claimers {
-            claimed.extend(
-                claimer
-                    .await
-                    .unwrap()
-                    .into_iter()
-                    .filter(|(_, t)| *t == template)
-                    .map(|(id, _)| id),
-            );
-        }
-        claimed.sort_unstable();
-        let mut expected = ids.clone();
-        expected.sort_unstable();
-        assert_eq!(claimed, expected, "every row once, none twice");
-        // Leave nothing pending behind in a shared test database.
-        db.write(move |conn| {
-            for id in ids {
-                rows::mark_sent(conn, id, now)?;
+    let location = crate::test_database::database_for(dir.path());
+    let _database = crate::test_database::DatabaseGuard::of(dir.path());
+    let db = tokio::task::spawn_blocking(move || Database::open(&location, 8).unwrap())
+        .await
+        .unwrap();
+    let now = now_utc();
+    let template = format!("claim-test-{}", uuid::Uuid::new_v4());
+    let mine = template.clone();
+    let ids: Vec<i64> = db
+        .write(move |conn| {
+            for n in 0..40 {
+                rows::insert(
+                    conn,
+                    &rows::NewOutboxRow {
+                        complaint_id: None,
+                        recipient: format!("r{n}@example.com"),
+                        recipient_kind: "department".into(),
+                        template: mine.clone(),
+                        locale: "zh-Hans".into(),
+                        subject: "s".into(),
+                        text_body: "t".into(),
+                        html_body: "h".into(),
+                        state: "pending".into(),
+                        attempts: 0,
+                        due_at: now - seconds(1),
+                        created_at: now,
+                    },
+                )?;
             }
-            Ok::<_, DbError>(())
+            Ok::<_, DbError>(
+                outbox::table
+                    .filter(outbox::template.eq(&mine))
+                    .select(outbox::id)
+                    .load(conn)?,
+            )
         })
         .await
         .unwrap();
+    let claimers: Vec<_> = (0..4)
+        .map(|_| {
+            let db = db.clone();
+            tokio::spawn(async move {
+                let mut claimed = Vec::new();
+                loop {
+                    let batch = db
+                        .write(move |conn| rows::claim_due(conn, now, now + seconds(600), 3))
+                        .await
+                        .unwrap();
+                    if batch.is_empty() {
+                        return claimed;
+                    }
+                    claimed.extend(batch.into_iter().map(|r| (r.id, r.template)));
+                }
+            })
+        })
+        .collect();
+    let mut claimed = Vec::new();
+    for claimer in claimers {
+        claimed.extend(
+            claimer
+                .await
+                .unwrap()
+                .into_iter()
+                .filter(|(_, t)| *t == template)
+                .map(|(id, _)| id),
+        );
     }
+    claimed.sort_unstable();
+    let mut expected = ids.clone();
+    expected.sort_unstable();
+    assert_eq!(claimed, expected, "every row once, none twice");
+    // Nothing left pending: the end-of-test check would try to deliver it.
+    db.write(move |conn| {
+        for id in ids {
+            rows::mark_sent(conn, id, now)?;
+        }
+        Ok::<_, DbError>(())
+    })
+    .await
+    .unwrap();
 }

@@ -1,5 +1,6 @@
 //! `spawn_app` and `TestApp`: the real service on a free port with a real SQLite file in a
-//! fresh folder, and one helper per endpoint. Every POST goes through the real CSRF token
+//! fresh folder (or a fresh PostgreSQL database: `test_database.rs`), and one helper per
+//! endpoint. Every POST goes through the real CSRF token
 //! scraped from the page, as a browser's would.
 
 use std::path::PathBuf;
@@ -48,6 +49,7 @@ pub fn test_config(data_dir: &std::path::Path) -> Config {
         session_idle_minutes: 30,
         rating_window_days: 15,
         workers: Some(1),
+        database_pool_size: 8,
     }
 }
 

@@ -2,11 +2,13 @@
 //! fresh PostgreSQL database per test when `TEST_DATABASE_URL=postgres://…` is set.
 
 mod attachments;
+mod backends;
 mod browser;
 mod email;
 mod filing;
 mod helpers;
 mod i18n;
+mod instances;
 mod isolation;
 mod manage;
 mod outbox_page;

@@ -9,7 +9,7 @@ use diesel::prelude::*;
 use green_channel::db::manage::{self, AuditEventRow};
 use green_channel::db::reference::ReferenceData;
 use green_channel::db::schema::{audit_events, complaint_departments, sessions, users};
-use green_channel::db::{Database, DatabaseLocation, DbError};
+use green_channel::db::{Database, DbError};
 use reqwest::Response;
 use scraper::{Html, Selector};
 
@@ -1635,14 +1635,15 @@ lead = "market-990101"
 fn load_jurisdiction(data_dir: &Path, toml: &str) -> (bool, String, String) {
     let file = data_dir.join(format!("jurisdiction-{}.toml", uuid::Uuid::new_v4()));
     std::fs::write(&file, toml).unwrap();
-    let output = Command::new(env!("CARGO_BIN_EXE_green-channel"))
+    let mut command = Command::new(env!("CARGO_BIN_EXE_green-channel"));
+    command
         .arg("load-jurisdiction")
         .arg(&file)
-        .env("DATA_DIR", data_dir)
         .env_remove("DATABASE_URL")
         .env_remove("SECRET_KEY")
         .env_remove("ADMIN_PASSWORD")
-        .env_remove("SMTP_URL")
+        .env_remove("SMTP_URL");
+    let output = crate::test_database::binary_env(&mut command, data_dir)
         .output()
         .expect("the binary runs");
     (
@@ -1653,7 +1654,7 @@ fn load_jurisdiction(data_dir: &Path, toml: &str) -> (bool, String, String) {
 }
 
 async fn open(data_dir: &Path) -> Database {
-    let location = DatabaseLocation::SqliteFile(data_dir.join("green-channel.db"));
+    let location = crate::test_database::database_for(data_dir);
     tokio::task::spawn_blocking(move || Database::open(&location, 1).unwrap())
         .await
         .unwrap()

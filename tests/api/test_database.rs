@@ -35,10 +35,11 @@ pub fn on_postgres() -> bool {
 pub fn postgres_only(test: &str) -> Option<String> {
     let server = postgres_server();
     if server.is_none() {
-        let _ = writeln!(
-            std::io::stderr(),
-            "SKIPPED {test}: PostgreSQL only; set {TEST_DATABASE_URL}=postgres://… to run it"
+        // One write, on a line of its own: the harness prints its results beside it.
+        let line = format!(
+            "\nSKIPPED {test}: PostgreSQL only; set {TEST_DATABASE_URL}=postgres://… to run it\n"
         );
+        let _ = std::io::stderr().write_all(line.as_bytes());
     }
     server
 }
@@ -53,10 +54,64 @@ pub fn database_for(data_dir: &Path) -> DatabaseLocation {
     if let Ok(url) = std::fs::read_to_string(&record) {
         return DatabaseLocation::Postgres(url);
     }
+    sweep_leftovers(&server);
     let url = create_database(&server, "");
+    // The folder, noted on the database, tells a later sweep whether the test is over.
+    let mut admin = diesel::PgConnection::establish(&server).unwrap();
+    let folder = data_dir.to_string_lossy().replace('\'', "''");
+    diesel::sql_query(format!(
+        "COMMENT ON DATABASE {} IS '{folder}'",
+        database_name(&url)
+    ))
+    .execute(&mut admin)
+    .unwrap();
     std::fs::create_dir_all(data_dir).unwrap();
     std::fs::write(&record, &url).unwrap();
     DatabaseLocation::Postgres(url)
+}
+
+#[derive(QueryableByName)]
+struct Leftover {
+    #[diesel(sql_type = diesel::sql_types::Text)]
+    name: String,
+    #[diesel(sql_type = diesel::sql_types::Nullable<diesel::sql_types::Text>)]
+    folder: Option<String>,
+}
+
+/// Once per test process: drops the test databases whose data folder is gone (a test's
+/// folder is removed when it ends), left by tests that kept their folder themselves, by
+/// failures, or by a run that was stopped. A database still being made has no note yet
+/// and is left alone.
+fn sweep_leftovers(server: &str) {
+    static SWEPT: std::sync::Once = std::sync::Once::new();
+    SWEPT.call_once(|| {
+        let Ok(mut admin) = diesel::PgConnection::establish(server) else {
+            return;
+        };
+        let leftovers: Vec<Leftover> = diesel::sql_query(
+            "SELECT datname::text AS name, shobj_description(oid, 'pg_database') AS folder \
+             FROM pg_database WHERE datname LIKE 'gc\\_t\\_%' \
+             AND pg_get_userbyid(datdba) = current_user",
+        )
+        .load(&mut admin)
+        .unwrap_or_default();
+        for leftover in leftovers {
+            if leftover.folder.is_some_and(|f| !Path::new(&f).exists()) {
+                let _ = diesel::sql_query(format!(
+                    "DROP DATABASE IF EXISTS {} WITH (FORCE)",
+                    leftover.name
+                ))
+                .execute(&mut admin);
+            }
+        }
+    });
+}
+
+/// The database a URL made by `create_database` names.
+fn database_name(url: &str) -> String {
+    url::Url::parse(url)
+        .map(|u| u.path().trim_start_matches('/').to_owned())
+        .unwrap_or_default()
 }
 
 /// Creates an empty database `gc_t_<random>` on `server` and returns its URL. `options` are
@@ -87,10 +142,10 @@ fn with_database(server: &str, name: &str) -> String {
 
 /// Drops a database made by `create_database`; best effort (a leftover does no harm).
 pub fn drop_database(url: &str) {
-    let (Some(server), Ok(parsed)) = (postgres_server(), url::Url::parse(url)) else {
+    let Some(server) = postgres_server() else {
         return;
     };
-    let name = parsed.path().trim_start_matches('/');
+    let name = database_name(url);
     if !name.starts_with("gc_t_") {
         return;
     }
@@ -119,7 +174,7 @@ impl Drop for DatabaseGuard {
     fn drop(&mut self) {
         let Some(url) = self.url.take() else { return };
         if std::thread::panicking() {
-            eprintln!("kept the failed test's database: {url}");
+            eprintln!("kept the failed test's database until the next run: {url}");
         } else {
             drop_database(&url);
         }

@@ -79,7 +79,7 @@ pub async fn submit(
         .and_then(|f| valid_submission_id(f.submission_id()));
     let form = parsed_form.unwrap_or_default();
     let reference = state.reference().await?;
-    let mut problems = match NewComplaint::parse(&form.input(), &reference, city_date(now)) {
+    let mut problems = match NewComplaint::parse(&form.input(), &*reference, city_date(now)) {
         Ok(_) => FieldProblems::new(),
         Err(problems) => problems,
     };
@@ -93,7 +93,7 @@ pub async fn submit(
     let (Some(channel), Some(submission_id), Ok(complaint), Ok(attachments)) = (
         channel,
         submission_id.clone(),
-        NewComplaint::parse(&form.input(), &reference, city_date(now)),
+        NewComplaint::parse(&form.input(), &*reference, city_date(now)),
         files,
     ) else {
         let render = FormRender {

@@ -91,12 +91,20 @@ pub async fn submit(
         .login_limit
         .check(client, Instant::now())
         .map_err(AppError::RateLimited)?;
-    // Usernames are ASCII; anything else cannot exist but is throttled all the same.
+    // Usernames are ASCII; anything else cannot exist but is throttled all the same. A NUL
+    // becomes U+FFFD: PostgreSQL text cannot hold one, and the name still matches no one.
     let username: String = field(&pairs, "username")
         .unwrap_or_default()
         .trim()
         .chars()
         .take(64)
+        .map(|c| {
+            if c == '\0' {
+                char::REPLACEMENT_CHARACTER
+            } else {
+                c
+            }
+        })
         .collect();
     let password = field(&pairs, "password").unwrap_or_default().to_owned();
     let locale = crate::extract::locale::locale_of(&req);

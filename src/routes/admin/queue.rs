@@ -418,7 +418,10 @@ pub async fn show(
             StateCount {
                 state: s.as_str(),
                 label: admin.t(&format!("state.{s}")),
-                count: counts.get(s.as_str()).copied().unwrap_or(0),
+                count: match counts.get(s.as_str()).copied().unwrap_or(0) {
+                    n if n > queue::COUNT_CAP => format!("{}+", queue::COUNT_CAP),
+                    n => n.to_string(),
+                },
                 href: admin_href(&params),
                 current: current_state == Some(s),
             }

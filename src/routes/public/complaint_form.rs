@@ -413,15 +413,21 @@ pub async fn submit(
     }
     let secure = state.config.behind_tls();
     let submission_id = valid_submission_id(form.submission_id.as_deref());
-    if let Some(id) = &submission_id {
-        let lookup = id.clone();
-        let earlier = state
-            .db
-            .read(move |conn| crate::db::complaints::tracking_code_for_submission(conn, &lookup))
-            .await?;
-        if let Some(code) = earlier {
-            return Ok(see_tracking_page(&code, false, secure));
-        }
+    // An earlier filing of this form, and the reference data, in one trip to the database.
+    let lookup = submission_id.clone();
+    let cache = state.reference_cache.clone();
+    let (earlier, reference) = state
+        .db
+        .read(move |conn| {
+            let earlier = match &lookup {
+                Some(id) => crate::db::complaints::tracking_code_for_submission(conn, id)?,
+                None => None,
+            };
+            Ok((earlier, cache.get(conn)?))
+        })
+        .await?;
+    if let Some(code) = earlier {
+        return Ok(see_tracking_page(&code, false, secure));
     }
     let client = client_addr(&req, &state.config.trusted_proxies);
     state
@@ -429,11 +435,10 @@ pub async fn submit(
         .check(client, Instant::now())
         .map_err(AppError::RateLimited)?;
 
-    let reference = state.reference().await?;
     let parsed = if malformed || submission_id.is_none() {
         None
     } else {
-        let complaint = NewComplaint::parse(&form.input(), &reference, city_date(now));
+        let complaint = NewComplaint::parse(&form.input(), &*reference, city_date(now));
         let files = check_files(&body);
         Some(match (complaint, files) {
             (Ok(complaint), Ok(files)) => Ok((complaint, files)),

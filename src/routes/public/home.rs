@@ -10,7 +10,7 @@ use crate::state::{AppState, DefaultDeadlines};
 
 pub async fn show(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpResponse, AppError> {
     let ctx = PageContext::new(&req, "/");
-    let days = DefaultDeadlines::of(&state.reference().await?);
+    let days = DefaultDeadlines::of(&*state.reference().await?);
     let page = HomePage {
         accept_text: ctx.t_args("home.next.accept", &days.args()),
         finish_text: ctx.t_args("home.next.finish", &days.args()),

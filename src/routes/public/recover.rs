@@ -104,7 +104,8 @@ fn cases_filed_with(
 ) -> Result<Vec<RecoveredCase>, DbError> {
     let rows: Vec<(String, String, chrono::NaiveDateTime)> = complaints::table
         .filter(complaints::email.eq(address))
-        .order(complaints::created_at.desc())
+        // The id breaks ties, so that the cut at MAX_CASES is the same on both backends.
+        .order((complaints::created_at.desc(), complaints::id.desc()))
         .limit(MAX_CASES)
         .select((
             complaints::tracking_code,

@@ -91,7 +91,22 @@ pub async fn show(
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, AppError> {
     count_lookup(&req, &state)?;
-    let (code, complaint) = find(&state, &raw_code).await?;
+    let code = TrackingCode::parse(&raw_code).ok_or(AppError::NotFound)?;
+    // The case, its timeline and the reference data in one trip to the database: this is
+    // the busiest page, and each trip is a hand-over to a blocking thread.
+    let key = code.as_str().to_owned();
+    let cache = state.reference_cache.clone();
+    let (complaint, events, reference) = state
+        .db
+        .read(move |conn| {
+            let Some(complaint) = complaints::find_by_tracking_code(conn, &key)? else {
+                return Ok(None);
+            };
+            let events = complaints::events_of(conn, &complaint.id)?;
+            Ok(Some((complaint, events, cache.get(conn)?)))
+        })
+        .await?
+        .ok_or(AppError::NotFound)?;
     if raw_code.as_str() != code.as_str() {
         // One address per case: typed variants lead to the canonical one.
         return Ok(HttpResponse::SeeOther()
@@ -105,7 +120,12 @@ pub async fn show(
         just_filed,
         problem: None,
     };
-    respond_with_page(&req, &state, &code, &complaint, StatusCode::OK, shown).await
+    let loaded = Loaded {
+        complaint: &complaint,
+        events: &events,
+        reference: &reference,
+    };
+    render_page(&req, &state, &code, loaded, StatusCode::OK, shown)
 }
 
 /// What differs between showing the page and re-showing it after a refused withdrawal.
@@ -128,6 +148,29 @@ async fn respond_with_page(
         .read(move |conn| complaints::events_of(conn, &id))
         .await?;
     let reference = state.reference().await?;
+    let loaded = Loaded {
+        complaint,
+        events: &events,
+        reference: &reference,
+    };
+    render_page(req, state, code, loaded, status, shown)
+}
+
+/// What the page shows, read already.
+struct Loaded<'a> {
+    complaint: &'a ComplaintRow,
+    events: &'a [EventRow],
+    reference: &'a ReferenceData,
+}
+
+fn render_page(
+    req: &HttpRequest,
+    state: &AppState,
+    code: &TrackingCode,
+    loaded: Loaded<'_>,
+    status: StatusCode,
+    shown: TrackRender,
+) -> Result<HttpResponse, AppError> {
     let pair = csrf::pair_for_form(
         req,
         &state.config.secret_key,
@@ -138,9 +181,9 @@ async fn respond_with_page(
     let page = track_page(
         ctx,
         code,
-        complaint,
-        &events,
-        &reference,
+        loaded.complaint,
+        loaded.events,
+        loaded.reference,
         shown,
         pair.token.clone(),
     );

@@ -52,7 +52,7 @@ async fn page(
     mark: &FormData,
     status: StatusCode,
 ) -> Result<HttpResponse, AppError> {
-    let reference: ReferenceData = state.reference().await?;
+    let reference: ReferenceData = (*state.reference().await?).clone();
     let (first, last) = year_bounds(year);
     let (days, years) = state
         .db

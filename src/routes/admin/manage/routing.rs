@@ -438,7 +438,7 @@ fn parse_departments(
 async fn load(state: &AppState) -> Result<(ReferenceData, Vec<RoutingRuleRow>), AppError> {
     let reference = state.reference().await?;
     let rules = state.db.read(manage::all_rules).await?;
-    Ok((reference, rules))
+    Ok(((*reference).clone(), rules))
 }
 
 pub async fn list(
