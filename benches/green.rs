@@ -192,6 +192,9 @@ fn main() -> anyhow::Result<()> {
         let port = args.get(3).and_then(|p| p.parse().ok()).expect("a port");
         return support::baseline::serve(&db, port);
     }
+    if args.get(1).map(String::as_str) == Some("--explain") {
+        return explain(Path::new(args.get(2).expect("a database path")));
+    }
     let settings = Settings::from_env();
     std::fs::create_dir_all(&settings.root)?;
     let runtime = tokio::runtime::Builder::new_current_thread()
@@ -1024,7 +1027,8 @@ async fn scale(settings: &Settings, backend: Backend, table: &mut Table) -> anyh
         ),
         ("q_stats", "/stats", "/stats", &office),
     ] {
-        let probe = connection
+        // A new connection: the walk's has been idle past the keep-alive.
+        let probe = support::http::Connection::new(&addr)
             .send(&get(path, cookie), Duration::from_secs(60))
             .await?;
         let f = if probe.status == 404 {
@@ -1095,4 +1099,71 @@ fn sample_case(
         }
     };
     Ok((case.business_name, case.phone))
+}
+
+/// `--explain DB`: the SQL of the office's filtered queue and its timings, for profiling.
+fn explain(db_path: &Path) -> anyhow::Result<()> {
+    use green_channel::db::queue::{self, QueueFilter, StateFilter, Viewer};
+    use green_channel::db::{Database, DatabaseLocation};
+    use green_channel::domain::access::Role;
+    if std::env::var("EXPLAIN_ANALYZE").is_ok() {
+        use diesel::connection::SimpleConnection;
+        let mut conn = diesel::SqliteConnection::establish(&db_path.to_string_lossy())?;
+        let started = Instant::now();
+        conn.batch_execute("PRAGMA analysis_limit = 1000; PRAGMA optimize = 0x10002;")?;
+        println!("optimize: {:?}", started.elapsed());
+    }
+    let db = Database::open(&DatabaseLocation::SqliteFile(db_path.to_owned()), 1)?;
+    let viewer = Viewer {
+        user_id: String::new(),
+        role: Role::parse("coordinator").expect("a role"),
+        department: "quality-office".into(),
+    };
+    let filter = QueueFilter {
+        state: StateFilter::All,
+        category: Some("food".into()),
+        ..QueueFilter::default()
+    };
+    db.read_blocking(|conn| {
+        for _ in 0..3 {
+            let started = Instant::now();
+            queue::page(conn, &viewer, &filter, None, 50)?;
+            println!("page: {:?}", started.elapsed());
+        }
+        let started = Instant::now();
+        let n: Vec<i32> = diesel::sql_query(
+            "SELECT 1 AS one FROM complaints WHERE category_code = ? ORDER BY created_at DESC, id DESC LIMIT 51",
+        )
+        .bind::<diesel::sql_types::Text, _>("food")
+        .load::<One>(conn)?
+        .into_iter()
+        .map(|o| o.one)
+        .collect();
+        println!("raw: {} rows {:?}", n.len(), started.elapsed());
+        let plan: Vec<Plan> = diesel::sql_query(
+            "EXPLAIN QUERY PLAN SELECT 1 AS one FROM complaints WHERE category_code = ? ORDER BY created_at DESC, id DESC LIMIT 51",
+        )
+        .bind::<diesel::sql_types::Text, _>("food")
+        .load(conn)?;
+        for step in plan {
+            println!("plan: {}", step.detail);
+        }
+        let started = Instant::now();
+        queue::count_by_state(conn, &viewer, &filter)?;
+        println!("counts: {:?}", started.elapsed());
+        Ok(())
+    })?;
+    Ok(())
+}
+
+#[derive(QueryableByName)]
+struct One {
+    #[diesel(sql_type = diesel::sql_types::Integer)]
+    one: i32,
+}
+
+#[derive(QueryableByName)]
+struct Plan {
+    #[diesel(sql_type = diesel::sql_types::Text)]
+    detail: String,
 }

@@ -379,20 +379,20 @@ pub fn page(
     match after {
         Some(PageKey::Filing { at, id }) => {
             let (at, id) = (*at, id.clone());
-            rows = matching(conn, viewer, filter)
-                .filter(
-                    complaints::created_at
-                        .lt(at)
-                        .or(complaints::created_at.eq(at).and(complaints::id.lt(id))),
-                )
-                .order((complaints::created_at.desc(), complaints::id.desc()))
+            let query = matching(conn, viewer, filter).filter(
+                complaints::created_at
+                    .lt(at)
+                    .or(complaints::created_at.eq(at).and(complaints::id.lt(id))),
+            );
+            rows = newest_first(conn, query, filter)
+                .then_order_by(complaints::id.desc())
                 .limit(wanted)
                 .select(QueueRow::as_select())
                 .load(conn)?;
         }
         None if order == Order::ByFiling => {
-            rows = matching(conn, viewer, filter)
-                .order((complaints::created_at.desc(), complaints::id.desc()))
+            rows = newest_first(conn, matching(conn, viewer, filter), filter)
+                .then_order_by(complaints::id.desc())
                 .limit(wanted)
                 .select(QueueRow::as_select())
                 .load(conn)?;
@@ -446,36 +446,108 @@ pub fn page(
     Ok(QueuePage { rows, next })
 }
 
+/// Newest filing first (the caller adds the id as the tie-break). A search finds few rows,
+/// but SQLite's planner, without statistics, would rather walk the `created_at` index
+/// backwards through the whole table looking for them (1.5 s for a phone number at a million
+/// complaints, the benchmark of issue 6); the unary `+` takes the index out of the order, so
+/// the search's own index leads and its hits are sorted.
+fn newest_first(
+    conn: &AnyConnection,
+    query: ComplaintQuery,
+    filter: &QueueFilter,
+) -> ComplaintQuery {
+    match conn {
+        AnyConnection::Sqlite(_) if filter.search.is_some() => {
+            query.order(sql::<diesel::sql_types::Timestamp>("+complaints.created_at").desc())
+        }
+        _ => query.order(complaints::created_at.desc()),
+    }
+}
+
 /// Counts stop here; past it the page says "more than" (`count_by_state`).
 pub const COUNT_CAP: i64 = 1000;
 
 /// How many visible complaints are in each state, under every filter but the state one, so
-/// that the counts say where the other cases of the same view are — each counted only up to
-/// `COUNT_CAP + 1`. An exact count of a department's or a category's whole history reads
-/// every one of its rows: 60–300 ms at a million complaints (the benchmark of issue 6), on
-/// every queue page, to say how many hundred thousand cases are closed. Counted per state,
-/// each count stops early, and the `(state, created_at)` index finds a rare state's rows
-/// without reading the others.
+/// that the counts say where the other cases of the same view are.
+///
+/// An exact count of a department's or a category's whole history reads every one of its
+/// rows: 60–300 ms at a million complaints (the benchmark of issue 6), on every queue page,
+/// to say how many hundred thousand cases are closed. So a broad view (a department, a
+/// category, a district…) counts each state apart, each only up to `COUNT_CAP + 1`, from
+/// the `(lead_department, state)` and `(state, category_code)` indexes. A narrow view (a
+/// search, the overdue cases) is counted exactly in one pass: its own index finds its few
+/// rows, and a per-state count would lead the planner to the state indexes instead.
 pub fn count_by_state(
     conn: &mut AnyConnection,
     viewer: &Viewer,
     filter: &QueueFilter,
 ) -> Result<HashMap<String, i64>, DbError> {
-    use diesel::sql_types::Integer;
     let all_states = QueueFilter {
         state: StateFilter::All,
         ..filter.clone()
     };
+    if filter.search.is_some() || filter.due_before.is_some() {
+        return exact_counts(conn, viewer, &all_states);
+    }
     let mut counts = HashMap::new();
     for state in ComplaintState::ALL {
         let found: Vec<i32> = matching(conn, viewer, &all_states)
             .filter(complaints::state.eq(state.as_str()))
-            .select(sql::<Integer>("1"))
+            .select(sql::<diesel::sql_types::Integer>("1"))
             .limit(COUNT_CAP + 1)
             .load(conn)?;
         counts.insert(state.as_str().to_owned(), found.len() as i64);
     }
     Ok(counts)
+}
+
+/// Every state's count in one pass over the matching rows.
+fn exact_counts(
+    conn: &mut AnyConnection,
+    viewer: &Viewer,
+    all_states: &QueueFilter,
+) -> Result<HashMap<String, i64>, DbError> {
+    use diesel::dsl::{case_when, count};
+    use diesel::sql_types::Integer;
+    use ComplaintState::*;
+    // One conditional count per state: diesel cannot group a boxed query, and seven
+    // separate counts would evaluate the filters (and a search) seven times.
+    const STATES: [ComplaintState; 7] = [
+        Assigned,
+        Accepted,
+        AwaitingInfo,
+        Resolved,
+        Closed,
+        Rejected,
+        Withdrawn,
+    ];
+    const _: () = assert!(
+        ComplaintState::ALL.len() == STATES.len(),
+        "a state is not counted"
+    );
+    let in_state = |state: ComplaintState| {
+        count(case_when(
+            complaints::state.eq(state.as_str()),
+            1.into_sql::<Integer>(),
+        ))
+    };
+    let counts: (i64, i64, i64, i64, i64, i64, i64) = matching(conn, viewer, all_states)
+        .select((
+            in_state(STATES[0]),
+            in_state(STATES[1]),
+            in_state(STATES[2]),
+            in_state(STATES[3]),
+            in_state(STATES[4]),
+            in_state(STATES[5]),
+            in_state(STATES[6]),
+        ))
+        .get_result(conn)?;
+    let (a, b, c, d, e, f, g) = counts;
+    Ok(STATES
+        .iter()
+        .map(|s| s.as_str().to_owned())
+        .zip([a, b, c, d, e, f, g])
+        .collect())
 }
 
 /// User id → username, for the assignee column.

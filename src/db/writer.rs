@@ -68,17 +68,22 @@ impl<T: Send, E: From<DbError> + Send> Completion for RanJob<T, E> {
 }
 
 pub(super) struct Writer {
-    queue: mpsc::Sender<Box<dyn Job>>,
+    /// `None` only while dropping: closing the queue is what stops the thread.
+    queue: Option<mpsc::Sender<Box<dyn Job>>>,
+    thread: Option<std::thread::JoinHandle<()>>,
 }
 
 impl Writer {
     pub(super) fn start(conn: AnyConnection) -> Writer {
         let (queue, jobs) = mpsc::channel::<Box<dyn Job>>();
-        std::thread::Builder::new()
+        let thread = std::thread::Builder::new()
             .name("sqlite-writer".into())
             .spawn(move || run(conn, jobs))
             .expect("spawning the SQLite writer thread");
-        Writer { queue }
+        Writer {
+            queue: Some(queue),
+            thread: Some(thread),
+        }
     }
 
     fn enqueue<F, T, E>(&self, work: F) -> Result<oneshot::Receiver<Result<T, E>>, E>
@@ -89,6 +94,8 @@ impl Writer {
     {
         let (reply, answer) = oneshot::channel();
         self.queue
+            .as_ref()
+            .ok_or(DbError::WriterGone)?
             .send(Box::new(WriteJob { work, reply }))
             .map_err(|_| E::from(DbError::WriterGone))?;
         Ok(answer)
@@ -114,6 +121,21 @@ impl Writer {
         self.enqueue(work)?
             .blocking_recv()
             .unwrap_or_else(|_| Err(E::from(DbError::WriterGone)))
+    }
+}
+
+/// The last handle waits for the queued writes and for the connection to close, so that
+/// whoever opens the file next (a CLI command, a restarted service, a test) finds it free:
+/// closing the last WAL connection checkpoints and locks the file for a moment.
+impl Drop for Writer {
+    fn drop(&mut self) {
+        drop(self.queue.take());
+        if let Some(thread) = self.thread.take() {
+            // A job that held the last handle would be waiting for itself.
+            if thread.thread().id() != std::thread::current().id() {
+                let _ = thread.join();
+            }
+        }
     }
 }
 

@@ -166,15 +166,20 @@ where
             return Ok(report);
         }
         // The whole batch at once, so that the waits of one hand-over overlap the others';
-        // but one recipient's messages one after the other, in order, so that each sees the
-        // ones before it in the daily cap.
+        // but one complainant's messages one after the other, in order, so that each sees
+        // the ones before it in the daily cap (department inboxes have no cap).
         let now = clock();
+        let capped = RecipientKind::Complainant.as_str();
         let mut by_recipient: Vec<Vec<&OutboxRow>> = Vec::new();
         for row in &batch {
-            match by_recipient
-                .iter_mut()
-                .find(|rows| rows[0].recipient == row.recipient)
-            {
+            let queue = (row.recipient_kind == capped)
+                .then(|| {
+                    by_recipient.iter_mut().find(|rows| {
+                        rows[0].recipient_kind == capped && rows[0].recipient == row.recipient
+                    })
+                })
+                .flatten();
+            match queue {
                 Some(rows) => rows.push(row),
                 None => by_recipient.push(vec![row]),
             }

@@ -6,6 +6,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
+use diesel::connection::SimpleConnection;
 use diesel::prelude::*;
 use diesel::sql_types::{Integer, Text};
 use green_channel::db::{Backend, Database, DatabaseLocation};
@@ -608,4 +609,26 @@ async fn on_postgresql_search_works_whatever_the_database_encoding_and_locale() 
     search_finds_the_same(&app).await;
     drop(app);
     drop_database(&url);
+}
+
+/// Dropping the last handle closes SQLite's writer before it returns: the next opener (a
+/// CLI command, a restarted service) must not find the file locked by a closing thread.
+/// The schema test above once failed in CI with "database is locked" for this reason.
+#[test]
+fn a_dropped_sqlite_database_leaves_the_file_free_at_once() {
+    let dir = tempfile::tempdir().unwrap();
+    for round in 0..10 {
+        let path = dir.path().join(format!("closed-{round}.db"));
+        let database = Database::open(&DatabaseLocation::SqliteFile(path.clone()), 1).unwrap();
+        drop(database);
+        let wal = path.with_extension("db-wal");
+        assert!(
+            !wal.exists(),
+            "round {round}: the WAL is still there, so a connection is still open"
+        );
+        // No busy timeout: a lock still held would fail at once.
+        let mut conn = diesel::SqliteConnection::establish(&path.to_string_lossy()).unwrap();
+        conn.batch_execute("BEGIN EXCLUSIVE; COMMIT;")
+            .unwrap_or_else(|e| panic!("round {round}: {e}"));
+    }
 }

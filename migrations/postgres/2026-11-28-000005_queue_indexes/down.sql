@@ -1,0 +1,2 @@
+DROP INDEX complaints_state_category;
+DROP INDEX complaints_created_id;

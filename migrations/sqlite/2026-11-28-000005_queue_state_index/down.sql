@@ -1,1 +1,0 @@
-DROP INDEX complaints_state_created;
