@@ -9,6 +9,7 @@ use chrono::{NaiveDate, NaiveDateTime, TimeDelta};
 
 use crate::db::queue::{self, Involvement, PageKey, QueueFilter, Search, StateFilter, Viewer};
 use crate::db::reference::{Named, ReferenceData};
+use crate::db::Backend;
 use crate::domain::calendar::{city_date, end_of_city_day_utc};
 use crate::domain::complaint::{ComplaintKind, ComplaintState};
 use crate::domain::fields::{CreditCode, Email, Phone};
@@ -100,6 +101,7 @@ fn parse_request(
     staff: &Staff,
     reference: &ReferenceData,
     today: NaiveDate,
+    backend: Backend,
 ) -> QueueRequest {
     let mut filter = QueueFilter::default();
     let mut link: Vec<(&'static str, String)> = Vec::new();
@@ -233,7 +235,7 @@ fn parse_request(
     // A key from another order (the state filter changed) would start nowhere sensible.
     let after = match given("after") {
         None => None,
-        Some(text) => match PageKey::parse(text).filter(|k| k.order() == filter.state.order()) {
+        Some(text) => match PageKey::parse(text).filter(|k| k.order() == filter.order(backend)) {
             Some(key) => Some(key),
             None => {
                 problems.push("queue.problem.after");
@@ -367,7 +369,7 @@ pub async fn show(
     let reference = state.reference().await?;
     let today = city_date(now_utc());
     let params = query_params(req.query_string());
-    let request = parse_request(&params, &staff, &reference, today);
+    let request = parse_request(&params, &staff, &reference, today, state.db.backend());
 
     let viewer = Viewer {
         user_id: staff.user_id.clone(),
@@ -418,8 +420,10 @@ pub async fn show(
             StateCount {
                 state: s.as_str(),
                 label: admin.t(&format!("state.{s}")),
-                count: match counts.get(s.as_str()).copied().unwrap_or(0) {
+                count: match counts.get(s) {
                     n if n > queue::COUNT_CAP => format!("{}+", queue::COUNT_CAP),
+                    // Only a search's newest hits were counted: at least this many.
+                    n if !counts.complete => format!("{n}+"),
                     n => n.to_string(),
                 },
                 href: admin_href(&params),
