@@ -947,3 +947,76 @@ async fn malformed_parameters_are_dropped_with_a_message_never_an_error() {
         .unwrap();
     assert_eq!(problems(&en), vec!["There is no such state."]);
 }
+
+/// A word in over a thousand complaints (seed-demo's history): the search lists its newest
+/// hits page by page, every other filter still applied; on SQLite the counts cover the newest
+/// 1000 hits and say "at least" (`n+`), on PostgreSQL they are exact.
+#[tokio::test]
+async fn a_common_word_is_paged_and_counted_among_thousands() {
+    use green_channel::services::seed_demo::{seed_demo, SeedOptions};
+    let app = spawn_app().await;
+    let db = app.db.clone();
+    let options = SeedOptions {
+        complaints: 2600,
+        seed: 7,
+        now: green_channel::services::now_utc(),
+        base_url: "http://127.0.0.1".into(),
+        staff_password: "seeded-staff-password".into(),
+    };
+    tokio::task::spawn_blocking(move || seed_demo(&db, &options))
+        .await
+        .unwrap()
+        .unwrap();
+    // 商家 ("the business") is in about 44 % of the seeded descriptions.
+    let hits: i64 = app
+        .db
+        .read(|conn| {
+            let all: Vec<String> = complaints::table
+                .select(complaints::description)
+                .load(conn)?;
+            Ok(all.iter().filter(|d| d.contains("商家")).count() as i64)
+        })
+        .await
+        .unwrap();
+    assert!(hits > 1000, "{hits} hits: the test needs more than 1000");
+    let office = staff(&app, "office", "coordinator", "quality-office").await;
+
+    let html = office.queue(&format!("{}&state=all", q("商家"))).await;
+    assert!(problems(&html).is_empty(), "{:?}", problems(&html));
+    assert_eq!(listed_ids(&html).len(), 50);
+    let shown = select_text(&html, "a[data-count-state] .count");
+    assert_eq!(shown.len(), 7, "{shown:?}");
+    let numbers: Vec<i64> = shown
+        .iter()
+        .map(|n| n.trim_end_matches('+').parse().unwrap())
+        .collect();
+    if on_postgres() {
+        assert!(shown.iter().all(|n| !n.ends_with('+')), "{shown:?}");
+        assert_eq!(numbers.iter().sum::<i64>(), hits, "{shown:?}");
+    } else {
+        assert!(shown.iter().all(|n| n.ends_with('+')), "{shown:?}");
+        assert_eq!(numbers.iter().sum::<i64>(), 1000, "{shown:?}");
+    }
+
+    // Filtered to closed cases: every row listed is closed, the second page follows on.
+    let closed = format!("{}&state=closed", q("商家"));
+    let html = office.queue(&closed).await;
+    let first = listed_ids(&html);
+    assert!(!first.is_empty());
+    let next = select_attr(&html, "a[rel=next]", "href").expect("more than one page");
+    let second = listed_ids(&office.queue(&next).await);
+    assert!(!second.is_empty());
+    let ids: Vec<String> = first.iter().chain(&second).cloned().collect();
+    let states: Vec<String> = app
+        .db
+        .read(move |conn| {
+            Ok(complaints::table
+                .filter(complaints::id.eq_any(ids))
+                .select(complaints::state)
+                .load(conn)?)
+        })
+        .await
+        .unwrap();
+    assert_eq!(states.len(), first.len() + second.len(), "no row twice");
+    assert!(states.iter().all(|s| s == "closed"), "{states:?}");
+}
