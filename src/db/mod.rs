@@ -185,8 +185,12 @@ impl Database {
                 None
             }
         };
+        // Connections are made when first needed, not at start: r2d2 makes them on its own
+        // threads, and one made at start could outlive a `Database` dropped at once (a CLI
+        // command, a test), holding the file open after `open` and drop have returned.
         let pool = r2d2::Pool::builder()
             .max_size(read_pool_size)
+            .min_idle(Some(0))
             .connection_timeout(Duration::from_secs(10))
             .connection_customizer(Box::new(ReadConnectionSettings))
             .build(ConnectionManager {

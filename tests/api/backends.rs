@@ -159,6 +159,8 @@ struct SqliteColumn {
 /// tables, diesel's bookkeeping and the FTS5 shadow tables of the search table.
 fn sqlite_catalogue(path: &Path) -> BTreeMap<String, FoundTable> {
     let mut conn = diesel::SqliteConnection::establish(&path.to_string_lossy()).unwrap();
+    // As every opener of a shared file should: wait for another connection's moment.
+    conn.batch_execute("PRAGMA busy_timeout = 5000").unwrap();
     let tables: Vec<SqliteTable> = diesel::sql_query(
         "SELECT name, sql FROM sqlite_master WHERE type = 'table' \
          AND name NOT LIKE 'sqlite\\_%' ESCAPE '\\' \
@@ -617,7 +619,7 @@ async fn on_postgresql_search_works_whatever_the_database_encoding_and_locale() 
 #[test]
 fn a_dropped_sqlite_database_leaves_the_file_free_at_once() {
     let dir = tempfile::tempdir().unwrap();
-    for round in 0..10 {
+    for round in 0..40 {
         let path = dir.path().join(format!("closed-{round}.db"));
         let database = Database::open(&DatabaseLocation::SqliteFile(path.clone()), 1).unwrap();
         drop(database);
