@@ -12,6 +12,7 @@ pub mod schema;
 pub mod seed;
 pub mod sessions;
 pub mod users;
+mod checkpointer;
 mod writer;
 
 use std::path::{Path, PathBuf};
@@ -159,16 +160,20 @@ pub struct Database {
     inner: Arc<Inner>,
 }
 
+/// Dropped in this order: the writer goes last, so that its connection is the last to
+/// close and leaves the file checkpointed and free (`writer::Writer`'s `Drop`).
 struct Inner {
     backend: Backend,
     pool: Pool,
+    /// Held for its `Drop`, which stops the thread.
+    _checkpointer: Option<checkpointer::Checkpointer>,
     writer: Option<writer::Writer>,
 }
 
 impl Database {
     /// Opens the database, creating the SQLite file's folder, and applies pending migrations.
     pub fn open(location: &DatabaseLocation, read_pool_size: u32) -> anyhow::Result<Database> {
-        let writer = match location {
+        let sqlite_threads = match location {
             DatabaseLocation::SqliteFile(path) => {
                 create_parent_dir(path)?;
                 let mut conn = ConnectionManager::establish(location)
@@ -176,7 +181,21 @@ impl Database {
                 conn.batch_execute(SQLITE_PRAGMAS)
                     .context("setting SQLite pragmas")?;
                 run_migrations(&mut conn)?;
-                Some(writer::Writer::start(conn))
+                // Checkpoints happen on their own thread (checkpointer.rs), not in a commit;
+                // the WAL is cut back to this size when it restarts.
+                conn.batch_execute(
+                    "PRAGMA wal_autocheckpoint = 0; PRAGMA journal_size_limit = 67108864;",
+                )
+                .context("setting SQLite pragmas")?;
+                let mut checkpoints = SqliteConnection::establish(&path.to_string_lossy())
+                    .with_context(|| format!("opening SQLite database {}", path.display()))?;
+                checkpoints
+                    .batch_execute(SQLITE_PRAGMAS)
+                    .context("setting SQLite pragmas")?;
+                Some((
+                    checkpointer::Checkpointer::start(checkpoints),
+                    writer::Writer::start(conn),
+                ))
             }
             DatabaseLocation::Postgres(_) => {
                 let mut conn =
@@ -185,6 +204,7 @@ impl Database {
                 None
             }
         };
+        let (checkpointer, writer) = sqlite_threads.unzip();
         // Connections are made when first needed, not at start: r2d2 makes them on its own
         // threads, and one made at start could outlive a `Database` dropped at once (a CLI
         // command, a test), holding the file open after `open` and drop have returned.
@@ -201,6 +221,7 @@ impl Database {
             inner: Arc::new(Inner {
                 backend: location.backend(),
                 pool,
+                _checkpointer: checkpointer,
                 writer,
             }),
         })

@@ -634,3 +634,35 @@ fn a_dropped_sqlite_database_leaves_the_file_free_at_once() {
             .unwrap_or_else(|e| panic!("round {round}: {e}"));
     }
 }
+
+/// SQLite's WAL is copied back into the database file by a thread of its own, not inside
+/// the commit that crosses SQLite's 1,000-page mark (which stalled every request queued
+/// behind the single writer): a few hundred pages written show up in the file on their own.
+#[test]
+fn the_wal_is_checkpointed_in_the_background() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("checkpoint.db");
+    let database = Database::open(&DatabaseLocation::SqliteFile(path.clone()), 1).unwrap();
+    let before = std::fs::metadata(&path).unwrap().len();
+    database
+        .write_blocking(|conn| {
+            diesel::sql_query("CREATE TABLE scratch (body BLOB NOT NULL)").execute(conn)?;
+            for _ in 0..100 {
+                diesel::sql_query("INSERT INTO scratch (body) VALUES (zeroblob(8000))")
+                    .execute(conn)?;
+            }
+            Ok::<_, green_channel::db::DbError>(())
+        })
+        .unwrap();
+    let wal = path.with_extension("db-wal");
+    assert!(std::fs::metadata(&wal).unwrap().len() > 800_000);
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while std::fs::metadata(&path).unwrap().len() < before + 800_000 {
+        assert!(
+            Instant::now() < deadline,
+            "the pages never reached the database file"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    drop(database);
+}
