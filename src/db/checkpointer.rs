@@ -26,14 +26,12 @@ impl Checkpointer {
         let (stop, stopped) = mpsc::channel::<()>();
         let thread = std::thread::Builder::new()
             .name("sqlite-checkpoint".into())
-            .spawn(move || loop {
-                match stopped.recv_timeout(EVERY) {
-                    Err(RecvTimeoutError::Timeout) => {
-                        if let Err(error) = conn.batch_execute("PRAGMA wal_checkpoint(PASSIVE);") {
-                            tracing::warn!(error = %error, "WAL checkpoint failed");
-                        }
+            .spawn(move || {
+                // A message or a closed channel (the `Database` is gone) ends it.
+                while let Err(RecvTimeoutError::Timeout) = stopped.recv_timeout(EVERY) {
+                    if let Err(error) = conn.batch_execute("PRAGMA wal_checkpoint(PASSIVE);") {
+                        tracing::warn!(error = %error, "WAL checkpoint failed");
                     }
-                    Ok(()) | Err(RecvTimeoutError::Disconnected) => break,
                 }
             })
             .expect("spawning the SQLite checkpoint thread");
