@@ -3,6 +3,7 @@
 //! below, one per aggregate; nothing here knows about HTTP.
 
 pub mod attachments;
+mod checkpointer;
 pub mod complaints;
 pub mod manage;
 pub mod outbox;
@@ -12,7 +13,6 @@ pub mod schema;
 pub mod seed;
 pub mod sessions;
 pub mod users;
-mod checkpointer;
 mod writer;
 
 use std::path::{Path, PathBuf};
