@@ -1151,6 +1151,52 @@ fn explain(db_path: &Path) -> anyhow::Result<()> {
         let started = Instant::now();
         queue::count_by_state(conn, &viewer, &filter)?;
         println!("counts: {:?}", started.elapsed());
+        // Page 200 by its keys, and its time beside page 1's.
+        let mut after = None;
+        for _ in 1..200 {
+            after = queue::page(conn, &viewer, &filter, after.as_ref(), 50)?.next;
+        }
+        for sql in [
+            "EXPLAIN QUERY PLAN SELECT id FROM complaints WHERE ((category_code = ?) AND ((created_at < ?) OR ((created_at = ?) AND (id < ?)))) ORDER BY created_at DESC, id DESC LIMIT 51",
+            "EXPLAIN QUERY PLAN SELECT id FROM complaints WHERE ((category_code = ?) AND created_at <= ?2 AND ((created_at < ?2) OR ((created_at = ?3) AND (id < ?4)))) ORDER BY created_at DESC, id DESC LIMIT 51",
+        ] {
+            let plan: Vec<Plan> = diesel::sql_query(sql)
+                .bind::<diesel::sql_types::Text, _>("food")
+                .bind::<diesel::sql_types::Text, _>("2026-11-03 08:41:53")
+                .bind::<diesel::sql_types::Text, _>("2026-11-03 08:41:53")
+                .bind::<diesel::sql_types::Text, _>("01a1a092-6c68-7230-85cd-307a412e3734")
+                .load(conn)?;
+            for step in plan {
+                println!("plan 200: {}", step.detail);
+            }
+        }
+        conn.set_instrumentation(|event: diesel::connection::InstrumentationEvent<'_>| {
+            if let diesel::connection::InstrumentationEvent::StartQuery { query, .. } = event {
+                println!("query: {query}");
+            }
+        });
+        queue::page(conn, &viewer, &filter, after.as_ref(), 50)?;
+        conn.set_instrumentation(|_: diesel::connection::InstrumentationEvent<'_>| {});
+        conn.set_instrumentation(|event: diesel::connection::InstrumentationEvent<'_>| {
+            if let diesel::connection::InstrumentationEvent::StartQuery { query, .. } = event {
+                println!("query: {query}");
+            }
+        });
+        queue::page(conn, &viewer, &filter, after.as_ref(), 50)?;
+        conn.set_instrumentation(|_: diesel::connection::InstrumentationEvent<'_>| {});
+        for _ in 0..3 {
+            let started = Instant::now();
+            queue::page(conn, &viewer, &filter, None, 50)?;
+            let first = started.elapsed();
+            let started = Instant::now();
+            let page = queue::page(conn, &viewer, &filter, after.as_ref(), 50)?;
+            println!(
+                "page 1: {first:?}, page 200: {:?} ({} rows, key {:?})",
+                started.elapsed(),
+                page.rows.len(),
+                after.as_ref().map(|k| k.encode())
+            );
+        }
         Ok(())
     })?;
     Ok(())

@@ -421,11 +421,16 @@ pub fn page(
     match after {
         Some(PageKey::Filing { at, id }) => {
             let (at, id) = (*at, id.clone());
-            let query = matching(conn, viewer, filter).filter(
-                complaints::created_at
-                    .lt(at)
-                    .or(complaints::created_at.eq(at).and(complaints::id.lt(id))),
-            );
+            // The first condition repeats what the second implies: without it SQLite 3.53
+            // reads the OR as no bound on the index and walks it from the newest entry
+            // (page 200 of a category took 11 ms against page 1's 0.5, issue 6).
+            let query = matching(conn, viewer, filter)
+                .filter(complaints::created_at.le(at))
+                .filter(
+                    complaints::created_at
+                        .lt(at)
+                        .or(complaints::created_at.eq(at).and(complaints::id.lt(id))),
+                );
             rows = newest_first(conn, query, filter)
                 .then_order_by(complaints::id.desc())
                 .limit(wanted)
@@ -450,7 +455,8 @@ pub fn page(
                 let mut dated =
                     matching(conn, viewer, filter).filter(complaints::current_due.is_not_null());
                 if let Some((due, id)) = dated_after {
-                    dated = dated.filter(
+                    // The bound first, for the index (as by filing date, above).
+                    dated = dated.filter(complaints::current_due.ge(due)).filter(
                         complaints::current_due
                             .gt(due)
                             .or(complaints::current_due.eq(due).and(complaints::id.gt(id))),
