@@ -1170,6 +1170,27 @@ fn explain(db_path: &Path) -> anyhow::Result<()> {
                 println!("plan 200: {}", step.detail);
             }
         }
+        // A two-character word: its page and its counts apart.
+        let word = QueueFilter {
+            state: StateFilter::All,
+            search: Some(queue::Search::Text(
+                green_channel::domain::search::query_terms("奶粉"),
+            )),
+            ..QueueFilter::default()
+        };
+        for _ in 0..3 {
+            let started = Instant::now();
+            let page = queue::page(conn, &viewer, &word, None, 50)?;
+            let paged = started.elapsed();
+            let started = Instant::now();
+            let counts = queue::count_by_state(conn, &viewer, &word)?;
+            println!(
+                "search 奶粉: page {paged:?} ({} rows), counts {:?} ({} counted)",
+                page.rows.len(),
+                started.elapsed(),
+                counts.by_state.values().sum::<i64>()
+            );
+        }
         conn.set_instrumentation(|event: diesel::connection::InstrumentationEvent<'_>| {
             if let diesel::connection::InstrumentationEvent::StartQuery { query, .. } = event {
                 println!("query: {query}");
