@@ -48,10 +48,13 @@ impl ReferenceCache {
         use crate::db::schema::audit_events;
         // The stamp first: a change committed between the two reads is then seen as a new
         // stamp next time, never cached under the old one.
-        let stamp = audit_events::table
+        // One row always; `first` would add a `LIMIT ?` that makes SQLite prepare the
+        // statement again on every use (see `complaints::find_by_tracking_code`), and on the
+        // backend's own connection the cached statement is found by type (`on_backend!`).
+        let stamp = crate::db::on_backend!(conn, |c| audit_events::table
             .select(diesel::dsl::max(audit_events::id))
-            .first::<Option<i64>>(conn)?
-            .unwrap_or(0);
+            .get_result::<Option<i64>>(c))?
+        .unwrap_or(0);
         let cached = self
             .latest
             .read()

@@ -5,7 +5,7 @@ use chrono::{NaiveDate, NaiveDateTime};
 use diesel::prelude::*;
 
 use super::schema::{complaint_departments, complaint_search, complaints, events};
-use super::{AnyConnection, DbError};
+use super::{on_backend, AnyConnection, DbError};
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
 #[diesel(table_name = complaints)]
@@ -145,27 +145,35 @@ pub fn tracking_code_for_submission(
     Ok(complaints::table
         .filter(complaints::submission_id.eq(submission_id))
         .select(complaints::tracking_code)
-        .first(conn)
+        // Unique: no `LIMIT ?` (see `find_by_tracking_code`).
+        .get_result(conn)
         .optional()?)
 }
 
+/// The case behind a tracking code: the busiest read of the service (the tracking page).
+///
+/// `get_result`, not `first`: the code is unique, and `first` adds `LIMIT ?`, whose bound
+/// value SQLite (3.48 and later) reads while planning, so that binding it again expires the
+/// cached statement and every execution parses and plans the query anew (the benchmark of
+/// issue 6 found that re-preparation was half of the tracking page's time).
 pub fn find_by_tracking_code(
     conn: &mut AnyConnection,
     code: &str,
 ) -> Result<Option<ComplaintRow>, DbError> {
-    Ok(complaints::table
+    Ok(on_backend!(conn, |c| complaints::table
         .filter(complaints::tracking_code.eq(code))
         .select(ComplaintRow::as_select())
-        .first(conn)
-        .optional()?)
+        .get_result(c)
+        .optional())?)
 }
 
 pub fn events_of(conn: &mut AnyConnection, complaint_id: &str) -> Result<Vec<EventRow>, DbError> {
-    Ok(events::table
+    // The tracking page's second read: on the backend's connection (`on_backend!`).
+    Ok(on_backend!(conn, |c| events::table
         .filter(events::complaint_id.eq(complaint_id))
         .order(events::id)
         .select(EventRow::as_select())
-        .load(conn)?)
+        .load(c))?)
 }
 
 pub fn co_handlers_of(
@@ -260,7 +268,8 @@ pub fn find(conn: &mut AnyConnection, id: &str) -> Result<Option<ComplaintRow>, 
     Ok(complaints::table
         .filter(complaints::id.eq(id))
         .select(ComplaintRow::as_select())
-        .first(conn)
+        // The primary key: no `LIMIT ?` (see `find_by_tracking_code`).
+        .get_result(conn)
         .optional()?)
 }
 

@@ -6,6 +6,7 @@ use std::time::Instant;
 use actix_web::cookie::Cookie;
 use actix_web::http::{header, StatusCode};
 use actix_web::{web, HttpRequest, HttpResponse};
+use chrono::{Datelike as _, Timelike as _};
 use serde::Deserialize;
 
 use super::complaint_form::RECEIPT_COOKIE;
@@ -255,9 +256,17 @@ fn track_page(
                 other => ctx.t(&format!("event.{}", other.as_str())).to_owned(),
             };
             let at_city = event.at + chrono::Duration::hours(8);
+            // Written out by hand: `format("%Y…")` parses its pattern again on every call.
+            let (date, time) = (at_city.date(), at_city.time());
+            let day = format!("{:04}-{:02}-{:02}", date.year(), date.month(), date.day());
             Some(TimelineEntry {
-                at: at_city.format("%Y-%m-%d %H:%M").to_string(),
-                at_iso: format!("{}+08:00", at_city.format("%Y-%m-%dT%H:%M:%S")),
+                at: format!("{day} {:02}:{:02}", time.hour(), time.minute()),
+                at_iso: format!(
+                    "{day}T{:02}:{:02}:{:02}+08:00",
+                    time.hour(),
+                    time.minute(),
+                    time.second()
+                ),
                 what,
                 message: event.public_message.clone(),
             })
