@@ -859,11 +859,9 @@ async fn email(settings: &Settings, backend: Backend, table: &mut Table) -> anyh
 async fn scale(settings: &Settings, backend: Backend, table: &mut Table) -> anyhow::Result<()> {
     let column = backend.column();
     let env = database_env(settings, backend);
-    // BENCH_SCALE_DIR names a folder seeded before (SQLite only): no seeding, for development.
-    let reuse = std::env::var("BENCH_SCALE_DIR")
-        .ok()
-        .map(PathBuf::from)
-        .filter(|_| backend == Backend::Sqlite);
+    // BENCH_SCALE_DIR names a folder seeded before (on PostgreSQL: a folder for the log, the
+    // database seeded before is used as it is): no seeding, for development.
+    let reuse = std::env::var("BENCH_SCALE_DIR").ok().map(PathBuf::from);
     let dir = match &reuse {
         Some(dir) => dir.clone(),
         None => {

@@ -1,0 +1,1 @@
+DROP INDEX complaints_lead_due_open;
