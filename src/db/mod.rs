@@ -227,6 +227,10 @@ impl Database {
             .max_size(read_pool_size)
             .min_idle(Some(0))
             .connection_timeout(Duration::from_secs(10))
+            // No `SELECT 1` before every use: on PostgreSQL a round trip per request. A
+            // connection found broken in use is dropped (`has_broken`) and the request fails
+            // with a retryable error; nothing is half-written (every write is a transaction).
+            .test_on_check_out(false)
             .connection_customizer(Box::new(ReadConnectionSettings))
             .build(ConnectionManager {
                 location: location.clone(),
