@@ -61,6 +61,46 @@ pub fn client() -> reqwest::Client {
         .unwrap()
 }
 
+/// Signs in through the real form of the service at `address` (any instance), in a
+/// browser (cookie jar) of its own.
+pub async fn login_at(address: &str, username: &str, password: &str) -> reqwest::Client {
+    let (browser, status) = try_login_at(address, username, password).await;
+    assert_eq!(status, 303, "signing in as {username} on {address}");
+    browser
+}
+
+/// Posts the sign-in form as a browser would (CSRF token from the page): the browser and
+/// the answer's status.
+pub async fn try_login_at(address: &str, username: &str, password: &str) -> (reqwest::Client, u16) {
+    let browser = client();
+    let page = browser
+        .get(format!("{address}/admin/login"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let token = select_attr(&page, "input[name=csrf_token]", "value").expect("a sign-in form");
+    let status = browser
+        .post(format!("{address}/admin/login"))
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body(
+            serde_urlencoded::to_string([
+                ("username", username),
+                ("password", password),
+                ("csrf_token", token.as_str()),
+            ])
+            .unwrap(),
+        )
+        .send()
+        .await
+        .unwrap()
+        .status()
+        .as_u16();
+    (browser, status)
+}
+
 pub async fn spawn_app() -> TestApp {
     spawn_app_with(|_| {}).await
 }
@@ -492,32 +532,7 @@ impl TestApp {
 
     /// Signs in through the real form, in a browser (cookie jar) of its own.
     pub async fn login(&self, username: &str, password: &str) -> reqwest::Client {
-        let browser = client();
-        let page = browser
-            .get(self.url("/admin/login"))
-            .send()
-            .await
-            .unwrap()
-            .text()
-            .await
-            .unwrap();
-        let token = select_attr(&page, "input[name=csrf_token]", "value").expect("a sign-in form");
-        let response = browser
-            .post(self.url("/admin/login"))
-            .header("content-type", "application/x-www-form-urlencoded")
-            .body(
-                serde_urlencoded::to_string([
-                    ("username", username),
-                    ("password", password),
-                    ("csrf_token", token.as_str()),
-                ])
-                .unwrap(),
-            )
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(response.status().as_u16(), 303, "signing in as {username}");
-        browser
+        login_at(&self.address, username, password).await
     }
 
     /// The session's CSRF token, scraped from any admin page of the signed-in `browser`.

@@ -11,7 +11,7 @@ use futures_util::StreamExt as _;
 use green_channel::db::schema::{complaints, events, outbox};
 use green_channel::db::{Database, DatabaseLocation};
 
-use crate::helpers::{client, select_attr, valid_complaint, with};
+use crate::helpers::{client, login_at, select_attr, valid_complaint, with};
 use crate::smtp_server::SmtpServer;
 use crate::test_database::{binary_env, database_for, postgres_only, DatabaseGuard};
 
@@ -115,33 +115,8 @@ struct Clerk {
 }
 
 async fn sign_in(address: &str, username: &str) -> Clerk {
-    let browser = client();
-    let page = browser
-        .get(format!("{address}/admin/login"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
-    let token = select_attr(&page, "input[name=csrf_token]", "value").expect("a sign-in form");
-    let response = browser
-        .post(format!("{address}/admin/login"))
-        .header("content-type", "application/x-www-form-urlencoded")
-        .body(
-            serde_urlencoded::to_string([
-                ("username", username),
-                ("password", STAFF_PASSWORD),
-                ("csrf_token", &token),
-            ])
-            .unwrap(),
-        )
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(response.status().as_u16(), 303, "{username} on {address}");
     Clerk {
-        browser,
+        browser: login_at(address, username, STAFF_PASSWORD).await,
         address: address.to_owned(),
     }
 }

@@ -1431,31 +1431,8 @@ async fn a_created_user_signs_in_and_a_deactivated_one_is_out_at_once() {
 }
 
 async fn assert_login_fails(app: &TestApp, username: &str, password: &str) {
-    let browser = crate::helpers::client();
-    let page = browser
-        .get(app.url("/admin/login"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
-    let token = select_attr(&page, "input[name=csrf_token]", "value").unwrap();
-    let response = browser
-        .post(app.url("/admin/login"))
-        .header("content-type", "application/x-www-form-urlencoded")
-        .body(
-            serde_urlencoded::to_string([
-                ("username", username),
-                ("password", password),
-                ("csrf_token", &token),
-            ])
-            .unwrap(),
-        )
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(response.status().as_u16(), 401, "{username} signed in");
+    let (_, status) = crate::helpers::try_login_at(&app.address, username, password).await;
+    assert_eq!(status, 401, "{username} signed in");
 }
 
 #[tokio::test]

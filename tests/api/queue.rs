@@ -7,7 +7,6 @@ use chrono::{NaiveDate, NaiveDateTime, TimeDelta};
 use diesel::prelude::*;
 use green_channel::db::schema::{complaints, users};
 use green_channel::db::DbError;
-use reqwest::redirect::Policy;
 use scraper::{Html, Selector};
 
 use crate::helpers::{
@@ -74,33 +73,8 @@ async fn add_staff(app: &TestApp, username: &str, role: &str, department: &str) 
 
 /// Signs in through the real form (CSRF token from the page) in a browser of its own.
 async fn sign_in_as(app: &TestApp, username: &str, password: &str) -> Member {
-    let client = reqwest::Client::builder()
-        .cookie_store(true)
-        .redirect(Policy::none())
-        .build()
-        .unwrap();
-    let page = client
-        .get(app.url("/admin/login"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
-    let token = select_attr(&page, "input[name=csrf_token]", "value").expect("csrf_token");
-    let response = client
-        .post(app.url("/admin/login"))
-        .form(&[
-            ("username", username),
-            ("password", password),
-            ("csrf_token", &token),
-        ])
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(response.status().as_u16(), 303, "{username} signed in");
     Member {
-        client,
+        client: app.login(username, password).await,
         address: app.address.clone(),
     }
 }
