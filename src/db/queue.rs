@@ -409,7 +409,7 @@ pub fn page(
 ) -> Result<QueuePage, DbError> {
     let order = filter.order(backend_of(conn));
     let after = after.filter(|key| key.order() == order);
-    if let (Order::ByHit, Some(Search::Text(terms))) = (order, &filter.search) {
+    if let Some(terms) = hits_to_walk(conn, filter) {
         let before = match after {
             Some(PageKey::Hit { before }) => *before,
             _ => i64::MAX,
@@ -501,6 +501,15 @@ fn backend_of(conn: &AnyConnection) -> Backend {
     }
 }
 
+/// The terms of a text search whose hits are walked in the index's order (`walk_hits`):
+/// one on SQLite (`QueueFilter::order`).
+fn hits_to_walk<'f>(conn: &AnyConnection, filter: &'f QueueFilter) -> Option<&'f [QueryTerm]> {
+    match (filter.order(backend_of(conn)), &filter.search) {
+        (Order::ByHit, Some(Search::Text(terms))) => Some(terms),
+        _ => None,
+    }
+}
+
 /// How many full-text hits one page, or one count, reads at most. A search that other
 /// filters narrow to a few of its hits would otherwise read them all (tens of thousands for
 /// a common word at a million complaints); past this a page ends early with a link to go on.
@@ -524,12 +533,12 @@ struct Hit {
     complaint_id: String,
 }
 
-/// Walks a text search's hits below `before`, newest first, in chunks straight from
-/// the FTS5 index (which reads its rowids in order and stops at the `LIMIT`), and hands
-/// `visit` the id and state of each hit that passes `filter` (the visible set and every
-/// other filter) until it answers `false`. Each chunk is sized from how many more hits the
-/// visitor `wants` and how many of those read so far passed. Sorting every hit of a common word before taking
-/// the first page took 300 ms at a million complaints (the benchmark of issue 6).
+/// Walks a text search's hits below `before`, newest first, in chunks straight from the
+/// FTS5 index (which reads its rowids in order and stops at the `LIMIT`), and hands `visit`
+/// the id and state of each hit that passes `filter` (the visible set and every other
+/// filter) until it answers `false`. Each chunk is sized from how many more hits the visitor
+/// `wants` and how many of those read so far passed. Sorting every hit of a common word
+/// before taking the first page took 300 ms at a million complaints (issue 6's benchmark).
 fn walk_hits(
     conn: &mut AnyConnection,
     viewer: &Viewer,
@@ -692,9 +701,7 @@ pub fn count_by_state(
         state: StateFilter::All,
         ..filter.clone()
     };
-    if let (Order::ByHit, Some(Search::Text(terms))) =
-        (filter.order(backend_of(conn)), &filter.search)
-    {
+    if let Some(terms) = hits_to_walk(conn, filter) {
         return count_hits(conn, viewer, &all_states, terms);
     }
     if filter.search.is_some() || filter.due_before.is_some() {
