@@ -76,6 +76,15 @@ fn not_built() -> Figure {
     figure("n/a (not built)", serde_json::Value::Null)
 }
 
+/// "p50 / p99" of a load run, as text and JSON.
+fn latency_figure(report: &LoadReport) -> Figure {
+    let (p50, p99) = (report.percentile_ms(50.0), report.percentile_ms(99.0));
+    figure(
+        format!("{} / {}", ms(p50), ms(p99)),
+        json!({"p50": p50, "p99": p99}),
+    )
+}
+
 fn ms(value: f64) -> String {
     if value < 10.0 {
         format!("{value:.2} ms")
@@ -486,14 +495,7 @@ async fn intake(settings: &Settings, backend: Backend, table: &mut Table) -> any
         "track_p99",
         "tracking page: p50 / p99",
         "",
-        figure(
-            format!(
-                "{} / {}",
-                ms(track.percentile_ms(50.0)),
-                ms(track.percentile_ms(99.0))
-            ),
-            json!({"p50": track.percentile_ms(50.0), "p99": track.percentile_ms(99.0)}),
-        ),
+        latency_figure(&track),
     );
     service.kill();
     drop(smtp);
@@ -558,14 +560,7 @@ async fn intake(settings: &Settings, backend: Backend, table: &mut Table) -> any
                 "plain_latency",
                 "(a) plain: p50 / p99",
                 "",
-                figure(
-                    format!(
-                        "{} / {}",
-                        ms(plain.percentile_ms(50.0)),
-                        ms(plain.percentile_ms(99.0))
-                    ),
-                    json!({"p50": plain.percentile_ms(50.0), "p99": plain.percentile_ms(99.0)}),
-                ),
+                latency_figure(&plain),
             );
             // (b) the storage ceiling.
             let ceiling_dir = support::fresh_dir(&settings.root, "ceiling")?;
