@@ -75,11 +75,11 @@ pub fn prepare_database(config: &Config) -> anyhow::Result<(Database, Bootstrap)
             db::users::insert(
                 conn,
                 &db::users::UserRow {
-                    id: uuid::Uuid::now_v7().to_string(),
+                    id: uuid::Uuid::now_v7().to_string().into(),
                     username: "admin".into(),
                     password_hash: passwords::hash(&password)?,
-                    role: "admin".into(),
-                    department_code: office,
+                    role: domain::access::Role::Admin,
+                    department_code: office.into(),
                     email: None,
                     active: true,
                     created_at: services::now_utc(),

@@ -6,15 +6,18 @@ use diesel::prelude::*;
 
 use super::schema::{complaint_departments, complaint_search, complaints, events};
 use super::{on_backend, AnyConnection, DbError};
+use crate::domain::complaint::{ActorKind, Channel, ComplaintKind, ComplaintState, EventKind, Outcome};
+use crate::domain::ids::{ComplaintId, DepartmentCode, UserId};
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
 #[diesel(table_name = complaints)]
+#[diesel(treat_none_as_default_value = false)]
 pub struct ComplaintRow {
-    pub id: String,
+    pub id: ComplaintId,
     pub tracking_code: String,
     pub submission_id: Option<String>,
-    pub kind: String,
-    pub channel: String,
+    pub kind: ComplaintKind,
+    pub channel: Channel,
     pub category_code: String,
     pub district_code: String,
     pub business_name: String,
@@ -29,22 +32,22 @@ pub struct ComplaintRow {
     pub email: Option<String>,
     pub anonymous: bool,
     pub locale: String,
-    pub state: String,
-    pub lead_department: String,
+    pub state: ComplaintState,
+    pub lead_department: DepartmentCode,
     pub routing_rule_id: Option<i64>,
     pub accept_due: NaiveDate,
     pub finish_due: Option<NaiveDate>,
     pub version: i32,
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
-    pub assignee: Option<String>,
+    pub assignee: Option<UserId>,
     pub designated: bool,
-    pub returned_by: Option<String>,
+    pub returned_by: Option<DepartmentCode>,
     pub paused_since: Option<NaiveDateTime>,
     pub info_requested_at: Option<NaiveDateTime>,
     pub accepted_at: Option<NaiveDateTime>,
     pub resolved_at: Option<NaiveDateTime>,
-    pub outcome: Option<String>,
+    pub outcome: Option<Outcome>,
     pub reopen_count: i32,
     pub flagged_to_office: bool,
     pub rating_score: Option<i32>,
@@ -56,24 +59,26 @@ pub struct ComplaintRow {
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
 #[diesel(table_name = complaint_departments)]
+#[diesel(treat_none_as_default_value = false)]
 pub struct CoHandlerRow {
-    pub complaint_id: String,
-    pub department_code: String,
+    pub complaint_id: ComplaintId,
+    pub department_code: DepartmentCode,
     pub added_at: NaiveDateTime,
     pub opinion_due: NaiveDate,
 }
 
 #[derive(Debug, Clone, Insertable)]
 #[diesel(table_name = events)]
+#[diesel(treat_none_as_default_value = false)]
 pub struct NewEventRow {
-    pub complaint_id: String,
+    pub complaint_id: ComplaintId,
     pub at: NaiveDateTime,
-    pub actor_kind: String,
-    pub actor_user: Option<String>,
-    pub kind: String,
-    pub from_state: Option<String>,
-    pub to_state: Option<String>,
-    pub department_code: Option<String>,
+    pub actor_kind: ActorKind,
+    pub actor_user: Option<UserId>,
+    pub kind: EventKind,
+    pub from_state: Option<ComplaintState>,
+    pub to_state: Option<ComplaintState>,
+    pub department_code: Option<DepartmentCode>,
     pub public_message: Option<String>,
     pub internal_note: Option<String>,
     pub is_opinion: bool,
@@ -83,14 +88,14 @@ pub struct NewEventRow {
 #[diesel(table_name = events)]
 pub struct EventRow {
     pub id: i64,
-    pub complaint_id: String,
+    pub complaint_id: ComplaintId,
     pub at: NaiveDateTime,
-    pub actor_kind: String,
-    pub actor_user: Option<String>,
-    pub kind: String,
-    pub from_state: Option<String>,
-    pub to_state: Option<String>,
-    pub department_code: Option<String>,
+    pub actor_kind: ActorKind,
+    pub actor_user: Option<UserId>,
+    pub kind: EventKind,
+    pub from_state: Option<ComplaintState>,
+    pub to_state: Option<ComplaintState>,
+    pub department_code: Option<DepartmentCode>,
     pub public_message: Option<String>,
     pub internal_note: Option<String>,
     pub is_opinion: bool,
@@ -221,24 +226,54 @@ pub fn count(conn: &mut AnyConnection) -> Result<i64, DbError> {
 #[derive(Debug, Clone, Default, AsChangeset)]
 #[diesel(table_name = complaints)]
 pub struct ComplaintChanges {
-    pub state: Option<String>,
-    pub lead_department: Option<String>,
+    pub state: Option<ComplaintState>,
+    pub lead_department: Option<DepartmentCode>,
     pub accept_due: Option<NaiveDate>,
     pub finish_due: Option<Option<NaiveDate>>,
     pub current_due: Option<Option<NaiveDate>>,
-    pub assignee: Option<Option<String>>,
+    pub assignee: Option<Option<UserId>>,
     pub designated: Option<bool>,
-    pub returned_by: Option<Option<String>>,
+    pub returned_by: Option<Option<DepartmentCode>>,
     pub paused_since: Option<Option<NaiveDateTime>>,
     pub info_requested_at: Option<Option<NaiveDateTime>>,
     pub accepted_at: Option<Option<NaiveDateTime>>,
     pub resolved_at: Option<Option<NaiveDateTime>>,
-    pub outcome: Option<Option<String>>,
+    pub outcome: Option<Option<Outcome>>,
     pub reopen_count: Option<i32>,
     pub flagged_to_office: Option<bool>,
     pub rating_score: Option<Option<i32>>,
     pub rating_comment: Option<Option<String>>,
     pub rated_at: Option<Option<NaiveDateTime>>,
+}
+
+impl ComplaintChanges {
+    /// The same change on a row in memory (the seeder, and emails about the case as the
+    /// change leaves it). Each field as `AsChangeset` writes it: `None` leaves it alone.
+    pub fn apply_to(&self, row: &mut ComplaintRow) {
+        fn set<T: Clone>(target: &mut T, value: &Option<T>) {
+            if let Some(v) = value {
+                *target = v.clone();
+            }
+        }
+        set(&mut row.state, &self.state);
+        set(&mut row.lead_department, &self.lead_department);
+        set(&mut row.accept_due, &self.accept_due);
+        set(&mut row.finish_due, &self.finish_due);
+        set(&mut row.current_due, &self.current_due);
+        set(&mut row.assignee, &self.assignee);
+        set(&mut row.designated, &self.designated);
+        set(&mut row.returned_by, &self.returned_by);
+        set(&mut row.paused_since, &self.paused_since);
+        set(&mut row.info_requested_at, &self.info_requested_at);
+        set(&mut row.accepted_at, &self.accepted_at);
+        set(&mut row.resolved_at, &self.resolved_at);
+        set(&mut row.outcome, &self.outcome);
+        set(&mut row.reopen_count, &self.reopen_count);
+        set(&mut row.flagged_to_office, &self.flagged_to_office);
+        set(&mut row.rating_score, &self.rating_score);
+        set(&mut row.rating_comment, &self.rating_comment);
+        set(&mut row.rated_at, &self.rated_at);
+    }
 }
 
 /// Applies `changes` if the complaint is still at `version`, bumping it; false means
@@ -327,4 +362,27 @@ pub fn record_personal_data_view(
         ))
         .execute(conn)?;
     Ok(())
+}
+
+/// What a case's admin page shows besides the case itself.
+pub struct CaseRecords {
+    pub events: Vec<EventRow>,
+    pub files: Vec<super::attachments::AttachmentInfo>,
+    /// Usernames by id, for the timeline and the assignee.
+    pub actors: std::collections::HashMap<UserId, String>,
+    /// Usernames of the lead department's active staff, for `assign`.
+    pub lead_users: Vec<String>,
+}
+
+pub fn case_records(
+    conn: &mut AnyConnection,
+    id: &ComplaintId,
+    lead: &DepartmentCode,
+) -> Result<CaseRecords, DbError> {
+    Ok(CaseRecords {
+        events: events_of(conn, id)?,
+        files: super::attachments::list(conn, id)?,
+        actors: super::users::names_by_id(conn)?,
+        lead_users: super::users::active_usernames_of(conn, lead)?,
+    })
 }

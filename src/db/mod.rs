@@ -3,6 +3,7 @@
 //! below, one per aggregate; nothing here knows about HTTP.
 
 pub mod attachments;
+pub mod bulk;
 mod checkpointer;
 pub mod complaints;
 pub mod manage;
@@ -12,6 +13,7 @@ pub mod reference;
 pub mod schema;
 pub mod seed;
 pub mod sessions;
+mod types;
 pub mod users;
 mod writer;
 

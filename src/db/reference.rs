@@ -8,6 +8,7 @@ use diesel::prelude::*;
 use super::schema::{calendar_years, categories, departments, districts, holidays, routing_rules};
 use super::{AnyConnection, DbError};
 use crate::domain::calendar::WorkCalendar;
+use crate::domain::deadlines::DeadlineRules;
 use crate::domain::intake::Choices;
 use crate::domain::routing::RoutingRule;
 use crate::i18n::Locale;
@@ -72,6 +73,19 @@ pub struct NewRoutingRuleRow {
     pub lead_department: String,
     pub co_departments: String,
     pub active: bool,
+}
+
+impl CategoryRow {
+    /// The category's deadlines as the rules of `domain::deadlines` read them.
+    pub fn deadline_rules(&self) -> DeadlineRules {
+        DeadlineRules::from_stored(
+            self.complaint_accept_days,
+            self.complaint_finish_days,
+            self.report_accept_days,
+            self.report_notify_days,
+            self.assist_days,
+        )
+    }
 }
 
 /// A name in the three languages of the service.

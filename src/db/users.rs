@@ -3,17 +3,19 @@
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
+use crate::domain::access::Role;
+use crate::domain::ids::{DepartmentCode, UserId};
 use super::schema::users;
 use super::{AnyConnection, DbError};
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
 #[diesel(table_name = users)]
 pub struct UserRow {
-    pub id: String,
+    pub id: UserId,
     pub username: String,
     pub password_hash: String,
-    pub role: String,
-    pub department_code: String,
+    pub role: Role,
+    pub department_code: DepartmentCode,
     pub email: Option<String>,
     pub active: bool,
     pub created_at: NaiveDateTime,
@@ -59,9 +61,22 @@ pub fn set_password_hash(conn: &mut AnyConnection, id: &str, hash: &str) -> Resu
 /// Usernames by user id, for showing who did what.
 pub fn names_by_id(
     conn: &mut AnyConnection,
-) -> Result<std::collections::HashMap<String, String>, DbError> {
-    let rows: Vec<(String, String)> = users::table
+) -> Result<std::collections::HashMap<UserId, String>, DbError> {
+    let rows: Vec<(UserId, String)> = users::table
         .select((users::id, users::username))
         .load(conn)?;
     Ok(rows.into_iter().collect())
+}
+
+/// Usernames of a department's active staff, in order.
+pub fn active_usernames_of(
+    conn: &mut AnyConnection,
+    department: &DepartmentCode,
+) -> Result<Vec<String>, DbError> {
+    Ok(users::table
+        .filter(users::department_code.eq(department))
+        .filter(users::active.eq(true))
+        .order(users::username)
+        .select(users::username)
+        .load(conn)?)
 }

@@ -2,31 +2,16 @@
 //! complaint, and the one function that decides between allowed, `403` and `404`.
 
 use super::complaint::StaffAction;
+use super::ids::{DepartmentCode, UserId};
 
-macro_rules! roles {
-    ($($variant:ident => $text:literal),+ $(,)?) => {
-        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-        pub enum Role { $($variant),+ }
-
-        impl Role {
-            pub const ALL: &'static [Role] = &[$(Role::$variant),+];
-
-            pub fn as_str(self) -> &'static str {
-                match self { $(Role::$variant => $text),+ }
-            }
-
-            pub fn parse(text: &str) -> Option<Role> {
-                match text { $($text => Some(Role::$variant),)+ _ => None }
-            }
-        }
-    };
-}
-
-roles! {
-    Clerk => "clerk",
-    Supervisor => "supervisor",
-    Coordinator => "coordinator",
-    Admin => "admin",
+text_enum! {
+    /// A staff account's role (DESIGN §1).
+    Role {
+        Clerk => "clerk",
+        Supervisor => "supervisor",
+        Coordinator => "coordinator",
+        Admin => "admin",
+    }
 }
 
 impl Role {
@@ -34,6 +19,14 @@ impl Role {
     pub fn sees_all(self) -> bool {
         matches!(self, Role::Coordinator | Role::Admin)
     }
+}
+
+/// A signed-in staff member as the rules see them: who, with which role, in which department.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StaffMember {
+    pub user_id: UserId,
+    pub role: Role,
+    pub department: DepartmentCode,
 }
 
 /// How a user's department stands to a complaint.

@@ -1,34 +1,6 @@
 //! A complaint's kind, channel and state, and the transitions between states (DESIGN §3).
 //! Handlers never set a state by hand: they ask a transition here and persist its result.
 
-use std::fmt;
-
-macro_rules! text_enum {
-    ($(#[$meta:meta])* $name:ident { $($variant:ident => $text:literal),+ $(,)? }) => {
-        $(#[$meta])*
-        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-        pub enum $name { $($variant),+ }
-
-        impl $name {
-            pub const ALL: &'static [$name] = &[$($name::$variant),+];
-
-            pub fn as_str(self) -> &'static str {
-                match self { $($name::$variant => $text),+ }
-            }
-
-            pub fn parse(text: &str) -> Option<$name> {
-                match text { $($text => Some($name::$variant),)+ _ => None }
-            }
-        }
-
-        impl fmt::Display for $name {
-            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                f.write_str(self.as_str())
-            }
-        }
-    };
-}
-
 text_enum! {
     /// 投诉 (a consumer dispute, the complainant identifiable) or 举报 (a tip, may be anonymous).
     ComplaintKind { Complaint => "complaint", Report => "report" }
@@ -406,6 +378,15 @@ impl CaseStatus {
         }
     }
 
+    /// The rating window ended without a rating: the service closes the case.
+    pub fn close_unrated(&self, window_passed: bool) -> Result<Transition, TransitionError> {
+        self.require("close", &[ComplaintState::Resolved])?;
+        if !window_passed {
+            return Err(refuse("close", self.state));
+        }
+        self.to(ComplaintState::Closed, EventKind::Closed, Effect::None)
+    }
+
     /// Runs the staff action by name (the form's parameters already parsed).
     pub fn act(
         &self,
@@ -625,5 +606,19 @@ mod tests {
         assert!(resolved.rate(0, true).is_err());
         assert!(resolved.rate(6, true).is_err());
         assert!(case(ComplaintState::Accepted).rate(5, true).is_err());
+    }
+
+    #[test]
+    fn only_a_resolved_case_past_its_rating_window_closes_unrated() {
+        let resolved = case(ComplaintState::Resolved);
+        let closed = resolved.close_unrated(true).unwrap();
+        assert_eq!(
+            (closed.to, closed.event),
+            (ComplaintState::Closed, EventKind::Closed)
+        );
+        assert!(resolved.close_unrated(false).is_err());
+        for state in [ComplaintState::Accepted, ComplaintState::Closed] {
+            assert!(case(state).close_unrated(true).is_err(), "{state}");
+        }
     }
 }

@@ -105,7 +105,7 @@ async fn current_staff(req: HttpRequest) -> Result<Staff, AppError> {
         .await?;
     let (session, user) = found.ok_or(AppError::Unauthenticated)?;
     let now = now_utc();
-    let role = Role::parse(&user.role);
+    let role = Some(user.role);
     let live = is_live(
         session.created_at,
         session.last_seen_at,
@@ -128,10 +128,10 @@ async fn current_staff(req: HttpRequest) -> Result<Staff, AppError> {
             .await?;
     }
     Ok(Staff {
-        user_id: user.id,
+        user_id: user.id.to_string(),
         username: user.username,
         role,
-        department: user.department_code,
+        department: user.department_code.to_string(),
         csrf_token: session.csrf_token,
         session_hash: hash,
     })

@@ -1,9 +1,49 @@
 //! The admin page of one complaint: facts, contact (for those who handle it), routing
 //! explanation, deadlines, timeline, attachments and the forms of the allowed actions.
+//! `build` lays it out from what the handler read; it reads and writes nothing itself.
 
 use askama::Template;
+use chrono::NaiveDateTime;
 
 use super::admin::AdminContext;
+use crate::db::complaints::{CaseRecords, EventRow};
+use crate::db::reference::{Named, ReferenceData};
+use crate::domain::access::{self, Access, StaffMember};
+use crate::domain::calendar::city_date;
+use crate::domain::complaint::{ActionArgument, ActorKind, Outcome, StaffAction};
+use crate::i18n::{self, Locale};
+use crate::services::case::Case;
+
+/// A refused action, shown again in its form with the text the member typed.
+pub struct ActionRefusal {
+    pub action: StaffAction,
+    pub message: String,
+    pub typed: String,
+}
+
+/// What the page is about and for whom.
+#[derive(Clone, Copy)]
+pub struct CasePageInput<'a> {
+    pub case: &'a Case,
+    pub member: &'a StaffMember,
+    pub reference: &'a ReferenceData,
+    pub refusal: Option<&'a ActionRefusal>,
+    /// The action just done, for the confirmation at the top.
+    pub done: Option<StaffAction>,
+    pub now: NaiveDateTime,
+}
+
+/// Contact details are shown (and their viewing recorded) only to those who handle the
+/// case, never an anonymous reporter's.
+pub fn shows_contact(case: &Case, member: &StaffMember) -> bool {
+    !case.row.anonymous && access::may_see_contact(member.role, case.relation(&member.department))
+}
+
+fn city_time(t: NaiveDateTime) -> String {
+    (t + chrono::Duration::hours(8))
+        .format("%Y-%m-%d %H:%M")
+        .to_string()
+}
 
 pub struct Fact {
     pub label: &'static str,
@@ -63,3 +103,371 @@ pub struct ComplaintPage {
     pub timeline: Vec<TimelineItem>,
     pub actions: Vec<ActionForm>,
 }
+
+/// The text field of each action: its name, label key and whether it is required.
+pub fn text_field(action: StaffAction) -> Option<(&'static str, &'static str, bool)> {
+    use StaffAction::*;
+    match action {
+        Accept => Some(("message", "admin.action.field.message", false)),
+        Reject | Return | Transfer | Pause | Reopen => {
+            Some(("reason", "admin.action.field.reason", true))
+        }
+        RequestInfo => Some(("message", "admin.action.field.request", true)),
+        Reply => Some(("message", "admin.action.field.reply", true)),
+        Note => Some(("note", "admin.action.field.note", true)),
+        Assist | Assign | Resume => None,
+    }
+}
+
+fn action_forms(
+    input: &CasePageInput<'_>,
+    lead_users: &[String],
+    locale: Locale,
+) -> Vec<ActionForm> {
+    let CasePageInput {
+        case: loaded,
+        member: staff,
+        reference,
+        refusal,
+        now,
+        ..
+    } = *input;
+    let status = loaded.status(now);
+    let office = reference
+        .office()
+        .map(|d| d.code.clone())
+        .unwrap_or_default();
+    let relation = loaded.relation(&staff.department);
+    let involved = |code: &str| {
+        code == loaded.row.lead_department
+            || loaded.co_handlers.iter().any(|c| c.department_code == code)
+    };
+    let mut forms = Vec::new();
+    for &action in StaffAction::ALL {
+        if access::may_act(staff.role, relation, action) != Access::Allowed {
+            continue;
+        }
+        let select = match action {
+            StaffAction::Transfer | StaffAction::Assist => {
+                let options: Vec<Option2> = reference
+                    .departments
+                    .iter()
+                    .filter(|d| d.active && !involved(&d.code))
+                    .map(|d| Option2 {
+                        value: d.code.clone(),
+                        label: d.name(locale).to_owned(),
+                    })
+                    .collect();
+                Some((
+                    "department",
+                    i18n::t(locale, "admin.action.field.department"),
+                    options,
+                ))
+            }
+            StaffAction::Assign => {
+                let options = lead_users
+                    .iter()
+                    .map(|name| Option2 {
+                        value: name.clone(),
+                        label: name.clone(),
+                    })
+                    .collect();
+                Some(("user", i18n::t(locale, "admin.action.field.user"), options))
+            }
+            StaffAction::Reply => Some((
+                "outcome",
+                i18n::t(locale, "admin.action.field.outcome"),
+                Outcome::ALL
+                    .iter()
+                    .map(|o| Option2 {
+                        value: o.as_str().to_owned(),
+                        label: i18n::t(locale, &format!("outcome.{}", o.as_str())).to_owned(),
+                    })
+                    .collect(),
+            )),
+            _ => None,
+        };
+        // Offer only what the state allows, tried with a representative argument.
+        let argument = match (&select, action) {
+            (Some((_, _, options)), StaffAction::Transfer | StaffAction::Assist) => {
+                match options.first() {
+                    Some(o) => ActionArgument::Department(o.value.clone()),
+                    None => continue,
+                }
+            }
+            (Some((_, _, options)), StaffAction::Assign) => match options.first() {
+                Some(o) => ActionArgument::User(o.value.clone()),
+                None => continue,
+            },
+            (_, StaffAction::Reply) => ActionArgument::Outcome(Outcome::Other),
+            _ => ActionArgument::None,
+        };
+        if status.act(action, &argument, &office).is_err() {
+            continue;
+        }
+        let refused = refusal.filter(|r| r.action == action);
+        forms.push(ActionForm {
+            action: action.as_str(),
+            title: i18n::t(locale, &format!("admin.action.{}.title", action.as_str())),
+            submit: i18n::t(locale, &format!("admin.action.{}.submit", action.as_str())),
+            text_field: text_field(action)
+                .map(|(name, key, required)| (name, i18n::t(locale, key), required)),
+            select,
+            error: refused.map(|r| r.message.clone()),
+            typed: refused.map(|r| r.typed.clone()).unwrap_or_default(),
+        });
+    }
+    forms
+}
+
+fn event_text(event: &EventRow, reference: &ReferenceData, locale: Locale) -> String {
+    let department = event
+        .department_code
+        .as_deref()
+        .map(|c: &str| {
+            reference
+                .department(c)
+                .map_or(c, |d| d.name(locale))
+                .to_owned()
+        })
+        .unwrap_or_default();
+    let kind = event.kind.as_str();
+    i18n::t_args(
+        locale,
+        &format!("event.{kind}"),
+        &[("department", &department)],
+    )
+}
+
+/// Lays out the page of a case from what was read for it.
+pub fn build(mut admin: AdminContext, input: CasePageInput<'_>, data: CaseRecords) -> ComplaintPage {
+    let CasePageInput {
+        case: loaded,
+        member: staff,
+        reference,
+        done,
+        now,
+        ..
+    } = input;
+    let CaseRecords {
+        events,
+        files,
+        actors,
+        lead_users,
+    } = data;
+    let row = &loaded.row;
+    let locale = admin.ctx.locale;
+    if let Some(done) = done {
+        admin.flash = Some(i18n::t(locale, &format!("admin.action.{}.done", done.as_str())).to_owned());
+    }
+    let t = |key: &str| i18n::t(locale, key);
+    let name_of = |code: &str, named: Option<&dyn Named>| {
+        named.map_or(code.to_owned(), |n| n.name(locale).to_owned())
+    };
+    let kind = row.kind;
+    let mut facts = vec![
+        Fact {
+            label: t("track.kind"),
+            value: t(&format!("kind.{}", kind.as_str())).to_owned(),
+        },
+        Fact {
+            label: t("form.category.label"),
+            value: name_of(
+                &row.category_code,
+                reference
+                    .category(&row.category_code)
+                    .map(|c| c as &dyn Named),
+            ),
+        },
+        Fact {
+            label: t("form.district.label"),
+            value: name_of(
+                &row.district_code,
+                reference
+                    .district(&row.district_code)
+                    .map(|d| d as &dyn Named),
+            ),
+        },
+        Fact {
+            label: t("form.business_name.label"),
+            value: row.business_name.clone(),
+        },
+        Fact {
+            label: t("form.business_address.label"),
+            value: row.business_address.clone(),
+        },
+    ];
+    let optional = [
+        (
+            "form.business_credit_code.label",
+            row.business_credit_code.clone(),
+        ),
+        ("form.product.label", row.product.clone()),
+        (
+            "form.incident_date.label",
+            row.incident_date.map(|d| d.to_string()),
+        ),
+    ];
+    facts.extend(
+        optional
+            .into_iter()
+            .filter_map(|(k, v)| v.map(|value| Fact { label: t(k), value })),
+    );
+    facts.push(Fact {
+        label: t("form.description.label"),
+        value: row.description.clone(),
+    });
+    if let Some(demand) = &row.demand {
+        facts.push(Fact {
+            label: t("form.demand.label"),
+            value: demand.clone(),
+        });
+    }
+    facts.push(Fact {
+        label: t("admin.complaint.channel"),
+        value: t(&format!("channel.{}", row.channel)).to_owned(),
+    });
+    facts.push(Fact {
+        label: t("track.filed_on"),
+        value: city_time(row.created_at),
+    });
+
+    // Contact details: only here, to those who handle the case, never an anonymous
+    // reporter's; each view is recorded.
+    let (contact, contact_note) = if row.anonymous {
+        (Vec::new(), Some(t("admin.complaint.anonymous")))
+    } else if shows_contact(loaded, staff) {
+        let contact: Vec<Fact> = [
+            ("form.complainant_name.label", row.complainant_name.clone()),
+            ("form.phone.label", row.phone.clone()),
+            ("form.email.label", row.email.clone()),
+        ]
+        .into_iter()
+        .filter_map(|(k, v)| v.map(|value| Fact { label: t(k), value }))
+        .collect();
+        (contact, None)
+    } else {
+        (Vec::new(), None)
+    };
+
+    let lead_name = name_of(
+        &row.lead_department,
+        reference
+            .department(&row.lead_department)
+            .map(|d| d as &dyn Named),
+    );
+    let routing = match row.routing_rule_id {
+        Some(rule) => i18n::t_args(
+            locale,
+            "admin.complaint.routed_by_rule",
+            &[("rule", &rule.to_string()), ("department", &lead_name)],
+        ),
+        None => i18n::t_args(
+            locale,
+            "admin.complaint.routed_by_default",
+            &[("department", &lead_name)],
+        ),
+    };
+    let today = city_date(now);
+    let mut deadlines = vec![Fact {
+        label: t("track.department"),
+        value: lead_name,
+    }];
+    deadlines.push(Fact {
+        label: t("track.deadline.accept"),
+        value: row.accept_due.to_string(),
+    });
+    if let Some(finish) = row.finish_due {
+        deadlines.push(Fact {
+            label: t("track.deadline.finish"),
+            value: finish.to_string(),
+        });
+    }
+    let mut flags = Vec::new();
+    if row.current_due.is_some_and(|d| d < today) {
+        flags.push(t("admin.complaint.overdue").to_owned());
+    }
+    if row.paused_since.is_some() {
+        flags.push(t("admin.complaint.paused").to_owned());
+    }
+    if row.flagged_to_office {
+        flags.push(t("admin.complaint.flagged").to_owned());
+    }
+    if row.designated {
+        flags.push(t("admin.complaint.designated").to_owned());
+    }
+    if let Some(assignee) = row.assignee.as_ref().and_then(|id| actors.get(id)) {
+        deadlines.push(Fact {
+            label: t("admin.complaint.assignee"),
+            value: assignee.clone(),
+        });
+    }
+    let co_handlers = loaded
+        .co_handlers
+        .iter()
+        .map(|c| Fact {
+            label: t("admin.complaint.co_handler"),
+            value: format!(
+                "{} ({} {})",
+                name_of(
+                    &c.department_code,
+                    reference
+                        .department(&c.department_code)
+                        .map(|d| d as &dyn Named)
+                ),
+                t("admin.complaint.opinion_due"),
+                c.opinion_due
+            ),
+        })
+        .collect();
+    let timeline = events
+        .iter()
+        .map(|e| TimelineItem {
+            at: city_time(e.at),
+            what: event_text(e, reference, locale),
+            actor: match (e.actor_kind, &e.actor_user) {
+                (ActorKind::User, Some(id)) => actors.get(id).cloned().unwrap_or_default(),
+                (ActorKind::Complainant, _) => t("admin.complaint.actor.complainant").to_owned(),
+                _ => t("admin.complaint.actor.system").to_owned(),
+            },
+            public_message: e.public_message.clone(),
+            internal_note: e.internal_note.clone(),
+            is_opinion: e.is_opinion,
+        })
+        .collect();
+    let attachments = files
+        .into_iter()
+        .map(|f| AttachmentLink {
+            href: format!("/admin/attachments/{}", f.id),
+            name: f.file_name,
+            size: format!("{} KiB", (f.size_bytes + 1023) / 1024),
+        })
+        .collect();
+    let actions = action_forms(&input, &lead_users, locale);
+    let state_code = loaded.state().as_str();
+    let reference_code = row
+        .tracking_code
+        .split('-')
+        .next()
+        .unwrap_or_default()
+        .to_owned();
+    ComplaintPage {
+        id: row.id.to_string(),
+        reference: reference_code,
+        version: row.version,
+        state_code,
+        state_label: t(&format!("state.{state_code}")),
+        flags,
+        facts,
+        contact,
+        contact_note,
+        routing,
+        deadlines,
+        co_handlers,
+        attachments,
+        timeline,
+        actions,
+        admin,
+    }
+}
+

@@ -2,6 +2,7 @@
 //! thin: parse the request, call a service or a query, render a page.
 
 pub mod admin;
+pub mod bridge;
 pub mod public;
 
 use actix_web::web;

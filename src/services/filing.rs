@@ -10,14 +10,18 @@ use crate::db::reference::ReferenceData;
 use crate::db::{AnyConnection, Database, DbError};
 use crate::domain::attachment::FileKind;
 use crate::domain::calendar::city_date;
-use crate::domain::complaint::{ActorKind, Channel, ComplaintKind, ComplaintState, EventKind};
+use crate::domain::complaint::{ActorKind, Channel, ComplaintState, EventKind};
+use crate::domain::deadlines::{self, FilingDeadlines};
+use crate::domain::ids::{ComplaintId, DepartmentCode, UserId};
 use crate::domain::intake::{Complainant, NewComplaint};
 use crate::domain::routing::route;
 use crate::domain::search::index_terms;
 use crate::domain::tracking_code::TrackingCode;
-use crate::errors::AppError;
 use crate::i18n::Locale;
-use crate::mail::messages::{self, CaseFacts};
+use crate::mail::messages;
+use crate::mail::OutgoingEmail;
+use crate::services::case;
+use crate::services::ServiceError;
 
 pub struct FilingRequest {
     pub complaint: NewComplaint,
@@ -27,7 +31,7 @@ pub struct FilingRequest {
     pub submission_id: Option<String>,
     pub attachments: Vec<Attachment>,
     /// The staff member who filed for a caller (`None`: the resident themself).
-    pub filed_by: Option<String>,
+    pub filed_by: Option<UserId>,
 }
 
 /// A file already recognised by its bytes (`domain::attachment`).
@@ -48,13 +52,16 @@ pub enum FilingOutcome {
     AlreadyFiled { tracking_code: String },
 }
 
-/// Builds every row of the filing (pure apart from the random code).
-fn build(
+/// Builds every row of a filing and its emails, for a case with the given id and code
+/// (pure: the service draws them at random, the demo seeder from its seed).
+pub fn build(
     request: &FilingRequest,
     reference: &ReferenceData,
     base_url: &str,
     now: NaiveDateTime,
-) -> anyhow::Result<(Filing, Vec<NewOutboxRow>, TrackingCode)> {
+    id: ComplaintId,
+    tracking_code: &TrackingCode,
+) -> anyhow::Result<(Filing, Vec<OutgoingEmail>)> {
     let c = &request.complaint;
     let office = reference
         .office()
@@ -69,19 +76,15 @@ fn build(
     let category = reference
         .category(&c.category)
         .ok_or_else(|| anyhow::anyhow!("category vanished after validation"))?;
-    let received = city_date(now);
-    let accept_days = match c.kind {
-        ComplaintKind::Complaint => category.complaint_accept_days,
-        ComplaintKind::Report => category.report_accept_days,
-    };
-    let accept_due = reference
-        .calendar
-        .add_working_days(received, accept_days.max(0) as u32);
-    let opinion_due = reference
-        .calendar
-        .add_working_days(received, category.assist_days.max(0) as u32);
-    let tracking_code = TrackingCode::generate(&mut rand::rng());
-    let id = uuid::Uuid::now_v7().to_string();
+    let FilingDeadlines {
+        accept_due,
+        opinion_due,
+    } = deadlines::at_filing(
+        &reference.calendar,
+        &category.deadline_rules(),
+        c.kind,
+        city_date(now),
+    );
 
     let (name, phone, email, anonymous) = match &c.complainant {
         Complainant::Named { name, phone, email } => (
@@ -101,8 +104,8 @@ fn build(
         id: id.clone(),
         tracking_code: tracking_code.as_str().to_owned(),
         submission_id: request.submission_id.clone(),
-        kind: c.kind.as_str().to_owned(),
-        channel: request.channel.as_str().to_owned(),
+        kind: c.kind,
+        channel: request.channel,
         category_code: c.category.clone(),
         district_code: c.district.clone(),
         business_name: c.business_name.clone(),
@@ -120,8 +123,8 @@ fn build(
         email: email.clone(),
         anonymous,
         locale: request.locale.tag().to_owned(),
-        state: ComplaintState::Assigned.as_str().to_owned(),
-        lead_department: route.lead.clone(),
+        state: ComplaintState::Assigned,
+        lead_department: route.lead.as_str().into(),
         routing_rule_id: route.rule_id,
         accept_due,
         finish_due: None,
@@ -143,16 +146,16 @@ fn build(
         rated_at: None,
         current_due: Some(accept_due),
     };
-    let event = |kind: EventKind, actor: ActorKind, department: Option<String>| NewEventRow {
+    let event = |kind: EventKind, actor: ActorKind, department: Option<DepartmentCode>| NewEventRow {
         complaint_id: id.clone(),
         at: now,
-        actor_kind: actor.as_str().to_owned(),
+        actor_kind: actor,
         actor_user: (actor == ActorKind::User)
             .then(|| request.filed_by.clone())
             .flatten(),
-        kind: kind.as_str().to_owned(),
+        kind,
         from_state: None,
-        to_state: Some(ComplaintState::Assigned.as_str().to_owned()),
+        to_state: Some(ComplaintState::Assigned),
         department_code: department,
         public_message: None,
         internal_note: None,
@@ -171,7 +174,7 @@ fn build(
         event(
             EventKind::Routed,
             ActorKind::System,
-            Some(route.lead.clone()),
+            Some(route.lead.as_str().into()),
         ),
     ];
     let co_handlers: Vec<CoHandlerRow> = route
@@ -179,7 +182,7 @@ fn build(
         .iter()
         .map(|code| CoHandlerRow {
             complaint_id: id.clone(),
-            department_code: code.clone(),
+            department_code: code.as_str().into(),
             added_at: now,
             opinion_due,
         })
@@ -194,15 +197,7 @@ fn build(
         .flatten(),
     );
 
-    let facts = CaseFacts {
-        complaint_id: &id,
-        tracking_code: tracking_code.as_str(),
-        kind: c.kind.as_str(),
-        category: &c.category,
-        district: &c.district,
-        business_name: &c.business_name,
-        accept_due,
-    };
+    let facts = case::facts(&complaint);
     let mut emails = Vec::new();
     if let Some(address) = email {
         emails.push(messages::complaint_received(
@@ -230,16 +225,13 @@ fn build(
             )?);
         }
     }
-    let outbox_rows = emails
-        .into_iter()
-        .map(|e| e.into_outbox_row(Some(&id), now))
-        .collect();
+
     let attachments = request
         .attachments
         .iter()
         .map(|a| NewAttachmentRow {
             id: uuid::Uuid::new_v4().to_string(),
-            complaint_id: id.clone(),
+            complaint_id: id.to_string(),
             event_id: None,
             file_name: a.file_name.clone(),
             content_type: a.kind.content_type().to_owned(),
@@ -255,7 +247,7 @@ fn build(
         search_terms,
         attachments,
     };
-    Ok((filing, outbox_rows, tracking_code))
+    Ok((filing, emails))
 }
 
 fn write(
@@ -282,8 +274,11 @@ pub async fn file(
     request: FilingRequest,
     base_url: &str,
     now: NaiveDateTime,
-) -> Result<FilingOutcome, AppError> {
-    let (filing, outbox_rows, tracking_code) = build(&request, reference, base_url, now)?;
+) -> Result<FilingOutcome, ServiceError> {
+    let tracking_code = TrackingCode::generate(&mut rand::rng());
+    let id = ComplaintId::from(uuid::Uuid::now_v7().to_string());
+    let (filing, emails) = build(&request, reference, base_url, now, id, &tracking_code)?;
+    let outbox_rows = case::outbox_rows(&emails, &filing.complaint.id, now);
     let emailed = filing.complaint.email.is_some();
     let submission_id = filing.complaint.submission_id.clone();
     let written = db
@@ -303,7 +298,7 @@ pub async fn file(
             let first = db
                 .read(move |conn| complaints::tracking_code_for_submission(conn, &submission_id))
                 .await?
-                .ok_or_else(|| AppError::Unexpected(anyhow::Error::new(error)))?;
+                .ok_or(ServiceError::Db(error))?;
             Ok(FilingOutcome::AlreadyFiled {
                 tracking_code: first,
             })

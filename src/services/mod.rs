@@ -1,36 +1,39 @@
 //! Use cases that join the pure rules of `domain` with the database and the outbox: each
 //! builds every row of one change first, then writes them in one transaction.
 
+pub mod case;
 pub mod filing;
 pub mod jurisdiction;
-pub mod resident;
 pub mod seed_demo;
-pub mod triage;
 pub mod users;
-pub mod withdrawal;
 
 use chrono::{NaiveDateTime, Timelike, Utc};
 
 use crate::db::DbError;
-use crate::errors::AppError;
+use crate::domain::complaint::TransitionError;
 
-/// Why a change to a complaint was not written: someone changed it first (the version
-/// check), or the database failed.
+/// Why a service did not do what it was asked; routes turn it into a response.
 #[derive(Debug, thiserror::Error)]
-pub(crate) enum WriteError {
+pub enum ServiceError {
+    /// No such case, or the actor may not know it exists (`404`).
+    #[error("not found")]
+    NotFound,
+    /// The actor sees the case but may not take this action (`403`).
+    #[error("forbidden")]
+    Forbidden,
+    /// Someone changed the case since the actor read it (`409`).
     #[error("the complaint changed since it was read")]
     Stale,
+    /// The state does not allow the action (`409`).
+    #[error(transparent)]
+    NotAllowed(#[from] TransitionError),
+    /// The action's own parameter names nothing valid (`422`, beside the field).
+    #[error("refused parameter {}", .0.field)]
+    Argument(case::ArgumentProblem),
     #[error(transparent)]
     Db(#[from] DbError),
-}
-
-impl From<WriteError> for AppError {
-    fn from(error: WriteError) -> Self {
-        match error {
-            WriteError::Stale => AppError::Conflict,
-            WriteError::Db(e) => e.into(),
-        }
-    }
+    #[error(transparent)]
+    Unexpected(#[from] anyhow::Error),
 }
 
 /// Now, in UTC, to the microsecond (PostgreSQL keeps no more; both backends then agree).

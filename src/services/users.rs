@@ -15,7 +15,8 @@ pub fn create_user(
     email: Option<&str>,
     password: &str,
 ) -> anyhow::Result<()> {
-    anyhow::ensure!(ROLES.contains(&role), "unknown role {role}");
+    let role = crate::domain::access::Role::parse(role)
+        .ok_or_else(|| anyhow::anyhow!("unknown role {role}"))?;
     anyhow::ensure!(
         !username.is_empty()
             && username.len() <= 64
@@ -40,11 +41,11 @@ pub fn create_user(
             .ok_or_else(|| anyhow::anyhow!("no coordination office"))?,
     };
     let row = UserRow {
-        id: uuid::Uuid::now_v7().to_string(),
+        id: uuid::Uuid::now_v7().to_string().into(),
         username: username.to_owned(),
         password_hash: crate::passwords::hash(password)?,
-        role: role.to_owned(),
-        department_code: department,
+        role,
+        department_code: department.into(),
         email: email.map(str::to_owned),
         active: true,
         created_at: now_utc(),

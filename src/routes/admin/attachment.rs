@@ -7,7 +7,9 @@ use actix_web::{web, HttpResponse};
 use crate::db::attachments;
 use crate::errors::AppError;
 use crate::extract::session::Staff;
-use crate::services::triage;
+use crate::domain::ids::ComplaintId;
+use crate::routes::bridge::member;
+use crate::services::case;
 use crate::state::AppState;
 
 pub async fn download(
@@ -22,7 +24,8 @@ pub async fn download(
         .await?
         .ok_or(AppError::NotFound)?;
     // Seeing the file needs seeing its complaint: otherwise it does not exist.
-    triage::load_visible(&state, &staff, &info.complaint_id).await?;
+    let complaint = ComplaintId::from(info.complaint_id.as_str());
+    case::load_visible(&state.db, &member(&staff), &complaint).await?;
     let ascii_name: String = info
         .file_name
         .chars()

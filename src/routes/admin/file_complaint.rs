@@ -118,7 +118,7 @@ pub async fn submit(
         channel,
         submission_id: Some(submission_id),
         attachments,
-        filed_by: Some(staff.user_id.clone()),
+        filed_by: Some(staff.user_id.as_str().into()),
     };
     let code =
         match filing::file(&state.db, &reference, request, &state.config.base_url, now).await? {

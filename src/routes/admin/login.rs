@@ -215,7 +215,7 @@ async fn sign_in(
     let (cookie_value, id_hash) = session::new_session_id();
     let row = SessionRow {
         id_hash,
-        user_id: user.id.clone(),
+        user_id: user.id.to_string(),
         csrf_token: session::new_csrf_token(),
         created_at: now,
         last_seen_at: now,

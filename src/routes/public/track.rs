@@ -27,7 +27,9 @@ use crate::pages::public::{
 };
 use crate::pages::{render, PageContext};
 use crate::routes::public::complaint_form::check_files;
-use crate::services::{now_utc, resident, withdrawal};
+use crate::routes::bridge::case_settings;
+use crate::services::case::{self, Command};
+use crate::services::now_utc;
 use crate::state::AppState;
 
 #[derive(Deserialize)]
@@ -216,8 +218,8 @@ fn track_page(
     csrf_token: String,
 ) -> TrackPage {
     let locale = ctx.locale;
-    let state = ComplaintState::parse(&complaint.state).unwrap_or(ComplaintState::Assigned);
-    let kind = ComplaintKind::parse(&complaint.kind).unwrap_or(ComplaintKind::Complaint);
+    let state = complaint.state;
+    let kind = complaint.kind;
     let department_name = |code: &str| {
         reference
             .department(code)
@@ -244,7 +246,7 @@ fn track_page(
     let timeline = events
         .iter()
         .filter_map(|event| {
-            let kind = EventKind::parse(&event.kind).filter(|k| k.is_public())?;
+            let kind = Some(event.kind).filter(|k| k.is_public())?;
             let what = match kind {
                 EventKind::Routed => ctx.t_args(
                     "event.routed",
@@ -363,15 +365,9 @@ pub async fn withdraw(
         }
     };
     let reference = state.reference().await?;
-    withdrawal::withdraw(
-        &state.db,
-        &reference,
-        &complaint,
-        reason,
-        &state.config.base_url,
-        now,
-    )
-    .await?;
+    let settings = case_settings(&state.config);
+    let command = Command::Withdraw { reason };
+    case::by_complainant(&state.db, &reference, &settings, &complaint, command, now).await?;
     tracing::info!(code = %code.redacted(), "complaint withdrawn");
     state.mail_wakeup.notify_one();
     Ok(HttpResponse::SeeOther()
@@ -448,7 +444,10 @@ pub async fn supply_info(
         }
     };
     let reference = state.reference().await?;
-    resident::supply_info(&state, &reference, &complaint, message, files, now).await?;
+    let settings = case_settings(&state.config);
+    let command = Command::SupplyInfo { message, files };
+    case::by_complainant(&state.db, &reference, &settings, &complaint, command, now).await?;
+    state.mail_wakeup.notify_one();
     tracing::info!(code = %code.redacted(), "information supplied");
     Ok(HttpResponse::SeeOther()
         .insert_header((header::LOCATION, format!("/track/{code}")))
@@ -517,7 +516,10 @@ pub async fn rate(
         }
     };
     let reference = state.reference().await?;
-    resident::rate(&state, &reference, &complaint, score, comment, now).await?;
+    let settings = case_settings(&state.config);
+    let command = Command::Rate { score, comment };
+    case::by_complainant(&state.db, &reference, &settings, &complaint, command, now).await?;
+    state.mail_wakeup.notify_one();
     tracing::info!(code = %code.redacted(), "answer rated");
     Ok(HttpResponse::SeeOther()
         .insert_header((header::LOCATION, format!("/track/{code}")))

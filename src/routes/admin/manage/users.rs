@@ -133,8 +133,8 @@ fn record_page(
     let admin = admin_context(req, staff, reference, &path);
     let locale = admin.ctx.locale;
     let stored = FormData::default()
-        .with("role", &user.role)
-        .with("department", &user.department_code)
+        .with("role", user.role.as_str())
+        .with("department", user.department_code.as_str())
         .with("email", user.email.clone().unwrap_or_default());
     let empty = FormData::default();
     let (profile, password, status_form) = match &shown {
@@ -149,7 +149,7 @@ fn record_page(
         departments.insert(
             0,
             Choice {
-                value: user.department_code.clone(),
+                value: user.department_code.to_string(),
                 label: department_name(reference, &user.department_code, locale),
             },
         );
@@ -365,11 +365,11 @@ pub async fn create(
         return invalid(form).await;
     };
     let row = UserRow {
-        id: uuid::Uuid::now_v7().to_string(),
+        id: uuid::Uuid::now_v7().to_string().into(),
         username: username.clone(),
         password_hash: hash(password).await?,
-        role: role.as_str().to_owned(),
-        department_code: department,
+        role,
+        department_code: department.into(),
         email,
         active: true,
         created_at: now_utc(),
@@ -448,7 +448,7 @@ pub async fn update(
     };
     let mut changes = Changes::default();
     changes.field("role", user.role.as_str(), role.as_str());
-    changes.field("department", &user.department_code, &department);
+    changes.field("department", user.department_code.as_str(), department.as_str());
     changes.field("email", &user.email, &email);
     if changes.is_empty() {
         return Ok(saved(LIST, &user.username));
@@ -457,7 +457,7 @@ pub async fn update(
     let (id, username, was_admin) = (
         user.id.clone(),
         user.username.clone(),
-        user.role == Role::Admin.as_str(),
+        user.role == Role::Admin,
     );
     let written = state
         .db
@@ -554,7 +554,7 @@ pub async fn deactivate(
     let (id, username, is_admin) = (
         user.id.clone(),
         user.username.clone(),
-        user.role == Role::Admin.as_str(),
+        user.role == Role::Admin,
     );
     let written = state
         .db

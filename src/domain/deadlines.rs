@@ -1,0 +1,425 @@
+//! The deadline rules, in one place (DESIGN §3 "Deadlines"): which due dates a filing sets,
+//! and how each transition starts, stops, moves or ends the clock. Pure: callers pass the
+//! calendar, the category's rules and the city date of the change.
+
+use chrono::NaiveDate;
+
+use super::calendar::WorkCalendar;
+use super::complaint::{ComplaintKind, ComplaintState, Effect, Transition};
+
+/// A category's deadlines in working days (editable data, because the rules change: the
+/// defaults come from SAMR Order 20).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct DeadlineRules {
+    /// Decide to accept or reject a complaint.
+    pub complaint_accept_days: u32,
+    /// End handling after acceptance (or after a reopening).
+    pub complaint_finish_days: u32,
+    /// Decide whether a report opens a case.
+    pub report_accept_days: u32,
+    /// Tell a named reporter whether the report was taken up, after that decision.
+    pub report_notify_days: u32,
+    /// A co-handling department's opinion, after it was added.
+    pub assist_days: u32,
+}
+
+impl DeadlineRules {
+    /// The rules from stored day counts; a negative count (never valid) counts as zero.
+    pub fn from_stored(
+        complaint_accept_days: i32,
+        complaint_finish_days: i32,
+        report_accept_days: i32,
+        report_notify_days: i32,
+        assist_days: i32,
+    ) -> DeadlineRules {
+        let days = |d: i32| u32::try_from(d).unwrap_or(0);
+        DeadlineRules {
+            complaint_accept_days: days(complaint_accept_days),
+            complaint_finish_days: days(complaint_finish_days),
+            report_accept_days: days(report_accept_days),
+            report_notify_days: days(report_notify_days),
+            assist_days: days(assist_days),
+        }
+    }
+
+    /// The acceptance window of a complaint or a report.
+    pub fn accept_days(&self, kind: ComplaintKind) -> u32 {
+        match kind {
+            ComplaintKind::Complaint => self.complaint_accept_days,
+            ComplaintKind::Report => self.report_accept_days,
+        }
+    }
+}
+
+/// The due dates a new case starts with.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct FilingDeadlines {
+    pub accept_due: NaiveDate,
+    /// For each co-handling department of the route.
+    pub opinion_due: NaiveDate,
+}
+
+/// Deadlines of a case filed (or received by phone or visit) on the city date `received`:
+/// the day of receipt does not count.
+pub fn at_filing(
+    calendar: &WorkCalendar,
+    rules: &DeadlineRules,
+    kind: ComplaintKind,
+    received: NaiveDate,
+) -> FilingDeadlines {
+    FilingDeadlines {
+        accept_due: calendar.add_working_days(received, rules.accept_days(kind)),
+        opinion_due: opinion_due(calendar, rules, received),
+    }
+}
+
+/// A co-handling department added on `added` owes its opinion by this day.
+pub fn opinion_due(calendar: &WorkCalendar, rules: &DeadlineRules, added: NaiveDate) -> NaiveDate {
+    calendar.add_working_days(added, rules.assist_days)
+}
+
+/// A named reporter is told by this day whether the report decided on `decided` was taken up.
+pub fn notify_due(calendar: &WorkCalendar, rules: &DeadlineRules, decided: NaiveDate) -> NaiveDate {
+    calendar.add_working_days(decided, rules.report_notify_days)
+}
+
+/// The clock as the case holds it before a transition.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct CaseClock {
+    pub kind: ComplaintKind,
+    pub accept_due: NaiveDate,
+    pub finish_due: Option<NaiveDate>,
+    /// The city date the clock stopped (information requested, or paused for testing).
+    pub stopped_on: Option<NaiveDate>,
+}
+
+/// What a transition does to the due dates; `None` leaves a date as it is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct ClockChange {
+    pub accept_due: Option<NaiveDate>,
+    pub finish_due: Option<Option<NaiveDate>>,
+    /// The deadline running now, for the queue: `Some(None)` when the clock stops or the
+    /// case is over.
+    pub current_due: Option<Option<NaiveDate>>,
+    /// For a co-handling department added by this transition (or by the new route of a
+    /// designation).
+    pub opinion_due: Option<NaiveDate>,
+    /// For telling a named reporter whether the report was taken up.
+    pub notify_due: Option<NaiveDate>,
+}
+
+/// The deadline effects of `transition`, taken on the city date `today`.
+pub fn after(
+    transition: &Transition,
+    clock: &CaseClock,
+    rules: &DeadlineRules,
+    calendar: &WorkCalendar,
+    today: NaiveDate,
+) -> ClockChange {
+    let mut change = ClockChange::default();
+    match &transition.effect {
+        Effect::None
+        | Effect::LeadBecomesOffice
+        | Effect::Assign { .. }
+        | Effect::RecordRating { .. } => {}
+        Effect::StartFinishClock => {
+            let finish = calendar.add_working_days(today, rules.complaint_finish_days);
+            change.finish_due = Some(Some(finish));
+            change.current_due = Some(Some(finish));
+        }
+        Effect::Designate { .. } => {
+            // The designated department gets a fresh acceptance window from today.
+            let accept = calendar.add_working_days(today, rules.accept_days(clock.kind));
+            change.accept_due = Some(accept);
+            change.current_due = Some(Some(accept));
+            change.opinion_due = Some(opinion_due(calendar, rules, today));
+        }
+        Effect::AddCoHandler { .. } => {
+            change.opinion_due = Some(opinion_due(calendar, rules, today));
+        }
+        Effect::StopClock => change.current_due = Some(None),
+        Effect::RestartClock => {
+            let finish = clock
+                .finish_due
+                .map(|due| moved_by_stop(calendar, due, clock.stopped_on, today));
+            change.finish_due = Some(finish);
+            change.current_due = Some(finish);
+        }
+        Effect::Resolve { .. } => change.current_due = Some(None),
+        Effect::Reopen { .. } => {
+            let finish = calendar.add_working_days(today, rules.complaint_finish_days);
+            change.finish_due = Some(Some(finish));
+            change.current_due = Some(Some(finish));
+        }
+    }
+    // A report's decision (opened or not) must be told to a named reporter in time.
+    let decided = transition.from == ComplaintState::Assigned
+        && matches!(
+            transition.to,
+            ComplaintState::Accepted | ComplaintState::Rejected
+        );
+    if decided && clock.kind == ComplaintKind::Report {
+        change.notify_due = Some(notify_due(calendar, rules, today));
+    }
+    if !transition.to.is_open() {
+        change.current_due = Some(None);
+    }
+    change
+}
+
+/// A due date moved by the working days the clock stood still (stopped on `stopped_on`,
+/// running again on `today`).
+pub fn moved_by_stop(
+    calendar: &WorkCalendar,
+    due: NaiveDate,
+    stopped_on: Option<NaiveDate>,
+    today: NaiveDate,
+) -> NaiveDate {
+    let stopped = stopped_on.map_or(0, |since| calendar.working_days_between(since, today));
+    calendar.add_working_days(due, stopped)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::complaint::{EventKind, Outcome};
+
+    fn day(m: u32, d: u32) -> NaiveDate {
+        NaiveDate::from_ymd_opt(2026, m, d).unwrap()
+    }
+
+    const RULES: DeadlineRules = DeadlineRules {
+        complaint_accept_days: 7,
+        complaint_finish_days: 45,
+        report_accept_days: 15,
+        report_notify_days: 5,
+        assist_days: 5,
+    };
+
+    fn transition(from: ComplaintState, to: ComplaintState, effect: Effect) -> Transition {
+        Transition {
+            from,
+            to,
+            event: EventKind::Note,
+            effect,
+        }
+    }
+
+    fn clock(kind: ComplaintKind) -> CaseClock {
+        CaseClock {
+            kind,
+            accept_due: day(3, 10),
+            finish_due: Some(day(5, 8)),
+            stopped_on: None,
+        }
+    }
+
+    #[test]
+    fn stored_counts_below_zero_count_as_zero() {
+        let rules = DeadlineRules::from_stored(-1, 45, 15, -3, 5);
+        assert_eq!(rules.complaint_accept_days, 0);
+        assert_eq!(rules.report_notify_days, 0);
+        assert_eq!(rules.complaint_finish_days, 45);
+    }
+
+    /// Filing dates in the 2026 calendar: the day of receipt never counts, holidays and
+    /// weekends are skipped, make-up Saturdays count.
+    #[test]
+    fn filing_deadlines_count_working_days_after_receipt() {
+        let calendar = WorkCalendar::official_2026();
+        let table = [
+            // (received, kind, accept due, opinion due)
+            // A Friday before the Spring Festival (Feb 15–23 rest, Feb 14 and 28 worked).
+            (day(2, 13), ComplaintKind::Complaint, day(2, 27), day(2, 25)),
+            // Saturday Feb 14 is a make-up working day: counting starts on Tuesday 24th.
+            (day(2, 14), ComplaintKind::Complaint, day(3, 3), day(2, 28)),
+            (day(2, 13), ComplaintKind::Report, day(3, 10), day(2, 25)),
+            // New Year's Eve of 2025: Jan 1–3 rest, Sunday Jan 4 worked.
+            (
+                NaiveDate::from_ymd_opt(2025, 12, 31).unwrap(),
+                ComplaintKind::Complaint,
+                day(1, 12),
+                day(1, 8),
+            ),
+            // Filed on a holiday: counting starts at the first working day after it.
+            (day(10, 3), ComplaintKind::Complaint, day(10, 19), day(10, 15)),
+        ];
+        for (received, kind, accept, opinion) in table {
+            let got = at_filing(&calendar, &RULES, kind, received);
+            assert_eq!(
+                (got.accept_due, got.opinion_due),
+                (accept, opinion),
+                "{received} {kind}"
+            );
+        }
+    }
+
+    #[test]
+    fn each_effect_moves_the_clock_as_the_rules_say() {
+        use ComplaintState::*;
+        let calendar = WorkCalendar::official_2026();
+        let today = day(3, 2); // a Monday
+        let complaint = clock(ComplaintKind::Complaint);
+        let table: Vec<(Transition, ClockChange)> = vec![
+            (
+                transition(Assigned, Accepted, Effect::StartFinishClock),
+                ClockChange {
+                    finish_due: Some(Some(day(5, 8))),
+                    current_due: Some(Some(day(5, 8))),
+                    ..Default::default()
+                },
+            ),
+            (
+                transition(Assigned, Rejected, Effect::None),
+                ClockChange {
+                    current_due: Some(None),
+                    ..Default::default()
+                },
+            ),
+            (
+                transition(Assigned, Assigned, Effect::LeadBecomesOffice),
+                ClockChange::default(),
+            ),
+            (
+                transition(
+                    Assigned,
+                    Assigned,
+                    Effect::Designate {
+                        department: "food-drug".into(),
+                    },
+                ),
+                ClockChange {
+                    accept_due: Some(day(3, 11)),
+                    current_due: Some(Some(day(3, 11))),
+                    opinion_due: Some(day(3, 9)),
+                    ..Default::default()
+                },
+            ),
+            (
+                transition(
+                    Accepted,
+                    Accepted,
+                    Effect::AddCoHandler {
+                        department: "agriculture".into(),
+                    },
+                ),
+                ClockChange {
+                    opinion_due: Some(day(3, 9)),
+                    ..Default::default()
+                },
+            ),
+            (
+                transition(Accepted, AwaitingInfo, Effect::StopClock),
+                ClockChange {
+                    current_due: Some(None),
+                    ..Default::default()
+                },
+            ),
+            (
+                transition(
+                    Accepted,
+                    Resolved,
+                    Effect::Resolve {
+                        outcome: Outcome::Refund,
+                    },
+                ),
+                ClockChange {
+                    current_due: Some(None),
+                    ..Default::default()
+                },
+            ),
+            (
+                transition(Resolved, Accepted, Effect::Reopen { flag_office: true }),
+                ClockChange {
+                    finish_due: Some(Some(day(5, 8))),
+                    current_due: Some(Some(day(5, 8))),
+                    ..Default::default()
+                },
+            ),
+            (
+                transition(Resolved, Closed, Effect::RecordRating { score: 4 }),
+                ClockChange {
+                    current_due: Some(None),
+                    ..Default::default()
+                },
+            ),
+        ];
+        for (t, expected) in table {
+            assert_eq!(
+                after(&t, &complaint, &RULES, &calendar, today),
+                expected,
+                "{:?}",
+                t.effect
+            );
+        }
+    }
+
+    #[test]
+    fn a_report_decision_starts_the_notify_deadline() {
+        let calendar = WorkCalendar::official_2026();
+        let report = clock(ComplaintKind::Report);
+        for (to, effect) in [
+            (ComplaintState::Accepted, Effect::StartFinishClock),
+            (ComplaintState::Rejected, Effect::None),
+        ] {
+            let t = transition(ComplaintState::Assigned, to, effect);
+            let change = after(&t, &report, &RULES, &calendar, day(3, 2));
+            assert_eq!(change.notify_due, Some(day(3, 9)), "{to}");
+            let complaint = clock(ComplaintKind::Complaint);
+            assert_eq!(
+                after(&t, &complaint, &RULES, &calendar, day(3, 2)).notify_due,
+                None
+            );
+        }
+        // A designated report's acceptance window is the report's, not the complaint's.
+        let t = transition(
+            ComplaintState::Assigned,
+            ComplaintState::Assigned,
+            Effect::Designate {
+                department: "x".into(),
+            },
+        );
+        assert_eq!(
+            after(&t, &report, &RULES, &calendar, day(3, 2)).accept_due,
+            Some(day(3, 23))
+        );
+    }
+
+    /// Restarting moves the finish date by the working days stopped, holidays excluded.
+    #[test]
+    fn a_restart_moves_the_finish_date_by_the_working_days_stopped() {
+        let calendar = WorkCalendar::official_2026();
+        let table = [
+            // (finish due, stopped on, restarted on, new due)
+            (day(5, 8), None, day(3, 2), day(5, 8)),
+            (day(5, 8), Some(day(3, 2)), day(3, 2), day(5, 8)),
+            // Mon → Fri: 4 working days.
+            (day(5, 8), Some(day(3, 2)), day(3, 6), day(5, 14)),
+            // Across the Qingming rest (Apr 4–6): Apr 3 (Fri) → Apr 8 (Wed) is 2 days.
+            (day(5, 8), Some(day(4, 3)), day(4, 8), day(5, 12)),
+            // Across May Day: the new due date skips May 1–5, May 9 is worked.
+            (day(4, 29), Some(day(4, 27)), day(4, 29), day(5, 6)),
+        ];
+        for (due, stopped, today, expected) in table {
+            assert_eq!(
+                moved_by_stop(&calendar, due, stopped, today),
+                expected,
+                "{due} {stopped:?} {today}"
+            );
+            let t = transition(
+                ComplaintState::AwaitingInfo,
+                ComplaintState::Accepted,
+                Effect::RestartClock,
+            );
+            let c = CaseClock {
+                finish_due: Some(due),
+                stopped_on: stopped,
+                ..clock(ComplaintKind::Complaint)
+            };
+            assert_eq!(
+                after(&t, &c, &RULES, &calendar, today).finish_due,
+                Some(Some(expected))
+            );
+        }
+    }
+}

@@ -1,0 +1,748 @@
+//! The one write path of a case after filing. Whoever changes a complaint — a clerk, the
+//! office, the complainant with their code, the sweeper, the demo seeder — asks `plan` for
+//! the change (who may, whether the state allows it, which columns, deadlines, co-handlers,
+//! events and emails), and `persist` writes all of it under the version check in one
+//! transaction. `plan` is pure apart from its inputs, so the seeder replays it in memory.
+
+use chrono::{Duration, NaiveDateTime};
+
+use crate::db::attachments::{self, NewAttachmentRow};
+use crate::db::complaints::{self, CoHandlerRow, ComplaintChanges, ComplaintRow, NewEventRow};
+use crate::db::outbox::{self, NewOutboxRow};
+use crate::db::reference::ReferenceData;
+use crate::db::{users, AnyConnection, Database, DbError};
+use crate::domain::access::{self, Access, Relation, StaffMember};
+use crate::domain::calendar::city_date;
+use crate::domain::complaint::{
+    ActionArgument, ActorKind, CaseStatus, ComplaintState, Effect, StaffAction, Transition,
+};
+use crate::domain::deadlines::{self, CaseClock, ClockChange};
+use crate::domain::ids::{ComplaintId, DepartmentCode, UserId};
+use crate::domain::routing::route;
+use crate::i18n::Locale;
+use crate::mail::messages::{self, CaseFacts};
+use crate::mail::OutgoingEmail;
+use crate::services::filing::Attachment;
+use crate::services::ServiceError;
+
+/// A complaint with what decides who may see it.
+#[derive(Debug, Clone)]
+pub struct Case {
+    pub row: ComplaintRow,
+    pub co_handlers: Vec<CoHandlerRow>,
+}
+
+impl Case {
+    pub fn relation(&self, department: &str) -> Relation {
+        if self.row.lead_department == department {
+            Relation::Lead
+        } else if self
+            .co_handlers
+            .iter()
+            .any(|c| c.department_code == department)
+        {
+            Relation::CoHandler
+        } else {
+            Relation::Unrelated
+        }
+    }
+
+    pub fn state(&self) -> ComplaintState {
+        self.row.state
+    }
+
+    /// The facts the state machine decides on, as of `now`.
+    pub fn status(&self, now: NaiveDateTime) -> CaseStatus {
+        CaseStatus {
+            state: self.row.state,
+            lead: self.row.lead_department.to_string(),
+            designated: self.row.designated,
+            paused: self.row.paused_since.is_some(),
+            within_acceptance_window: city_date(now) <= self.row.accept_due,
+        }
+    }
+
+    /// The deadline clock as the complaint row holds it.
+    pub fn clock(&self) -> CaseClock {
+        CaseClock {
+            kind: self.row.kind,
+            accept_due: self.row.accept_due,
+            finish_due: self.row.finish_due,
+            stopped_on: self
+                .row
+                .paused_since
+                .or(self.row.info_requested_at)
+                .map(city_date),
+        }
+    }
+}
+
+/// Who asks for a change.
+#[derive(Debug, Clone)]
+pub enum Actor {
+    Staff(StaffMember),
+    /// The complainant, with the tracking code (the code is their key).
+    Complainant,
+    /// The service itself (the deadline sweeper).
+    System,
+}
+
+/// A staff action as the form asked for it, its text already checked.
+#[derive(Debug, Clone)]
+pub struct ActionRequest {
+    pub action: StaffAction,
+    pub version: i32,
+    pub message: Option<String>,
+    pub argument: ActionArgument,
+}
+
+/// What the actor asks for.
+#[derive(Debug, Clone)]
+pub enum Command {
+    Staff(ActionRequest),
+    /// The complainant answers an information request: the clock runs again.
+    SupplyInfo {
+        message: String,
+        files: Vec<Attachment>,
+    },
+    /// The complainant rates the answer: 1–2 within the rating window reopens the case and
+    /// flags it to the office, anything else closes it; the rating is kept either way.
+    Rate { score: u8, comment: Option<String> },
+    /// The complainant withdraws the case before it is resolved.
+    Withdraw { reason: Option<String> },
+    /// The rating window ended without a rating (the service, as the sweeper).
+    CloseUnrated,
+}
+
+/// The settings a change depends on.
+#[derive(Debug, Clone)]
+pub struct CaseSettings {
+    pub base_url: String,
+    pub rating_window_days: u32,
+}
+
+/// How the co-handling departments change.
+#[derive(Debug, Clone, Default)]
+pub enum CoHandlerChange {
+    #[default]
+    Unchanged,
+    Add(CoHandlerRow),
+    /// A designation keeps the co-handlers of the new route, not the old one (DESIGN §8).
+    Replace(Vec<CoHandlerRow>),
+}
+
+/// Every row one change writes, built before the transaction.
+#[derive(Debug, Clone)]
+pub struct CaseChange {
+    pub changes: ComplaintChanges,
+    pub event: NewEventRow,
+    pub co_handlers: CoHandlerChange,
+    pub attachments: Vec<Attachment>,
+    pub emails: Vec<OutgoingEmail>,
+}
+
+impl CaseChange {
+    /// The case as it is after the change (what the seeder keeps in memory; what `persist`
+    /// leaves in the database, the version included).
+    pub fn apply_to(&self, case: &mut Case, now: NaiveDateTime) {
+        self.changes.apply_to(&mut case.row);
+        case.row.version += 1;
+        case.row.updated_at = now;
+        match &self.co_handlers {
+            CoHandlerChange::Unchanged => {}
+            CoHandlerChange::Add(row) => case.co_handlers.push(row.clone()),
+            CoHandlerChange::Replace(rows) => case.co_handlers = rows.clone(),
+        }
+    }
+}
+
+/// Why an action's own parameter was refused: shown beside the field (422).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ArgumentProblem {
+    pub field: &'static str,
+    pub message_key: &'static str,
+}
+
+/// Loads a case; `None` when there is no such complaint.
+pub async fn load(db: &Database, id: &ComplaintId) -> Result<Option<Case>, DbError> {
+    let id = id.clone();
+    db.read(move |conn| load_on(conn, &id)).await
+}
+
+fn load_on(conn: &mut AnyConnection, id: &ComplaintId) -> Result<Option<Case>, DbError> {
+    let Some(row) = complaints::find(conn, id)? else {
+        return Ok(None);
+    };
+    let co_handlers = complaints::co_handler_rows(conn, id)?;
+    Ok(Some(Case { row, co_handlers }))
+}
+
+/// Loads a case the member may see; anything else is "not found" (DESIGN §4).
+pub async fn load_visible(
+    db: &Database,
+    member: &StaffMember,
+    id: &ComplaintId,
+) -> Result<Case, ServiceError> {
+    let case = load(db, id).await?.ok_or(ServiceError::NotFound)?;
+    if !access::may_see(member.role, case.relation(&member.department)) {
+        return Err(ServiceError::NotFound);
+    }
+    Ok(case)
+}
+
+/// A staff action on a case: loads it, checks who may and the version, resolves a named
+/// clerk to their id, then plans and writes the change.
+pub async fn act(
+    db: &Database,
+    reference: &ReferenceData,
+    settings: &CaseSettings,
+    member: &StaffMember,
+    id: &ComplaintId,
+    mut request: ActionRequest,
+    now: NaiveDateTime,
+) -> Result<(), ServiceError> {
+    let case = load_visible(db, member, id).await?;
+    if let (StaffAction::Assign, ActionArgument::User(username)) =
+        (request.action, &request.argument)
+    {
+        // The form names a username; the complaint records the user's id.
+        let name = username.clone();
+        let user = db
+            .read(move |conn| users::find_by_username(conn, &name))
+            .await?;
+        request.argument = match user {
+            Some(u) if u.active && u.department_code == case.row.lead_department => {
+                ActionArgument::User(u.id.to_string())
+            }
+            _ => return Err(argument_problem("user", "admin.action.error.unknown_user")),
+        };
+    }
+    let version = request.version;
+    apply(
+        db,
+        reference,
+        settings,
+        &case,
+        &Actor::Staff(member.clone()),
+        Command::Staff(request),
+        version,
+        now,
+    )
+    .await
+}
+
+/// The complainant acts with their code on the case as the tracking page read it (its
+/// co-handlers play no part in what a complainant may do).
+pub async fn by_complainant(
+    db: &Database,
+    reference: &ReferenceData,
+    settings: &CaseSettings,
+    row: &ComplaintRow,
+    command: Command,
+    now: NaiveDateTime,
+) -> Result<(), ServiceError> {
+    let case = Case {
+        row: row.clone(),
+        co_handlers: Vec::new(),
+    };
+    let version = row.version;
+    apply(
+        db,
+        reference,
+        settings,
+        &case,
+        &Actor::Complainant,
+        command,
+        version,
+        now,
+    )
+    .await
+}
+
+/// Plans and writes a change to a loaded case, expecting it still at `version`.
+#[allow(clippy::too_many_arguments)]
+pub async fn apply(
+    db: &Database,
+    reference: &ReferenceData,
+    settings: &CaseSettings,
+    case: &Case,
+    actor: &Actor,
+    command: Command,
+    version: i32,
+    now: NaiveDateTime,
+) -> Result<(), ServiceError> {
+    if case.row.version != version {
+        return Err(ServiceError::Stale);
+    }
+    let change = plan(reference, settings, case, actor, command, now)?;
+    let id = case.row.id.clone();
+    db.write(move |conn| persist(conn, &id, version, &change, now))
+        .await
+}
+
+/// Writes a planned change if the case is still at `version`, all in one transaction
+/// (the caller's): the columns, the co-handlers, the event, its attachments, the emails.
+pub fn persist(
+    conn: &mut AnyConnection,
+    id: &ComplaintId,
+    version: i32,
+    change: &CaseChange,
+    now: NaiveDateTime,
+) -> Result<(), ServiceError> {
+    if !complaints::apply_changes(conn, id, version, &change.changes, now)? {
+        return Err(ServiceError::Stale);
+    }
+    match &change.co_handlers {
+        CoHandlerChange::Unchanged => {}
+        CoHandlerChange::Add(row) => complaints::add_co_handler(conn, row)?,
+        CoHandlerChange::Replace(rows) => {
+            complaints::remove_co_handlers(conn, id)?;
+            for row in rows {
+                complaints::add_co_handler(conn, row)?;
+            }
+        }
+    }
+    if change.attachments.is_empty() {
+        complaints::insert_event(conn, &change.event)?;
+    } else {
+        let event_id = complaints::insert_event_returning_id(conn, &change.event)?;
+        for file in &change.attachments {
+            attachments::insert(conn, &attachment_row(id, event_id, file, now))?;
+        }
+    }
+    for row in outbox_rows(&change.emails, id, now) {
+        outbox::insert(conn, &row)?;
+    }
+    Ok(())
+}
+
+fn attachment_row(
+    id: &ComplaintId,
+    event_id: i64,
+    file: &Attachment,
+    now: NaiveDateTime,
+) -> NewAttachmentRow {
+    NewAttachmentRow {
+        id: uuid::Uuid::new_v4().to_string(),
+        complaint_id: id.to_string(),
+        event_id: Some(event_id),
+        file_name: file.file_name.clone(),
+        content_type: file.kind.content_type().to_owned(),
+        size_bytes: file.bytes.len() as i64,
+        data: file.bytes.clone(),
+        created_at: now,
+    }
+}
+
+/// The outbox rows of a change's emails.
+pub fn outbox_rows(
+    emails: &[OutgoingEmail],
+    id: &ComplaintId,
+    now: NaiveDateTime,
+) -> Vec<NewOutboxRow> {
+    emails
+        .iter()
+        .cloned()
+        .map(|e| e.into_outbox_row(Some(id), now))
+        .collect()
+}
+
+fn argument_problem(field: &'static str, message_key: &'static str) -> ServiceError {
+    ServiceError::Argument(ArgumentProblem { field, message_key })
+}
+
+/// Decides a change: who may, whether the state allows it, and every row it writes.
+pub fn plan(
+    reference: &ReferenceData,
+    settings: &CaseSettings,
+    case: &Case,
+    actor: &Actor,
+    command: Command,
+    now: NaiveDateTime,
+) -> Result<CaseChange, ServiceError> {
+    let office = reference
+        .office()
+        .map(|d| DepartmentCode::from(d.code.as_str()))
+        .ok_or_else(|| ServiceError::Unexpected(anyhow::anyhow!("no coordination office")))?;
+    let status = case.status(now);
+    let row = &case.row;
+    // The transition, and the words that go with it: (public message, internal note).
+    let (transition, public, internal, files, request) = match (&command, actor) {
+        (Command::Staff(request), Actor::Staff(member)) => {
+            match access::may_act(
+                member.role,
+                case.relation(&member.department),
+                request.action,
+            ) {
+                Access::Allowed => {}
+                Access::Forbidden => return Err(ServiceError::Forbidden),
+                Access::Hidden => return Err(ServiceError::NotFound),
+            }
+            check_department(reference, case, request)?;
+            let transition = status.act(request.action, &request.argument, &office)?;
+            let message = request.message.clone();
+            let (public, internal) = if message_is_public(request.action) {
+                (message, None)
+            } else {
+                (None, message)
+            };
+            (transition, public, internal, Vec::new(), Some(request))
+        }
+        (Command::Staff(_), _) => return Err(ServiceError::Forbidden),
+        (Command::SupplyInfo { message, files }, _) => (
+            status.supply_info()?,
+            None,
+            // The complainant's own words go to the department, not to the public page.
+            Some(message.clone()),
+            files.clone(),
+            None,
+        ),
+        (Command::Rate { score, comment }, _) => {
+            let window = Duration::days(i64::from(settings.rating_window_days));
+            let within = row.resolved_at.is_some_and(|r| now - r <= window);
+            (
+                status.rate(*score, within)?,
+                None,
+                comment.clone(),
+                Vec::new(),
+                None,
+            )
+        }
+        (Command::Withdraw { reason }, _) => {
+            (row.state.withdraw()?, None, reason.clone(), Vec::new(), None)
+        }
+        (Command::CloseUnrated, _) => {
+            let window = Duration::days(i64::from(settings.rating_window_days));
+            let passed = row.resolved_at.is_some_and(|r| now - r > window);
+            (status.close_unrated(passed)?, None, None, Vec::new(), None)
+        }
+    };
+    let category = reference
+        .category(&row.category_code)
+        .ok_or_else(|| anyhow::anyhow!("unknown category {}", row.category_code))?;
+    let today = city_date(now);
+    let clock = deadlines::after(
+        &transition,
+        &case.clock(),
+        &category.deadline_rules(),
+        &reference.calendar,
+        today,
+    );
+    let (mut changes, co_handlers, event_department) =
+        changes_for(reference, case, &transition, &clock, &office, now);
+    if let Command::Rate { score, comment } = &command {
+        changes.rating_score = Some(Some(i32::from(*score)));
+        changes.rating_comment = Some(comment.clone());
+        changes.rated_at = Some(Some(now));
+    }
+    let (actor_kind, actor_user, is_opinion) = match actor {
+        Actor::Staff(member) => (
+            ActorKind::User,
+            Some(member.user_id.clone()),
+            transition.event == crate::domain::complaint::EventKind::Note
+                && case.relation(&member.department) == Relation::CoHandler,
+        ),
+        Actor::Complainant => (ActorKind::Complainant, None, false),
+        Actor::System => (ActorKind::System, None, false),
+    };
+    let event = NewEventRow {
+        complaint_id: row.id.clone(),
+        at: now,
+        actor_kind,
+        actor_user,
+        kind: transition.event,
+        from_state: Some(transition.from),
+        to_state: Some(transition.to),
+        department_code: event_department,
+        public_message: public,
+        internal_note: internal,
+        is_opinion,
+    };
+    let mut after = case.clone();
+    changes.apply_to(&mut after.row);
+    if let CoHandlerChange::Add(added) = &co_handlers {
+        after.co_handlers.push(added.clone());
+    }
+    let emails = emails(
+        reference,
+        settings,
+        case,
+        &after,
+        &transition,
+        request,
+        &co_handlers,
+        &office,
+    )?;
+    Ok(CaseChange {
+        changes,
+        event,
+        co_handlers,
+        attachments: files,
+        emails,
+    })
+}
+
+/// A department named by `transfer` or `assist` must be active and not yet involved.
+fn check_department(
+    reference: &ReferenceData,
+    case: &Case,
+    request: &ActionRequest,
+) -> Result<(), ServiceError> {
+    let (StaffAction::Transfer | StaffAction::Assist, ActionArgument::Department(code)) =
+        (&request.action, &request.argument)
+    else {
+        return Ok(());
+    };
+    if !reference.department(code).is_some_and(|d| d.active) {
+        return Err(argument_problem(
+            "department",
+            "admin.action.error.unknown_department",
+        ));
+    }
+    if case.relation(code) != Relation::Unrelated {
+        return Err(argument_problem(
+            "department",
+            "admin.action.error.already_involved",
+        ));
+    }
+    Ok(())
+}
+
+/// Which staff messages the resident sees on the tracking page; the others are internal.
+fn message_is_public(action: StaffAction) -> bool {
+    matches!(
+        action,
+        StaffAction::Accept
+            | StaffAction::Reject
+            | StaffAction::RequestInfo
+            | StaffAction::Pause
+            | StaffAction::Reply
+    )
+}
+
+/// The columns, co-handlers and event department a transition changes.
+fn changes_for(
+    reference: &ReferenceData,
+    case: &Case,
+    transition: &Transition,
+    clock: &ClockChange,
+    office: &DepartmentCode,
+    now: NaiveDateTime,
+) -> (ComplaintChanges, CoHandlerChange, Option<DepartmentCode>) {
+    let row = &case.row;
+    let mut changes = ComplaintChanges {
+        state: (transition.to != transition.from).then_some(transition.to),
+        accept_due: clock.accept_due,
+        finish_due: clock.finish_due,
+        current_due: clock.current_due,
+        ..Default::default()
+    };
+    let co_handler = |department: &str, opinion_due| CoHandlerRow {
+        complaint_id: row.id.clone(),
+        department_code: department.into(),
+        added_at: now,
+        opinion_due,
+    };
+    let mut co_handlers = CoHandlerChange::Unchanged;
+    let mut event_department = None;
+    match &transition.effect {
+        Effect::None | Effect::RecordRating { .. } => {}
+        Effect::StartFinishClock => changes.accepted_at = Some(Some(now)),
+        Effect::LeadBecomesOffice => {
+            changes.lead_department = Some(office.clone());
+            changes.returned_by = Some(Some(row.lead_department.clone()));
+            changes.assignee = Some(None);
+            event_department = Some(office.clone());
+        }
+        Effect::Designate { department } => {
+            changes.lead_department = Some(department.as_str().into());
+            changes.designated = Some(true);
+            changes.assignee = Some(None);
+            event_department = Some(department.as_str().into());
+            let new_route = route(
+                &reference.rules,
+                &row.category_code,
+                &row.district_code,
+                office,
+                |c| reference.department(c).is_some_and(|d| d.active),
+            );
+            let kept = if &new_route.lead == department {
+                new_route.co_handlers
+            } else {
+                Vec::new()
+            };
+            let opinion_due = clock.opinion_due.unwrap_or(row.accept_due);
+            co_handlers = CoHandlerChange::Replace(
+                kept.iter()
+                    .filter(|c| *c != department)
+                    .map(|c| co_handler(c, opinion_due))
+                    .collect(),
+            );
+        }
+        Effect::AddCoHandler { department } => {
+            let opinion_due = clock.opinion_due.unwrap_or(row.accept_due);
+            co_handlers = CoHandlerChange::Add(co_handler(department, opinion_due));
+            event_department = Some(department.as_str().into());
+        }
+        Effect::Assign { user } => changes.assignee = Some(Some(UserId::from(user.as_str()))),
+        Effect::StopClock => {
+            if transition.to == ComplaintState::AwaitingInfo {
+                changes.info_requested_at = Some(Some(now));
+            } else {
+                changes.paused_since = Some(Some(now));
+            }
+        }
+        Effect::RestartClock => {
+            changes.paused_since = Some(None);
+            changes.info_requested_at = Some(None);
+        }
+        Effect::Resolve { outcome } => {
+            changes.resolved_at = Some(Some(now));
+            changes.outcome = Some(Some(*outcome));
+            changes.paused_since = Some(None);
+        }
+        Effect::Reopen { flag_office } => {
+            changes.reopen_count = Some(row.reopen_count + 1);
+            changes.flagged_to_office = Some(*flag_office || row.flagged_to_office);
+            changes.resolved_at = Some(None);
+        }
+    }
+    (changes, co_handlers, event_department)
+}
+
+/// The facts of a case that its emails mention.
+pub fn facts(row: &ComplaintRow) -> CaseFacts<'_> {
+    CaseFacts {
+        complaint_id: &row.id,
+        tracking_code: &row.tracking_code,
+        kind: row.kind.as_str(),
+        category: &row.category_code,
+        district: &row.district_code,
+        business_name: &row.business_name,
+        accept_due: row.accept_due,
+    }
+}
+
+/// The messages a change sends: the complainant hears of every step that concerns them,
+/// departments of new work. `after` is the case as the change leaves it.
+#[allow(clippy::too_many_arguments)]
+fn emails(
+    reference: &ReferenceData,
+    settings: &CaseSettings,
+    before: &Case,
+    after: &Case,
+    transition: &Transition,
+    request: Option<&ActionRequest>,
+    co_handlers: &CoHandlerChange,
+    office: &DepartmentCode,
+) -> anyhow::Result<Vec<OutgoingEmail>> {
+    let row = &after.row;
+    let facts = facts(row);
+    let base_url = settings.base_url.as_str();
+    let locale = Locale::from_tag(&row.locale).unwrap_or_default();
+    let message = request.and_then(|r| r.message.as_deref());
+    let text = message.unwrap_or_default();
+    let mut out = Vec::new();
+    let to_complainant = row.email.clone().map(|to| {
+        let action = request.map(|r| r.action);
+        match (action, &transition.effect) {
+            (Some(StaffAction::Accept), _) => messages::accepted(
+                &facts,
+                reference,
+                locale,
+                to,
+                base_url,
+                message,
+                row.finish_due,
+            )
+            .map(Some),
+            (Some(StaffAction::Reject), _) => {
+                messages::rejected(&facts, reference, locale, to, base_url, text).map(Some)
+            }
+            (Some(StaffAction::Return), _) => messages::returned_to_office_for_complainant(
+                &facts, reference, locale, to, base_url,
+            )
+            .map(Some),
+            (Some(StaffAction::Transfer), Effect::Designate { department }) => {
+                messages::designated_for_complainant(
+                    &facts, reference, department, locale, to, base_url,
+                )
+                .map(Some)
+            }
+            (Some(StaffAction::RequestInfo), _) => {
+                messages::info_requested(&facts, reference, locale, to, base_url, text).map(Some)
+            }
+            (Some(StaffAction::Pause), _) => {
+                messages::paused(&facts, reference, locale, to, base_url, text).map(Some)
+            }
+            (Some(StaffAction::Resume), _) => {
+                messages::resumed(&facts, reference, locale, to, base_url, row.finish_due)
+                    .map(Some)
+            }
+            (Some(StaffAction::Reply), Effect::Resolve { outcome }) => {
+                messages::resolved(&facts, reference, locale, to, base_url, text, *outcome)
+                    .map(Some)
+            }
+            (Some(StaffAction::Reopen), _) | (None, Effect::Reopen { .. }) => {
+                messages::reopened(&facts, reference, locale, to, base_url, row.finish_due)
+                    .map(Some)
+            }
+            (None, Effect::RecordRating { .. }) => {
+                messages::closed(&facts, reference, locale, to, base_url).map(Some)
+            }
+            (None, _) if transition.to == ComplaintState::Closed => {
+                messages::closed(&facts, reference, locale, to, base_url).map(Some)
+            }
+            (None, _) if transition.to == ComplaintState::Withdrawn => {
+                messages::withdrawn_to_complainant(&facts, reference, locale, to, base_url)
+                    .map(Some)
+            }
+            _ => Ok(None),
+        }
+    });
+    if let Some(email) = to_complainant.transpose()?.flatten() {
+        out.push(email);
+    }
+    match (request.map(|r| r.action), &transition.effect, co_handlers) {
+        (Some(StaffAction::Return), _, _) => {
+            if let Some(office_row) = reference.department(office) {
+                out.push(messages::returned_to_office(
+                    &facts,
+                    reference,
+                    office_row,
+                    &before.row.lead_department,
+                    text,
+                    base_url,
+                )?);
+            }
+        }
+        (Some(StaffAction::Transfer), Effect::Designate { department }, _) => {
+            if let Some(dept) = reference.department(department) {
+                out.push(messages::designated_to_department(
+                    &facts, reference, dept, base_url, message,
+                )?);
+            }
+        }
+        (Some(StaffAction::Assist), _, CoHandlerChange::Add(added)) => {
+            if let Some(dept) = reference.department(&added.department_code) {
+                out.push(messages::co_handling_requested(
+                    &facts,
+                    reference,
+                    &row.lead_department,
+                    dept,
+                    added.opinion_due,
+                    base_url,
+                )?);
+            }
+        }
+        (None, _, _) if transition.to == ComplaintState::Withdrawn => {
+            if let Some(lead) = reference.department(&row.lead_department) {
+                out.push(messages::withdrawn_to_department(
+                    &facts, reference, lead, base_url,
+                )?);
+            }
+        }
+        _ => {}
+    }
+    Ok(out)
+}
