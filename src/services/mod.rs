@@ -3,6 +3,7 @@
 
 pub mod filing;
 pub mod jurisdiction;
+pub mod manage;
 pub mod resident;
 pub mod seed_demo;
 pub mod triage;
