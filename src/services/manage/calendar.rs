@@ -240,26 +240,18 @@ mod tests {
         assert_eq!(spring.days.len(), 7);
         assert!(!spring.is_working_day);
         assert_eq!(run("2027-02-13", "", "work").unwrap().days.len(), 1);
-        let malformed = |p| Some(Issue::Malformed(p));
-        assert_eq!(
-            problem(run("2027-01-04", "", "work"), "kind"),
-            malformed(Problem::MakeUpWeekday)
-        );
-        assert_eq!(
-            problem(run("2027-01-01", "2027-03-01", "rest"), "to"),
-            malformed(Problem::Range)
-        );
-        assert_eq!(
-            problem(run("2027-01-05", "2027-01-04", "rest"), "to"),
-            malformed(Problem::Range)
-        );
-        assert_eq!(
-            problem(run("2027-01-01", "", "party"), "kind"),
-            malformed(Problem::Kind)
-        );
-        assert_eq!(
-            problem(run("", "", "rest"), "from"),
-            malformed(Problem::Required)
-        );
+        for (from, to, kind, field, expected) in [
+            ("2027-01-04", "", "work", "kind", Problem::MakeUpWeekday),
+            ("2027-01-01", "2027-03-01", "rest", "to", Problem::Range),
+            ("2027-01-05", "2027-01-04", "rest", "to", Problem::Range),
+            ("2027-01-01", "", "party", "kind", Problem::Kind),
+            ("", "", "rest", "from", Problem::Required),
+        ] {
+            assert_eq!(
+                problem(run(from, to, kind), field),
+                Some(Issue::Malformed(expected)),
+                "{from}–{to} {kind}"
+            );
+        }
     }
 }

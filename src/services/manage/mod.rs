@@ -230,7 +230,7 @@ impl Catalog for ReferenceData {
 pub trait Record: Audited + Clone + Send + 'static {
     type Form: RawForm + Send + 'static;
     /// Where a second record of the same key is refused, and why.
-    const DUPLICATE: (&'static str, Refusal);
+    const DUPLICATE: (&'static str, Refusal) = ("code", Refusal::DuplicateCode);
 
     /// The form's values as a record: a new one (`stored: None`, active) or `stored` edited
     /// (its key, and what the form does not show, kept).

@@ -1,7 +1,7 @@
 //! The four kinds of reference record as `Record`s: districts, departments (with the
 //! coordination office's rules), categories and routing rules, and their forms.
 
-use super::form::{self, raw_form, FieldErrors, Problem, Refusal};
+use super::form::{self, raw_form, FieldErrors, FormValues, Problem, Refusal};
 use super::{audit, shown, Actor, Audited, Catalog, ManageError, Manager, Record};
 use crate::db::manage as queries;
 use crate::db::reference::{
@@ -55,16 +55,22 @@ raw_form! {
     }
 }
 
-/// The key of a new record, or the stored one's: a record's key never changes.
-fn key_of(
-    stored: Option<String>,
-    errors: &mut FieldErrors,
-    parse: impl FnOnce() -> Result<String, Problem>,
-) -> Option<String> {
-    match stored {
-        Some(key) => Some(key),
-        None => errors.check("code", parse()),
-    }
+/// The key and the names of a record keyed by a code, as its form gives them: a new
+/// record's code as `code` reads it, or the stored one's (a key never changes). Problems go
+/// to the returned `FieldErrors`, for the rest of the form to add to.
+fn code_and_names<R: Audited>(
+    stored: Option<&R>,
+    form: &dyn FormValues,
+    code: fn(&str) -> Result<String, Problem>,
+) -> (FieldErrors, Option<String>, Option<[String; 3]>) {
+    let mut errors = FieldErrors::default();
+    let code = match stored {
+        Some(record) => Some(record.key()),
+        None => errors.check("code", code(form.text("code"))),
+    };
+    let names = ["name_zh_hans", "name_zh_hant", "name_en"].map(|name| form.text(name));
+    let names = form::names(&mut errors, names);
+    (errors, code, names)
 }
 
 /// A new record is active; an edit says.
@@ -72,46 +78,83 @@ fn active_of(stored: bool, checked: bool) -> bool {
     !stored || checked
 }
 
+/// `Audited` for a record keyed by its code: its entity and the fields the trail shows
+/// (name in the forms => field of the row).
+macro_rules! audited_by_code {
+    ($row:ty, $entity:literal, [$($name:literal => $field:ident),* $(,)?]) => {
+        impl Audited for $row {
+            const ENTITY: &'static str = $entity;
+
+            fn key(&self) -> String {
+                self.code.clone()
+            }
+
+            fn active(&self) -> bool {
+                self.active
+            }
+
+            fn audit_fields(&self) -> Vec<(&'static str, String)> {
+                shown(&[$(($name, &self.$field)),*])
+            }
+        }
+    };
+}
+
+/// The storage half of a `Record` keyed by its code, inside its `impl`; an `ordered` one
+/// takes the next place in the order when created and keeps its place, like being active,
+/// when a file is loaded over it.
+macro_rules! stored_by_code {
+    ($find:path, $insert:path, $update:path, ordered by $next:path) => {
+        stored_by_code!($find, $insert, $update, numbered by $next);
+
+        fn loaded_over(self, stored: &Self) -> Self {
+            Self {
+                sort_order: stored.sort_order,
+                active: stored.active,
+                ..self
+            }
+        }
+    };
+    ($find:path, $insert:path, $update:path $(, numbered by $next:path)?) => {
+        fn find(conn: &mut AnyConnection, key: &str) -> Result<Option<Self>, DbError> {
+            $find(conn, key)
+        }
+
+        fn insert(&mut self, conn: &mut AnyConnection) -> Result<(), DbError> {
+            $(self.sort_order = $next(conn)?;)?
+            $insert(conn, self)
+        }
+
+        fn update(&self, conn: &mut AnyConnection) -> Result<(), DbError> {
+            $update(conn, self)
+        }
+    };
+}
+
 // Districts.
 
-impl Audited for DistrictRow {
-    const ENTITY: &'static str = "district";
-
-    fn key(&self) -> String {
-        self.code.clone()
-    }
-
-    fn active(&self) -> bool {
-        self.active
-    }
-
-    fn audit_fields(&self) -> Vec<(&'static str, String)> {
-        shown(&[
-            ("name_zh_hans", &self.name_zh_hans),
-            ("name_zh_hant", &self.name_zh_hant),
-            ("name_en", &self.name_en),
-            ("active", &self.active),
-        ])
-    }
-}
+audited_by_code!(DistrictRow, "district", [
+    "name_zh_hans" => name_zh_hans,
+    "name_zh_hant" => name_zh_hant,
+    "name_en" => name_en,
+    "active" => active,
+]);
 
 impl Record for DistrictRow {
     type Form = DistrictForm;
-    const DUPLICATE: (&'static str, Refusal) = ("code", Refusal::DuplicateCode);
+
+    stored_by_code!(
+        queries::find_district,
+        queries::insert_district,
+        queries::update_district, ordered by queries::next_district_sort_order
+    );
 
     fn parse(
         form: &DistrictForm,
         _: &dyn Catalog,
         stored: Option<&Self>,
     ) -> Result<Self, FieldErrors> {
-        let mut errors = FieldErrors::default();
-        let code = key_of(stored.map(Self::key), &mut errors, || {
-            form::district_code(&form.code)
-        });
-        let names = form::names(
-            &mut errors,
-            [&form.name_zh_hans, &form.name_zh_hant, &form.name_en],
-        );
+        let (errors, code, names) = code_and_names(stored, form, form::district_code);
         errors.finish(|| {
             let [name_zh_hans, name_zh_hant, name_en] = names?;
             Some(DistrictRow {
@@ -123,27 +166,6 @@ impl Record for DistrictRow {
                 active: active_of(stored.is_some(), form.active),
             })
         })
-    }
-
-    fn find(conn: &mut AnyConnection, key: &str) -> Result<Option<Self>, DbError> {
-        queries::find_district(conn, key)
-    }
-
-    fn insert(&mut self, conn: &mut AnyConnection) -> Result<(), DbError> {
-        self.sort_order = queries::next_district_sort_order(conn)?;
-        queries::insert_district(conn, self)
-    }
-
-    fn update(&self, conn: &mut AnyConnection) -> Result<(), DbError> {
-        queries::update_district(conn, self)
-    }
-
-    fn loaded_over(self, stored: &Self) -> Self {
-        DistrictRow {
-            sort_order: stored.sort_order,
-            active: stored.active,
-            ..self
-        }
     }
 }
 
@@ -168,47 +190,31 @@ fn office_refusal(
     }
 }
 
-impl Audited for DepartmentRow {
-    const ENTITY: &'static str = "department";
-
-    fn key(&self) -> String {
-        self.code.clone()
-    }
-
-    fn active(&self) -> bool {
-        self.active
-    }
-
-    fn audit_fields(&self) -> Vec<(&'static str, String)> {
-        shown(&[
-            ("name_zh_hans", &self.name_zh_hans),
-            ("name_zh_hant", &self.name_zh_hant),
-            ("name_en", &self.name_en),
-            ("district", &self.district_code),
-            ("inbox_email", &self.inbox_email),
-            ("is_office", &self.is_office),
-            ("active", &self.active),
-        ])
-    }
-}
+audited_by_code!(DepartmentRow, "department", [
+    "name_zh_hans" => name_zh_hans,
+    "name_zh_hant" => name_zh_hant,
+    "name_en" => name_en,
+    "district" => district_code,
+    "inbox_email" => inbox_email,
+    "is_office" => is_office,
+    "active" => active,
+]);
 
 impl Record for DepartmentRow {
     type Form = DepartmentForm;
-    const DUPLICATE: (&'static str, Refusal) = ("code", Refusal::DuplicateCode);
+
+    stored_by_code!(
+        queries::find_department,
+        queries::insert_department,
+        queries::update_department
+    );
 
     fn parse(
         form: &DepartmentForm,
         catalog: &dyn Catalog,
         stored: Option<&Self>,
     ) -> Result<Self, FieldErrors> {
-        let mut errors = FieldErrors::default();
-        let code = key_of(stored.map(Self::key), &mut errors, || {
-            form::record_code(&form.code)
-        });
-        let names = form::names(
-            &mut errors,
-            [&form.name_zh_hans, &form.name_zh_hant, &form.name_en],
-        );
+        let (mut errors, code, names) = code_and_names(stored, form, form::record_code);
         let inbox_email = errors.check("inbox_email", form::email(&form.inbox_email));
         // City level, or a district that exists (an inactive one still locates a department).
         let district = match form.district.trim() {
@@ -230,18 +236,6 @@ impl Record for DepartmentRow {
                 active: active_of(stored.is_some(), form.active),
             })
         })
-    }
-
-    fn find(conn: &mut AnyConnection, key: &str) -> Result<Option<Self>, DbError> {
-        queries::find_department(conn, key)
-    }
-
-    fn insert(&mut self, conn: &mut AnyConnection) -> Result<(), DbError> {
-        queries::insert_department(conn, self)
-    }
-
-    fn update(&self, conn: &mut AnyConnection) -> Result<(), DbError> {
-        queries::update_department(conn, self)
     }
 
     fn refusal(
@@ -358,51 +352,34 @@ pub const DAY_FIELDS: [&str; 5] = [
     "assist_days",
 ];
 
-impl Audited for CategoryRow {
-    const ENTITY: &'static str = "category";
-
-    fn key(&self) -> String {
-        self.code.clone()
-    }
-
-    fn active(&self) -> bool {
-        self.active
-    }
-
-    fn audit_fields(&self) -> Vec<(&'static str, String)> {
-        shown(&[
-            ("name_zh_hans", &self.name_zh_hans),
-            ("name_zh_hant", &self.name_zh_hant),
-            ("name_en", &self.name_en),
-            ("complaint_accept_days", &self.complaint_accept_days),
-            ("complaint_finish_days", &self.complaint_finish_days),
-            ("report_accept_days", &self.report_accept_days),
-            ("report_notify_days", &self.report_notify_days),
-            ("assist_days", &self.assist_days),
-            ("legal_basis", &self.legal_basis),
-            ("active", &self.active),
-        ])
-    }
-}
+audited_by_code!(CategoryRow, "category", [
+    "name_zh_hans" => name_zh_hans,
+    "name_zh_hant" => name_zh_hant,
+    "name_en" => name_en,
+    "complaint_accept_days" => complaint_accept_days,
+    "complaint_finish_days" => complaint_finish_days,
+    "report_accept_days" => report_accept_days,
+    "report_notify_days" => report_notify_days,
+    "assist_days" => assist_days,
+    "legal_basis" => legal_basis,
+    "active" => active,
+]);
 
 impl Record for CategoryRow {
     type Form = CategoryForm;
-    const DUPLICATE: (&'static str, Refusal) = ("code", Refusal::DuplicateCode);
+
+    stored_by_code!(
+        queries::find_category,
+        queries::insert_category,
+        queries::update_category, ordered by queries::next_category_sort_order
+    );
 
     fn parse(
         form: &CategoryForm,
         _: &dyn Catalog,
         stored: Option<&Self>,
     ) -> Result<Self, FieldErrors> {
-        use form::FormValues as _;
-        let mut errors = FieldErrors::default();
-        let code = key_of(stored.map(Self::key), &mut errors, || {
-            form::record_code(&form.code)
-        });
-        let names = form::names(
-            &mut errors,
-            [&form.name_zh_hans, &form.name_zh_hant, &form.name_en],
-        );
+        let (mut errors, code, names) = code_and_names(stored, form, form::record_code);
         let days = DAY_FIELDS.map(|field| errors.check(field, form::days(form.text(field))));
         let legal_basis = errors.check("legal_basis", form::legal_basis(&form.legal_basis));
         errors.finish(|| {
@@ -423,27 +400,6 @@ impl Record for CategoryRow {
                 active: active_of(stored.is_some(), form.active),
             })
         })
-    }
-
-    fn find(conn: &mut AnyConnection, key: &str) -> Result<Option<Self>, DbError> {
-        queries::find_category(conn, key)
-    }
-
-    fn insert(&mut self, conn: &mut AnyConnection) -> Result<(), DbError> {
-        self.sort_order = queries::next_category_sort_order(conn)?;
-        queries::insert_category(conn, self)
-    }
-
-    fn update(&self, conn: &mut AnyConnection) -> Result<(), DbError> {
-        queries::update_category(conn, self)
-    }
-
-    fn loaded_over(self, stored: &Self) -> Self {
-        CategoryRow {
-            sort_order: stored.sort_order,
-            active: stored.active,
-            ..self
-        }
     }
 }
 

@@ -84,9 +84,8 @@ impl Section for Categories {
             .hint("manage.hint.code");
         let create =
             inputs(builder).build("create", LIST, "manage.categories.new", "manage.create");
-        let day_columns = DAY_FIELDS.map(day_label);
-        let mut columns = vec!["manage.field.code", "manage.field.name"];
-        columns.extend(day_columns.iter().map(String::as_str));
+        let mut columns = vec!["code", "name"];
+        columns.extend(DAY_FIELDS);
         Ok(list_page(admin, KEYS, &columns, rows, create, status))
     }
 

@@ -3,24 +3,25 @@
 //! Departments are never deleted.
 
 use actix_web::http::StatusCode;
-use actix_web::{web, HttpRequest, HttpResponse};
+use actix_web::{web, HttpResponse};
 
 use super::districts::name_inputs;
+use super::Post;
 use super::{
     after, district_choices, failed, list_page, record_page, refused, row, saved, yes_no, Desk,
     RecordView, Section, Store as _,
 };
 use crate::db::reference::{DepartmentRow, Named};
 use crate::errors::AppError;
-use crate::extract::session::Staff;
 use crate::pages::manage::FormBuilder;
 use crate::services::manage::form::{FieldErrors, NoFields, CODE_MAX};
 use crate::services::manage::DepartmentForm;
-use crate::state::AppState;
 
 pub(super) struct Departments;
 
 const LIST: &str = "/admin/departments";
+/// The list's columns: the fields they show (`manage.field.*`).
+const COLUMNS: [&str; 5] = ["code", "name", "district", "inbox_email", "is_office"];
 const KEYS: &str = "manage.departments";
 
 /// The fields both forms share.
@@ -86,14 +87,7 @@ impl Section for Departments {
             .hint("manage.hint.code");
         let create =
             inputs(desk, builder).build("create", LIST, "manage.departments.new", "manage.create");
-        let columns = [
-            "manage.field.code",
-            "manage.field.name",
-            "manage.field.district",
-            "manage.field.inbox_email",
-            "manage.field.is_office",
-        ];
-        Ok(list_page(admin, KEYS, &columns, rows, create, status))
+        Ok(list_page(admin, KEYS, &COLUMNS, rows, create, status))
     }
 
     async fn record_page(
@@ -165,13 +159,9 @@ impl Section for Departments {
 /// double click), it is what was asked for, and nothing changes.
 #[tracing::instrument(skip_all, fields(code = %path))]
 pub async fn make_office(
-    req: HttpRequest,
     path: web::Path<String>,
-    body: web::Bytes,
-    state: web::Data<AppState>,
-    staff: Staff,
+    Post(desk, NoFields): Post<NoFields>,
 ) -> Result<HttpResponse, AppError> {
-    let (desk, NoFields) = Desk::post::<NoFields>(req, &state, staff, &body).await?;
     match refused(desk.manager.make_office(&path).await)? {
         Ok(_) => Ok(saved(LIST, &path)),
         Err(errors) => {

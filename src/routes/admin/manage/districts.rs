@@ -14,6 +14,8 @@ use crate::services::manage::DistrictForm;
 pub(super) struct Districts;
 
 const LIST: &str = "/admin/districts";
+/// The list's columns: the fields they show (`manage.field.*`).
+const COLUMNS: [&str; 4] = ["district_code", "name_zh_hans", "name_zh_hant", "name_en"];
 const KEYS: &str = "manage.districts";
 
 /// The three names, as both forms ask for them.
@@ -63,13 +65,7 @@ impl Section for Districts {
             .hint("manage.hint.district_code");
         let create =
             name_inputs(builder).build("create", LIST, "manage.districts.new", "manage.create");
-        let columns = [
-            "manage.field.district_code",
-            "manage.field.name_zh_hans",
-            "manage.field.name_zh_hant",
-            "manage.field.name_en",
-        ];
-        Ok(list_page(admin, KEYS, &columns, rows, create, status))
+        Ok(list_page(admin, KEYS, &COLUMNS, rows, create, status))
     }
 
     async fn record_page(

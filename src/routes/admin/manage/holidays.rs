@@ -2,18 +2,17 @@
 //! official schedules are entered. What may be entered: `services::manage::calendar`.
 
 use actix_web::http::StatusCode;
-use actix_web::{web, HttpRequest, HttpResponse};
+use actix_web::{web, HttpResponse};
 use chrono::{Datelike as _, NaiveDate, Weekday};
 
 use super::home::{calendar_warnings, this_year};
+use super::Post;
 use super::{failed, refused, see_other, Desk};
 use crate::errors::AppError;
-use crate::extract::session::Staff;
 use crate::pages::manage::{Choice, FormBuilder, HolidayView, HolidaysPage};
 use crate::pages::render;
 use crate::services::manage::calendar::{HolidayForm, YearForm, NOTE_MAX};
 use crate::services::manage::form::{self, raw_form, FieldErrors, NoFields};
-use crate::state::AppState;
 
 const LIST: &str = "/admin/holidays";
 
@@ -145,12 +144,7 @@ fn rest_day() -> HolidayForm {
 }
 
 #[tracing::instrument(skip_all)]
-pub async fn list(
-    req: HttpRequest,
-    state: web::Data<AppState>,
-    staff: Staff,
-) -> Result<HttpResponse, AppError> {
-    let desk = Desk::open(req, &state, staff).await?;
+pub async fn list(desk: Desk) -> Result<HttpResponse, AppError> {
     let asked: YearQuery = desk.query();
     let year = form::year(&asked.year).unwrap_or_else(|_| this_year());
     let (blank, none) = (rest_day(), FieldErrors::default());
@@ -162,13 +156,7 @@ pub async fn list(
 }
 
 #[tracing::instrument(skip_all)]
-pub async fn add(
-    req: HttpRequest,
-    body: web::Bytes,
-    state: web::Data<AppState>,
-    staff: Staff,
-) -> Result<HttpResponse, AppError> {
-    let (desk, form) = Desk::post::<HolidayForm>(req, &state, staff, &body).await?;
+pub async fn add(Post(desk, form): Post<HolidayForm>) -> Result<HttpResponse, AppError> {
     match refused(desk.manager.add_holidays(&form).await)? {
         Ok(first) => Ok(back_to(first.year(), &first.to_string())),
         Err(errors) => {
@@ -185,13 +173,9 @@ pub async fn add(
 
 #[tracing::instrument(skip_all, fields(day = %path))]
 pub async fn remove(
-    req: HttpRequest,
     path: web::Path<String>,
-    body: web::Bytes,
-    state: web::Data<AppState>,
-    staff: Staff,
+    Post(desk, NoFields): Post<NoFields>,
 ) -> Result<HttpResponse, AppError> {
-    let (desk, NoFields) = Desk::post::<NoFields>(req, &state, staff, &body).await?;
     let day = NaiveDate::parse_from_str(&path, "%Y-%m-%d").map_err(|_| AppError::NotFound)?;
     desk.manager.remove_holiday(day).await.map_err(failed)?;
     Ok(back_to(day.year(), &day.to_string()))
@@ -199,13 +183,7 @@ pub async fn remove(
 
 /// Marks a year's official schedule as entered (or not): until it is, the pages warn.
 #[tracing::instrument(skip_all)]
-pub async fn mark_year(
-    req: HttpRequest,
-    body: web::Bytes,
-    state: web::Data<AppState>,
-    staff: Staff,
-) -> Result<HttpResponse, AppError> {
-    let (desk, form) = Desk::post::<YearForm>(req, &state, staff, &body).await?;
+pub async fn mark_year(Post(desk, form): Post<YearForm>) -> Result<HttpResponse, AppError> {
     match refused(desk.manager.mark_year(&form).await)? {
         Ok(year) => Ok(back_to(year, &year.to_string())),
         Err(errors) => {

@@ -2,19 +2,17 @@
 //! latest audited changes. It changes nothing.
 
 use actix_web::http::StatusCode;
-use actix_web::{web, HttpRequest, HttpResponse};
+use actix_web::HttpResponse;
 use chrono::Datelike as _;
 
 use super::{city_time, failed, Desk};
 use crate::db::reference::ReferenceData;
 use crate::domain::calendar::city_date;
 use crate::errors::AppError;
-use crate::extract::session::Staff;
 use crate::i18n::{self, Locale};
 use crate::pages::manage::{AuditView, ManageHomePage, SectionLink};
 use crate::pages::render;
 use crate::services::now_utc;
-use crate::state::AppState;
 
 const RECENT_CHANGES: i64 = 20;
 
@@ -41,12 +39,7 @@ pub(super) fn calendar_warnings(reference: &ReferenceData, locale: Locale) -> Ve
 }
 
 #[tracing::instrument(skip_all)]
-pub async fn show(
-    req: HttpRequest,
-    state: web::Data<AppState>,
-    staff: Staff,
-) -> Result<HttpResponse, AppError> {
-    let desk = Desk::open(req, &state, staff).await?;
+pub async fn show(desk: Desk) -> Result<HttpResponse, AppError> {
     let rules = desk.manager.rules().await.map_err(failed)?;
     let users = desk.manager.users().await.map_err(failed)?;
     let recent = desk

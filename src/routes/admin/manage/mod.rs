@@ -10,8 +10,10 @@ mod home;
 mod routing;
 mod users;
 
+use actix_web::dev::Payload;
 use actix_web::http::{header, StatusCode};
-use actix_web::{web, HttpRequest, HttpResponse};
+use actix_web::{web, FromRequest, HttpRequest, HttpResponse};
+use futures_util::future::LocalBoxFuture;
 
 use super::{field, form_pairs};
 use crate::db::reference::{CategoryRow, DepartmentRow, DistrictRow, Named, ReferenceData};
@@ -72,7 +74,10 @@ pub(super) struct Desk {
 impl Desk {
     /// Other staff may see that these pages exist (the frame hides the link) but not use
     /// them: the service refuses them (`403`).
-    async fn open(req: HttpRequest, state: &AppState, staff: Staff) -> Result<Desk, AppError> {
+    async fn open(req: HttpRequest, staff: Staff) -> Result<Desk, AppError> {
+        let state = req
+            .app_data::<web::Data<AppState>>()
+            .ok_or_else(|| anyhow::anyhow!("no application state"))?;
         let reference = state.reference().await?;
         let actor = Actor::Staff {
             user_id: staff.user_id.clone(),
@@ -84,20 +89,6 @@ impl Desk {
             staff,
             manager,
         })
-    }
-
-    /// A management POST: the CSRF token first (`403`, nothing changes), then the role,
-    /// then the typed form (the token is not part of it).
-    async fn post<F: RawForm>(
-        req: HttpRequest,
-        state: &AppState,
-        staff: Staff,
-        body: &[u8],
-    ) -> Result<(Desk, F), AppError> {
-        let pairs = form_pairs(body);
-        staff.verify_csrf(field(&pairs, "csrf_token"))?;
-        let desk = Desk::open(req, state, staff).await?;
-        Ok((desk, F::from_pairs(&pairs)))
     }
 
     fn reference(&self) -> &ReferenceData {
@@ -132,6 +123,44 @@ impl Desk {
 
     fn t(&self, key: &str) -> &'static str {
         crate::i18n::t(self.locale(), key)
+    }
+}
+
+/// A management page's request: the signed-in member (or `303` to sign in), an
+/// administrator (or `403`).
+impl FromRequest for Desk {
+    type Error = AppError;
+    type Future = LocalBoxFuture<'static, Result<Desk, AppError>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        let req = req.clone();
+        Box::pin(async move {
+            let staff = Staff::from_request(&req, &mut Payload::None).await?;
+            Desk::open(req, staff).await
+        })
+    }
+}
+
+/// A management POST: the body, the signed-in member, the CSRF token (`403`, nothing
+/// changes), the role, then the typed form (the token is not part of it).
+pub(super) struct Post<F>(Desk, F);
+
+impl<F: RawForm + 'static> FromRequest for Post<F> {
+    type Error = AppError;
+    type Future = LocalBoxFuture<'static, Result<Post<F>, AppError>>;
+
+    fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
+        let (req, body) = (req.clone(), web::Bytes::from_request(req, payload));
+        Box::pin(async move {
+            let body = body
+                .await
+                .map_err(|e| anyhow::anyhow!("reading a form: {e}"))?;
+            let staff = Staff::from_request(&req, &mut Payload::None).await?;
+            let pairs = form_pairs(&body);
+            staff.verify_csrf(field(&pairs, "csrf_token"))?;
+            let desk = Desk::open(req, staff).await?;
+            Ok(Post(desk, F::from_pairs(&pairs)))
+        })
     }
 }
 
@@ -237,60 +266,35 @@ pub(super) trait Section: 'static {
 type Form<S> = <<S as Section>::Record as Store>::Form;
 
 #[tracing::instrument(skip_all, fields(page = S::LIST))]
-async fn list<S: Section>(
-    req: HttpRequest,
-    state: web::Data<AppState>,
-    staff: Staff,
-) -> Result<HttpResponse, AppError> {
-    let desk = Desk::open(req, &state, staff).await?;
+async fn list<S: Section>(desk: Desk) -> Result<HttpResponse, AppError> {
     S::list_page(&desk, &S::blank(), &FieldErrors::default(), StatusCode::OK).await
 }
 
 #[tracing::instrument(skip_all, fields(page = S::LIST))]
-async fn create<S: Section>(
-    req: HttpRequest,
-    body: web::Bytes,
-    state: web::Data<AppState>,
-    staff: Staff,
-) -> Result<HttpResponse, AppError> {
-    let (desk, form) = Desk::post::<Form<S>>(req, &state, staff, &body).await?;
+async fn create<S: Section>(Post(desk, form): Post<Form<S>>) -> Result<HttpResponse, AppError> {
     match refused(S::Record::create(&desk.manager, form.clone()).await)? {
         Ok(key) => Ok(saved(S::LIST, &key)),
         Err(errors) => S::list_page(&desk, &form, &errors, StatusCode::UNPROCESSABLE_ENTITY).await,
     }
 }
 
-#[tracing::instrument(skip_all, fields(page = S::LIST, key = %path))]
-async fn show<S: Section>(
-    req: HttpRequest,
-    path: web::Path<String>,
-    state: web::Data<AppState>,
-    staff: Staff,
-) -> Result<HttpResponse, AppError> {
-    let desk = Desk::open(req, &state, staff).await?;
-    let record = S::Record::find(&desk.manager, &path)
-        .await
-        .map_err(failed)?;
+#[tracing::instrument(skip_all, fields(page = S::LIST, key = %key))]
+async fn show<S: Section>(key: web::Path<String>, desk: Desk) -> Result<HttpResponse, AppError> {
+    let record = S::Record::find(&desk.manager, &key).await.map_err(failed)?;
     let form = S::stored(&record);
     let none = FieldErrors::default();
     S::record_page(&desk, &record, &form, &none, StatusCode::OK).await
 }
 
-#[tracing::instrument(skip_all, fields(page = S::LIST, key = %path))]
+#[tracing::instrument(skip_all, fields(page = S::LIST, key = %key))]
 async fn update<S: Section>(
-    req: HttpRequest,
-    path: web::Path<String>,
-    body: web::Bytes,
-    state: web::Data<AppState>,
-    staff: Staff,
+    key: web::Path<String>,
+    Post(desk, form): Post<Form<S>>,
 ) -> Result<HttpResponse, AppError> {
-    let (desk, form) = Desk::post::<Form<S>>(req, &state, staff, &body).await?;
-    match refused(S::Record::update(&desk.manager, &path, form.clone()).await)? {
-        Ok(key) => Ok(saved(S::LIST, &key)),
+    match refused(S::Record::update(&desk.manager, &key, form.clone()).await)? {
+        Ok(saved_key) => Ok(saved(S::LIST, &saved_key)),
         Err(errors) => {
-            let record = S::Record::find(&desk.manager, &path)
-                .await
-                .map_err(failed)?;
+            let record = S::Record::find(&desk.manager, &key).await.map_err(failed)?;
             let status = StatusCode::UNPROCESSABLE_ENTITY;
             S::record_page(&desk, &record, &form, &errors, status).await
         }
@@ -299,8 +303,8 @@ async fn update<S: Section>(
 
 // What the sections' pages share.
 
-/// A section's list page: `{keys}.title` and `.intro`, the columns (message keys), the rows
-/// and the creation form.
+/// A section's list page: `{keys}.title` and `.intro`, the columns (the fields they show,
+/// named by `manage.field.*`), the rows and the creation form.
 fn list_page(
     admin: AdminContext,
     keys: &str,
@@ -313,7 +317,10 @@ fn list_page(
         title: admin.t(&format!("{keys}.title")).to_owned(),
         intro: Some(admin.t(&format!("{keys}.intro")).to_owned()),
         warnings: Vec::new(),
-        columns: columns.iter().map(|k| admin.t(k).to_owned()).collect(),
+        columns: columns
+            .iter()
+            .map(|c| admin.t(&format!("manage.field.{c}")).to_owned())
+            .collect(),
         rows,
         create: Some(create),
         admin,

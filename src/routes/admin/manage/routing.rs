@@ -21,6 +21,8 @@ use crate::services::manage::RuleForm;
 pub(super) struct Routing;
 
 const LIST: &str = "/admin/routing";
+/// The list's columns: the fields they show (`manage.field.*`).
+const COLUMNS: [&str; 5] = ["rule", "category", "district", "lead", "co_handlers"];
 const KEYS: &str = "manage.routing";
 
 raw_form! {
@@ -251,6 +253,27 @@ fn rule_rows(
         .collect()
 }
 
+/// Category (to be chosen) and district (`district_first` saying what none means).
+fn scope_inputs<'a>(
+    builder: FormBuilder<'a>,
+    reference: &ReferenceData,
+    locale: Locale,
+    district_first: &str,
+) -> FormBuilder<'a> {
+    let choose = crate::i18n::t(locale, "manage.choose");
+    builder
+        .select(
+            "category",
+            "manage.field.category",
+            after(choose, category_choices(reference, locale)),
+        )
+        .select(
+            "district",
+            "manage.field.district",
+            after(district_first, district_choices(reference, locale)),
+        )
+}
+
 impl Section for Routing {
     const LIST: &'static str = LIST;
     type Record = RoutingRuleRow;
@@ -280,17 +303,8 @@ impl Section for Routing {
             Ok(pair) => (pair, FieldErrors::default()),
             Err(errors) => (None, errors),
         };
-        let preview_form = FormBuilder::new(locale, &question, &question_errors)
-            .select(
-                "category",
-                "manage.field.category",
-                after(choose, category_choices(reference, locale)),
-            )
-            .select(
-                "district",
-                "manage.field.district",
-                after(choose, district_choices(reference, locale)),
-            )
+        let preview_form = FormBuilder::new(locale, &question, &question_errors);
+        let preview_form = scope_inputs(preview_form, reference, locale, choose)
             .build(
                 "preview-form",
                 LIST,
@@ -300,17 +314,8 @@ impl Section for Routing {
             .get();
         let preview = pair.and_then(|(c, d)| preview(reference, &rules, &admin, (&c, &d)));
         let any = admin.t("manage.routing.any_district");
-        let create = FormBuilder::new(locale, create, errors)
-            .select(
-                "category",
-                "manage.field.category",
-                after(choose, category_choices(reference, locale)),
-            )
-            .select(
-                "district",
-                "manage.field.district",
-                after(any, district_choices(reference, locale)),
-            )
+        let create = FormBuilder::new(locale, create, errors);
+        let create = scope_inputs(create, reference, locale, any)
             .hint("manage.hint.rule_district")
             .select(
                 "lead",
@@ -324,16 +329,12 @@ impl Section for Routing {
             )
             .build("create", LIST, "manage.routing.new", "manage.create");
         let office = reference.office().map_or("", |o| o.name(locale)).to_owned();
-        let columns = [
-            "manage.field.rule",
-            "manage.field.category",
-            "manage.field.district",
-            "manage.field.lead",
-            "manage.field.co_handlers",
-        ];
         let page = RoutingPage {
             rows: rule_rows(reference, &rules, &admin),
-            columns: columns.iter().map(|k| admin.t(k).to_owned()).collect(),
+            columns: COLUMNS
+                .iter()
+                .map(|c| admin.t(&format!("manage.field.{c}")).to_owned())
+                .collect(),
             preview_form: Some(preview_form),
             preview,
             fall_through: fall_through(reference, locale),

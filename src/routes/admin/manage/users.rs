@@ -2,8 +2,9 @@
 //! password, (de)activate. What each may do and what it ends: `services::manage::accounts`.
 
 use actix_web::http::StatusCode;
-use actix_web::{web, HttpRequest, HttpResponse};
+use actix_web::{web, HttpResponse};
 
+use super::Post;
 use super::{
     after, city_time, department_choices, department_choices_keeping, department_name, failed,
     list_page, record_page, refused, row, saved, yes_no, Desk, RecordView, Section, Store,
@@ -11,17 +12,17 @@ use super::{
 use crate::db::users::UserRow;
 use crate::domain::access::Role;
 use crate::errors::AppError;
-use crate::extract::session::Staff;
 use crate::i18n::{self, Locale};
 use crate::pages::manage::{Choice, FormBuilder};
 use crate::services::manage::accounts::UserForm;
 use crate::services::manage::form::{FieldErrors, NoFields, USERNAME_MAX};
 use crate::services::manage::{ManageError, Manager};
-use crate::state::AppState;
 
 pub(super) struct Users;
 
 const LIST: &str = "/admin/users";
+/// The list's columns: the fields they show (`manage.field.*`).
+const COLUMNS: [&str; 4] = ["username", "role", "department", "email"];
 const KEYS: &str = "manage.users";
 
 impl Store for UserRow {
@@ -221,13 +222,7 @@ impl Section for Users {
             .password("password", "manage.field.initial_password")
             .hint("manage.hint.password")
             .build("create", LIST, "manage.users.new", "manage.create");
-        let columns = [
-            "manage.field.username",
-            "manage.field.role",
-            "manage.field.department",
-            "manage.field.email",
-        ];
-        Ok(list_page(admin, KEYS, &columns, rows, create, status))
+        Ok(list_page(admin, KEYS, &COLUMNS, rows, create, status))
     }
 
     async fn record_page(
@@ -268,13 +263,9 @@ async fn answer(
 /// A new password; every session of the account ends with the old one.
 #[tracing::instrument(skip_all)]
 pub async fn reset_password(
-    req: HttpRequest,
     path: web::Path<String>,
-    body: web::Bytes,
-    state: web::Data<AppState>,
-    staff: Staff,
+    Post(desk, form): Post<UserForm>,
 ) -> Result<HttpResponse, AppError> {
-    let (desk, form) = Desk::post::<UserForm>(req, &state, staff, &body).await?;
     let result = desk.manager.reset_password(&path, form.clone()).await;
     answer(&desk, &path, result, Shown::Password(&form)).await
 }
@@ -282,11 +273,8 @@ pub async fn reset_password(
 /// `…/activate` or `…/deactivate`: the account's status (anything else is not found).
 #[tracing::instrument(skip_all, fields(status = %path.1))]
 pub async fn set_status(
-    req: HttpRequest,
     path: web::Path<(String, String)>,
-    body: web::Bytes,
-    state: web::Data<AppState>,
-    staff: Staff,
+    Post(desk, NoFields): Post<NoFields>,
 ) -> Result<HttpResponse, AppError> {
     let (username, status) = path.into_inner();
     let active = match status.as_str() {
@@ -294,7 +282,6 @@ pub async fn set_status(
         "deactivate" => false,
         _ => return Err(AppError::NotFound),
     };
-    let (desk, NoFields) = Desk::post::<NoFields>(req, &state, staff, &body).await?;
     let result = desk.manager.set_user_active(&username, active).await;
     answer(&desk, &username, result, Shown::Status).await
 }
