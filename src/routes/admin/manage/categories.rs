@@ -15,18 +15,21 @@ use crate::services::manage::{CategoryForm, DAY_FIELDS};
 pub(super) struct Categories;
 
 const LIST: &str = "/admin/categories";
-const KEYS: &str = "manage.categories";
 
-fn day_label(field: &str) -> String {
-    format!("manage.field.{field}")
-}
+/// The labels of the five deadlines, in the order of `DAY_FIELDS`.
+const DAY_LABELS: [&str; 5] = [
+    "manage.field.complaint_accept_days",
+    "manage.field.complaint_finish_days",
+    "manage.field.report_accept_days",
+    "manage.field.report_notify_days",
+    "manage.field.assist_days",
+];
 
 fn inputs(builder: FormBuilder<'_>) -> FormBuilder<'_> {
-    let builder = DAY_FIELDS
-        .into_iter()
-        .fold(name_inputs(builder), |b, field| {
-            b.number(field, &day_label(field)).hint("manage.hint.days")
-        });
+    let days = DAY_FIELDS.into_iter().zip(DAY_LABELS);
+    let builder = days.fold(name_inputs(builder), |b, (field, label)| {
+        b.number(field, label).hint("manage.hint.days")
+    });
     builder.textarea("legal_basis", "manage.field.legal_basis", LEGAL_BASIS_MAX)
 }
 
@@ -42,6 +45,20 @@ fn days(c: &CategoryRow) -> [i32; 5] {
 
 impl Section for Categories {
     const LIST: &'static str = LIST;
+    const TEXTS: [&'static str; 3] = [
+        "manage.categories.title",
+        "manage.categories.intro",
+        "manage.categories.back",
+    ];
+    const COLUMNS: &'static [&'static str] = &[
+        "manage.field.code",
+        "manage.field.name",
+        "manage.field.complaint_accept_days",
+        "manage.field.complaint_finish_days",
+        "manage.field.report_accept_days",
+        "manage.field.report_notify_days",
+        "manage.field.assist_days",
+    ];
     type Record = CategoryRow;
 
     fn stored(c: &CategoryRow) -> CategoryForm {
@@ -84,9 +101,7 @@ impl Section for Categories {
             .hint("manage.hint.code");
         let create =
             inputs(builder).build("create", LIST, "manage.categories.new", "manage.create");
-        let mut columns = vec!["code", "name"];
-        columns.extend(DAY_FIELDS);
-        Ok(list_page(admin, KEYS, &columns, rows, create, status))
+        Ok(list_page::<Categories>(admin, rows, create, status))
     }
 
     async fn record_page(
@@ -113,6 +128,6 @@ impl Section for Categories {
             facts: Vec::new(),
             forms: vec![edit],
         };
-        Ok(record_page(admin, LIST, KEYS, view, status))
+        Ok(record_page::<Categories>(admin, view, status))
     }
 }

@@ -20,9 +20,6 @@ use crate::services::manage::DepartmentForm;
 pub(super) struct Departments;
 
 const LIST: &str = "/admin/departments";
-/// The list's columns: the fields they show (`manage.field.*`).
-const COLUMNS: [&str; 5] = ["code", "name", "district", "inbox_email", "is_office"];
-const KEYS: &str = "manage.departments";
 
 /// The fields both forms share.
 fn inputs<'a>(desk: &Desk, builder: FormBuilder<'a>) -> FormBuilder<'a> {
@@ -40,6 +37,18 @@ fn inputs<'a>(desk: &Desk, builder: FormBuilder<'a>) -> FormBuilder<'a> {
 
 impl Section for Departments {
     const LIST: &'static str = LIST;
+    const TEXTS: [&'static str; 3] = [
+        "manage.departments.title",
+        "manage.departments.intro",
+        "manage.departments.back",
+    ];
+    const COLUMNS: &'static [&'static str] = &[
+        "manage.field.code",
+        "manage.field.name",
+        "manage.field.district",
+        "manage.field.inbox_email",
+        "manage.field.is_office",
+    ];
     type Record = DepartmentRow;
 
     fn stored(d: &DepartmentRow) -> DepartmentForm {
@@ -87,7 +96,7 @@ impl Section for Departments {
             .hint("manage.hint.code");
         let create =
             inputs(desk, builder).build("create", LIST, "manage.departments.new", "manage.create");
-        Ok(list_page(admin, KEYS, &COLUMNS, rows, create, status))
+        Ok(list_page::<Departments>(admin, rows, create, status))
     }
 
     async fn record_page(
@@ -151,7 +160,7 @@ impl Section for Departments {
             facts,
             forms,
         };
-        Ok(record_page(admin, LIST, KEYS, view, status))
+        Ok(record_page::<Departments>(admin, view, status))
     }
 }
 

@@ -14,9 +14,6 @@ use crate::services::manage::DistrictForm;
 pub(super) struct Districts;
 
 const LIST: &str = "/admin/districts";
-/// The list's columns: the fields they show (`manage.field.*`).
-const COLUMNS: [&str; 4] = ["district_code", "name_zh_hans", "name_zh_hant", "name_en"];
-const KEYS: &str = "manage.districts";
 
 /// The three names, as both forms ask for them.
 pub(super) fn name_inputs(builder: FormBuilder<'_>) -> FormBuilder<'_> {
@@ -28,6 +25,17 @@ pub(super) fn name_inputs(builder: FormBuilder<'_>) -> FormBuilder<'_> {
 
 impl Section for Districts {
     const LIST: &'static str = LIST;
+    const TEXTS: [&'static str; 3] = [
+        "manage.districts.title",
+        "manage.districts.intro",
+        "manage.districts.back",
+    ];
+    const COLUMNS: &'static [&'static str] = &[
+        "manage.field.district_code",
+        "manage.field.name_zh_hans",
+        "manage.field.name_zh_hant",
+        "manage.field.name_en",
+    ];
     type Record = DistrictRow;
 
     fn stored(d: &DistrictRow) -> DistrictForm {
@@ -65,7 +73,7 @@ impl Section for Districts {
             .hint("manage.hint.district_code");
         let create =
             name_inputs(builder).build("create", LIST, "manage.districts.new", "manage.create");
-        Ok(list_page(admin, KEYS, &COLUMNS, rows, create, status))
+        Ok(list_page::<Districts>(admin, rows, create, status))
     }
 
     async fn record_page(
@@ -93,6 +101,6 @@ impl Section for Districts {
             facts: Vec::new(),
             forms: vec![edit],
         };
-        Ok(record_page(admin, LIST, KEYS, view, status))
+        Ok(record_page::<Districts>(admin, view, status))
     }
 }

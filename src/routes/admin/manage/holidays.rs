@@ -78,13 +78,16 @@ async fn page(
             note: h.note,
         })
         .collect();
-    let kinds = ["rest", "work"]
-        .into_iter()
-        .map(|kind| Choice {
-            value: kind.into(),
-            label: admin.t(&format!("manage.holidays.{kind}")).to_owned(),
-        })
-        .collect();
+    let kinds = [
+        ("rest", "manage.holidays.rest"),
+        ("work", "manage.holidays.work"),
+    ]
+    .into_iter()
+    .map(|(kind, label)| Choice {
+        value: kind.into(),
+        label: admin.t(label).to_owned(),
+    })
+    .collect();
     let add = FormBuilder::new(locale, add.form, add.errors)
         .date("from", "manage.field.from")
         .hint("manage.hint.date")

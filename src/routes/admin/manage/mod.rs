@@ -146,15 +146,14 @@ impl FromRequest for Desk {
 pub(super) struct Post<F>(Desk, F);
 
 impl<F: RawForm + 'static> FromRequest for Post<F> {
-    type Error = AppError;
-    type Future = LocalBoxFuture<'static, Result<Post<F>, AppError>>;
+    /// The body's own errors (too large: `413`) stay actix's, as for any `web::Bytes`.
+    type Error = actix_web::Error;
+    type Future = LocalBoxFuture<'static, Result<Post<F>, actix_web::Error>>;
 
     fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
         let (req, body) = (req.clone(), web::Bytes::from_request(req, payload));
         Box::pin(async move {
-            let body = body
-                .await
-                .map_err(|e| anyhow::anyhow!("reading a form: {e}"))?;
+            let body = body.await?;
             let staff = Staff::from_request(&req, &mut Payload::None).await?;
             let pairs = form_pairs(&body);
             staff.verify_csrf(field(&pairs, "csrf_token"))?;
@@ -240,6 +239,10 @@ where
 pub(super) trait Section: 'static {
     /// The list's path; a record's page is `{LIST}/{key}`.
     const LIST: &'static str;
+    /// The list's title and introduction, and the record pages' link back (message keys).
+    const TEXTS: [&'static str; 3];
+    /// The list's columns (message keys).
+    const COLUMNS: &'static [&'static str];
     type Record: Store;
 
     /// The creation form as a fresh list page shows it.
@@ -303,24 +306,19 @@ async fn update<S: Section>(
 
 // What the sections' pages share.
 
-/// A section's list page: `{keys}.title` and `.intro`, the columns (the fields they show,
-/// named by `manage.field.*`), the rows and the creation form.
-fn list_page(
+/// A section's list page: its rows and the creation form.
+fn list_page<S: Section>(
     admin: AdminContext,
-    keys: &str,
-    columns: &[&str],
     rows: Vec<RecordRow>,
     create: FormView,
     status: StatusCode,
 ) -> HttpResponse {
+    let [title, intro, _] = S::TEXTS;
     let page = ListPage {
-        title: admin.t(&format!("{keys}.title")).to_owned(),
-        intro: Some(admin.t(&format!("{keys}.intro")).to_owned()),
+        title: admin.t(title).to_owned(),
+        intro: Some(admin.t(intro).to_owned()),
         warnings: Vec::new(),
-        columns: columns
-            .iter()
-            .map(|c| admin.t(&format!("manage.field.{c}")).to_owned())
-            .collect(),
+        columns: S::COLUMNS.iter().map(|k| admin.t(k).to_owned()).collect(),
         rows,
         create: Some(create),
         admin,
@@ -336,18 +334,16 @@ struct RecordView {
     forms: Vec<FormView>,
 }
 
-/// A record's page, with a link back to `list` (`{keys}.back`).
-fn record_page(
+/// A record's page, with a link back to its section's list.
+fn record_page<S: Section>(
     admin: AdminContext,
-    list: &str,
-    keys: &str,
     view: RecordView,
     status: StatusCode,
 ) -> HttpResponse {
     let page = RecordPage {
         title: view.title,
-        back_href: list.to_owned(),
-        back_label: admin.t(&format!("{keys}.back")).to_owned(),
+        back_href: S::LIST.to_owned(),
+        back_label: admin.t(S::TEXTS[2]).to_owned(),
         warnings: view.warnings,
         facts: view.facts,
         forms: view.forms,

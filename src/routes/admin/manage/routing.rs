@@ -21,9 +21,6 @@ use crate::services::manage::RuleForm;
 pub(super) struct Routing;
 
 const LIST: &str = "/admin/routing";
-/// The list's columns: the fields they show (`manage.field.*`).
-const COLUMNS: [&str; 5] = ["rule", "category", "district", "lead", "co_handlers"];
-const KEYS: &str = "manage.routing";
 
 raw_form! {
     /// `?category=…&district=…`: the pair the preview is asked about.
@@ -276,6 +273,18 @@ fn scope_inputs<'a>(
 
 impl Section for Routing {
     const LIST: &'static str = LIST;
+    const TEXTS: [&'static str; 3] = [
+        "manage.routing.title",
+        "manage.routing.intro",
+        "manage.routing.back",
+    ];
+    const COLUMNS: &'static [&'static str] = &[
+        "manage.field.rule",
+        "manage.field.category",
+        "manage.field.district",
+        "manage.field.lead",
+        "manage.field.co_handlers",
+    ];
     type Record = RoutingRuleRow;
 
     fn stored(rule: &RoutingRuleRow) -> RuleForm {
@@ -331,9 +340,9 @@ impl Section for Routing {
         let office = reference.office().map_or("", |o| o.name(locale)).to_owned();
         let page = RoutingPage {
             rows: rule_rows(reference, &rules, &admin),
-            columns: COLUMNS
+            columns: Self::COLUMNS
                 .iter()
-                .map(|c| admin.t(&format!("manage.field.{c}")).to_owned())
+                .map(|k| admin.t(k).to_owned())
                 .collect(),
             preview_form: Some(preview_form),
             preview,
@@ -385,6 +394,6 @@ impl Section for Routing {
             ],
             forms: vec![edit],
         };
-        Ok(super::record_page(admin, LIST, KEYS, view, status))
+        Ok(super::record_page::<Routing>(admin, view, status))
     }
 }

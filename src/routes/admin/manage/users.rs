@@ -21,9 +21,6 @@ use crate::services::manage::{ManageError, Manager};
 pub(super) struct Users;
 
 const LIST: &str = "/admin/users";
-/// The list's columns: the fields they show (`manage.field.*`).
-const COLUMNS: [&str; 4] = ["username", "role", "department", "email"];
-const KEYS: &str = "manage.users";
 
 impl Store for UserRow {
     type Form = UserForm;
@@ -166,11 +163,22 @@ fn account_page(
         facts,
         forms,
     };
-    record_page(admin, LIST, KEYS, view, status)
+    record_page::<Users>(admin, view, status)
 }
 
 impl Section for Users {
     const LIST: &'static str = LIST;
+    const TEXTS: [&'static str; 3] = [
+        "manage.users.title",
+        "manage.users.intro",
+        "manage.users.back",
+    ];
+    const COLUMNS: &'static [&'static str] = &[
+        "manage.field.username",
+        "manage.field.role",
+        "manage.field.department",
+        "manage.field.email",
+    ];
     type Record = UserRow;
 
     /// No department is preselected: a new account lands where the administrator chose.
@@ -222,7 +230,7 @@ impl Section for Users {
             .password("password", "manage.field.initial_password")
             .hint("manage.hint.password")
             .build("create", LIST, "manage.users.new", "manage.create");
-        Ok(list_page(admin, KEYS, &COLUMNS, rows, create, status))
+        Ok(list_page::<Users>(admin, rows, create, status))
     }
 
     async fn record_page(
