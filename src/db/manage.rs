@@ -1,5 +1,5 @@
 //! Queries of the management pages and `load-jurisdiction`, with the audit trail they leave;
-//! no validation (that is `services::jurisdiction` and the handlers) and no HTTP here.
+//! no rules (they are `services::manage`) and no HTTP here.
 
 use chrono::{NaiveDate, NaiveDateTime};
 use diesel::prelude::*;
@@ -63,35 +63,6 @@ pub fn recent_audit_events(
         .limit(limit)
         .select((AuditEventRow::as_select(), users::username.nullable()))
         .load(conn)?)
-}
-
-/// Records "field: old → new" for each field that changed, for an audit detail.
-#[derive(Debug, Default)]
-pub struct Changes(Vec<String>);
-
-impl Changes {
-    pub fn field<T: std::fmt::Debug + PartialEq>(&mut self, name: &str, old: T, new: T) {
-        if old != new {
-            self.0.push(format!("{name}: {old:?} → {new:?}"));
-        }
-    }
-
-    pub fn is_empty(&self) -> bool {
-        self.0.is_empty()
-    }
-
-    pub fn detail(&self) -> String {
-        self.0.join("; ")
-    }
-}
-
-/// "field: value" for each field of a new record, for an audit detail.
-pub fn created(fields: &[(&str, &dyn std::fmt::Debug)]) -> String {
-    fields
-        .iter()
-        .map(|(name, value)| format!("{name}: {value:?}"))
-        .collect::<Vec<_>>()
-        .join("; ")
 }
 
 // Districts.

@@ -1,111 +1,12 @@
 //! The management pages (departments, districts, categories, routing, holidays, users):
-//! their askama structs and the one form model they share. No queries and no rules here.
+//! their askama structs and the one form builder they share, fed by a typed form
+//! (`services::manage::form`) and its problems. No queries and no rules here.
 
 use askama::Template;
 
 use super::admin::AdminContext;
 use crate::i18n::{self, Locale};
-
-/// What a form holds: the submitted (or stored) values and each field's problem.
-#[derive(Debug, Clone, Default)]
-pub struct FormData {
-    pairs: Vec<(String, String)>,
-    errors: Vec<(&'static str, &'static str)>,
-}
-
-impl FormData {
-    pub fn from_pairs(pairs: Vec<(String, String)>) -> FormData {
-        FormData {
-            pairs,
-            errors: Vec::new(),
-        }
-    }
-
-    /// Sets one value (replacing any), for a form filled from a stored record.
-    pub fn with(mut self, name: &str, value: impl Into<String>) -> FormData {
-        self.pairs.retain(|(k, _)| k != name);
-        self.pairs.push((name.to_owned(), value.into()));
-        self
-    }
-
-    /// Adds one more value of a repeated field (a checkbox list).
-    pub fn append(mut self, name: &str, value: impl Into<String>) -> FormData {
-        self.pairs.push((name.to_owned(), value.into()));
-        self
-    }
-
-    /// A checkbox's value as a browser would send it.
-    pub fn with_checked(self, name: &str, checked: bool) -> FormData {
-        if checked {
-            self.with(name, "on")
-        } else {
-            self.without(name)
-        }
-    }
-
-    pub fn without(mut self, name: &str) -> FormData {
-        self.pairs.retain(|(k, _)| k != name);
-        self
-    }
-
-    /// The first value of `name`, or "" when not sent.
-    pub fn value(&self, name: &str) -> &str {
-        self.pairs
-            .iter()
-            .find(|(k, _)| k == name)
-            .map_or("", |(_, v)| v.as_str())
-    }
-
-    /// Every value of a repeated field (checkbox lists).
-    pub fn values(&self, name: &str) -> Vec<&str> {
-        self.pairs
-            .iter()
-            .filter(|(k, _)| k == name)
-            .map(|(_, v)| v.as_str())
-            .filter(|v| !v.is_empty())
-            .collect()
-    }
-
-    /// Browsers omit an unchecked checkbox and send "on" (or the value) for a checked one.
-    pub fn checked(&self, name: &str) -> bool {
-        !self.value(name).is_empty()
-    }
-
-    pub fn error(&self, name: &str) -> Option<&'static str> {
-        self.errors
-            .iter()
-            .find(|(k, _)| *k == name)
-            .map(|(_, e)| *e)
-    }
-
-    /// Records a problem; the first one of a field is the one shown.
-    pub fn add_error(&mut self, name: &'static str, message_key: &'static str) {
-        if self.error(name).is_none() {
-            self.errors.push((name, message_key));
-        }
-    }
-
-    /// `Ok(value)` passes through; `Err(key)` is recorded against `name`.
-    pub fn check<T>(&mut self, name: &'static str, parsed: Result<T, &'static str>) -> Option<T> {
-        match parsed {
-            Ok(value) => Some(value),
-            Err(key) => {
-                self.add_error(name, key);
-                None
-            }
-        }
-    }
-
-    pub fn is_valid(&self) -> bool {
-        self.errors.is_empty()
-    }
-
-    /// Drops what must never be echoed back (passwords).
-    pub fn forget(mut self, name: &str) -> FormData {
-        self.pairs.retain(|(k, _)| k != name);
-        self
-    }
-}
+use crate::services::manage::form::{FieldErrors, FormValues};
 
 /// One option of a select or checkbox list.
 #[derive(Debug, Clone)]
@@ -153,18 +54,24 @@ pub struct FormView {
     pub caution: bool,
 }
 
-/// Builds the controls of one form from its data, in the page's language.
+/// Builds the controls of one form from its values and problems, in the page's language.
 pub struct FormBuilder<'a> {
     locale: Locale,
-    data: &'a FormData,
+    values: &'a dyn FormValues,
+    errors: &'a FieldErrors,
     inputs: Vec<Input>,
 }
 
 impl<'a> FormBuilder<'a> {
-    pub fn new(locale: Locale, data: &'a FormData) -> FormBuilder<'a> {
+    pub fn new(
+        locale: Locale,
+        values: &'a dyn FormValues,
+        errors: &'a FieldErrors,
+    ) -> FormBuilder<'a> {
         FormBuilder {
             locale,
-            data,
+            values,
+            errors,
             inputs: Vec::new(),
         }
     }
@@ -180,19 +87,19 @@ impl<'a> FormBuilder<'a> {
             label,
             hint: None,
             error: self
-                .data
-                .error(name)
-                .map(|key| i18n::t(self.locale, key).to_owned()),
+                .errors
+                .get(name)
+                .map(|issue| i18n::t(self.locale, issue.message_key()).to_owned()),
             control,
-            value: self.data.value(name).to_owned(),
+            value: self.values.text(name).to_owned(),
             chosen: self
-                .data
-                .values(name)
+                .values
+                .chosen(name)
                 .into_iter()
                 .map(str::to_owned)
                 .collect(),
             options: Vec::new(),
-            checked: self.data.checked(name),
+            checked: self.values.checked(name),
             max: 0,
         });
         self.inputs.last_mut().expect("just pushed")

@@ -1,101 +1,26 @@
-//! The reference data of the mechanism as it may be stored: the field rules shared by the
-//! management pages and `load-jurisdiction FILE`, and the loader itself. No HTTP here.
+//! `green-channel load-jurisdiction FILE`: a jurisdiction file read into the same forms,
+//! checked by the same rules and written through the same `manage::save` (and
+//! `manage::move_office`) as the management pages. No HTTP here.
 
 use std::collections::HashSet;
 use std::fmt;
 use std::path::Path;
 
 use anyhow::Context as _;
-use chrono::NaiveDateTime;
 
 use crate::config::Config;
-use crate::db::manage::{self, created, Audit, Changes, HolidayRow};
+use crate::db::manage::{self as queries, HolidayRow};
 use crate::db::reference::{
-    split_codes, CategoryRow, DepartmentRow, DistrictRow, NewRoutingRuleRow,
+    CategoryRow, DepartmentRow, DistrictRow, ReferenceData, RoutingRuleRow,
 };
-use crate::db::seed::Jurisdiction;
+use crate::db::seed::{CategoryEntry, DepartmentEntry, DistrictEntry, Jurisdiction, RuleEntry};
 use crate::db::{AnyConnection, Database};
 use crate::domain::calendar::WorkCalendar;
-use crate::domain::fields::{self, Email, FieldError};
-use crate::i18n::{self, Locale};
-use crate::services::now_utc;
-
-/// Names of districts, departments and categories, in each language.
-pub const NAME_MAX: usize = 100;
-pub const LEGAL_BASIS_MAX: usize = 1000;
-/// A deadline of more than a working year is a typing error, not a rule.
-pub const MAX_DAYS: i32 = 365;
-
-/// A field's problem is the key of its message (`locales/manage.toml`).
-pub type Problem = &'static str;
-
-pub fn name(raw: &str) -> Result<String, Problem> {
-    text_problem(fields::single_line(Some(raw), 1, NAME_MAX))
-}
-
-pub fn legal_basis(raw: &str) -> Result<String, Problem> {
-    text_problem(fields::multi_line(Some(raw), 1, LEGAL_BASIS_MAX))
-}
-
-fn text_problem(parsed: Result<Option<String>, FieldError>) -> Result<String, Problem> {
-    match parsed {
-        Ok(Some(text)) => Ok(text),
-        Ok(None) | Err(FieldError::Required) => Err("manage.error.required"),
-        Err(FieldError::TooLong { .. }) => Err("manage.error.too_long"),
-        Err(_) => Err("manage.error.characters"),
-    }
-}
-
-/// A county-level division code: exactly six digits (GB/T 2260).
-pub fn district_code(raw: &str) -> Result<String, Problem> {
-    let code = raw.trim();
-    if code.is_empty() {
-        Err("manage.error.required")
-    } else if code.len() == 6 && code.bytes().all(|b| b.is_ascii_digit()) {
-        Ok(code.to_owned())
-    } else {
-        Err("manage.error.district_code")
-    }
-}
-
-/// Department and category codes appear in URLs, emails and the API (DESIGN §4a): lowercase
-/// ASCII letters, digits and inner dashes, 1–64 characters.
-pub fn record_code(raw: &str) -> Result<String, Problem> {
-    let code = raw.trim();
-    let allowed = |b: u8| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-';
-    if code.is_empty() {
-        Err("manage.error.required")
-    } else if code.len() <= 64
-        && code.bytes().all(allowed)
-        && !code.starts_with('-')
-        && !code.ends_with('-')
-    {
-        Ok(code.to_owned())
-    } else {
-        Err("manage.error.code")
-    }
-}
-
-/// A deadline in working days: a whole number from 1 to `MAX_DAYS`.
-pub fn days(raw: &str) -> Result<i32, Problem> {
-    let raw = raw.trim();
-    if raw.is_empty() {
-        return Err("manage.error.required");
-    }
-    match raw.parse::<i32>() {
-        Ok(n) if (1..=MAX_DAYS).contains(&n) => Ok(n),
-        _ => Err("manage.error.days"),
-    }
-}
-
-pub fn inbox_email(raw: &str) -> Result<String, Problem> {
-    if raw.trim().is_empty() {
-        return Err("manage.error.required");
-    }
-    Email::parse(raw)
-        .map(|e| e.as_str().to_owned())
-        .map_err(|_| "manage.error.email")
-}
+use crate::services::manage::form::FieldErrors;
+use crate::services::manage::{
+    self, audit, move_office, Actor, Audited, Catalog, CategoryForm, DepartmentForm, DistrictForm,
+    ManageError, OfficeMove, Record, RuleForm, Standing, Written,
+};
 
 /// What a loading run did, for the operator.
 #[derive(Debug, Default, Clone, PartialEq, Eq)]
@@ -140,661 +65,362 @@ pub fn load_file(config: &Config, path: &Path) -> anyhow::Result<LoadReport> {
     db.write_blocking(move |conn| {
         // An instance starting now on the same empty database would load the demo beside it.
         crate::db::lock_bootstrap(conn)?;
-        load(conn, &jurisdiction, &source, now_utc())
+        load(conn, &jurisdiction, &source)
     })
 }
 
 /// Inserts what is new and updates what exists (by code; rules by category and district),
-/// never deletes, and leaves `active` as the administrators set it. Every change is
-/// audited; a file that matches the database changes nothing. An error writes nothing
-/// (the caller's transaction is rolled back).
+/// never deletes, and leaves what administrators set (`active`, the order) as it is. Every
+/// change is audited; a file that matches the database changes nothing. An error writes
+/// nothing (the caller's transaction is rolled back).
 pub fn load(
     conn: &mut AnyConnection,
     j: &Jurisdiction,
     source: &str,
-    now: NaiveDateTime,
 ) -> anyhow::Result<LoadReport> {
     let checked = check(conn, j)?;
-    let mut loader = Loader {
-        report: LoadReport {
-            fresh_database: manage::district_count(conn)? == 0,
-            ..LoadReport::default()
-        },
-        source,
-        now,
+    let actor = Actor::Loader {
+        source: source.to_owned(),
     };
-    loader.districts(conn, &checked.districts)?;
-    loader.departments(conn, &checked.departments)?;
-    loader.categories(conn, &checked.categories)?;
-    loader.rules(conn, &checked.rules)?;
-    if loader.report.fresh_database && manage::calendar_is_empty(conn)? {
-        loader.official_calendar(conn)?;
+    let fresh_database = queries::district_count(conn)? == 0;
+    let mut loader = Loader {
+        conn,
+        actor,
+        outcomes: Vec::new(),
+        notes: Vec::new(),
+    };
+    loader.save_all(checked.districts)?;
+    // A new office takes the mark at once only where nobody has it yet; otherwise the
+    // mark moves below, in one step, as on the departments page.
+    let no_office = queries::offices(loader.conn)?.is_empty();
+    let departments = checked.departments.into_iter().map(|mut d| {
+        d.record.is_office &= no_office;
+        d
+    });
+    loader.save_all(departments.collect())?;
+    loader.move_office_to(&checked.office)?;
+    loader.save_all(checked.categories)?;
+    loader.save_all(checked.rules)?;
+    if fresh_database && queries::calendar_is_empty(loader.conn)? {
+        official_calendar(loader.conn, &loader.actor)?;
     }
-    Ok(loader.report)
+    Ok(loader.report(fresh_database))
+}
+
+/// A record of the file: where it stands in the file and how it is named (for messages),
+/// and what it says.
+struct Entry<R> {
+    what: String,
+    label: String,
+    record: R,
 }
 
 struct Checked {
-    districts: Vec<DistrictRow>,
-    departments: Vec<DepartmentRow>,
-    categories: Vec<CategoryRow>,
-    rules: Vec<NewRoutingRuleRow>,
+    districts: Vec<Entry<DistrictRow>>,
+    departments: Vec<Entry<DepartmentRow>>,
+    categories: Vec<Entry<CategoryRow>>,
+    rules: Vec<Entry<RoutingRuleRow>>,
+    office: String,
 }
 
-/// Every problem of the file at once, in English (the operator's console), or the rows.
+/// Codes are checked against what is stored and what the file itself adds (new records are
+/// active; stored ones stand as they are: the file does not reactivate them).
+struct FileCatalog<'a> {
+    stored: &'a ReferenceData,
+    districts: HashSet<String>,
+    departments: HashSet<String>,
+    categories: HashSet<String>,
+}
+
+fn added(code: &str, in_file: &HashSet<String>) -> Option<Standing> {
+    in_file.contains(code).then_some(Standing {
+        active: true,
+        is_office: false,
+    })
+}
+
+impl Catalog for FileCatalog<'_> {
+    fn district(&self, code: &str) -> Option<Standing> {
+        Catalog::district(self.stored, code).or_else(|| added(code, &self.districts))
+    }
+
+    fn department(&self, code: &str) -> Option<Standing> {
+        Catalog::department(self.stored, code).or_else(|| added(code, &self.departments))
+    }
+
+    fn category(&self, code: &str) -> Option<Standing> {
+        Catalog::category(self.stored, code).or_else(|| added(code, &self.categories))
+    }
+}
+
+fn codes<'a>(codes: impl Iterator<Item = &'a String>) -> HashSet<String> {
+    codes.map(|c| c.trim().to_owned()).collect()
+}
+
+/// Every problem of the file at once, in English (the operator's console), or its records.
 fn check(conn: &mut AnyConnection, j: &Jurisdiction) -> anyhow::Result<Checked> {
-    let mut problems: Vec<String> = Vec::new();
-    let mut report = |what: String, field: &str, problem: Problem| {
-        problems.push(format!("{what}: {field}: {}", i18n::t(Locale::En, problem)));
+    let stored = ReferenceData::load(conn)?;
+    let catalog = FileCatalog {
+        stored: &stored,
+        districts: codes(j.districts.iter().map(|d| &d.code)),
+        departments: codes(j.departments.iter().map(|d| &d.code)),
+        categories: codes(j.categories.iter().map(|c| &c.code)),
     };
-    let stored = crate::db::reference::ReferenceData::load(conn)?;
-
-    let mut districts = Vec::new();
-    let mut seen = HashSet::new();
-    for (i, d) in j.districts.iter().enumerate() {
-        let what = format!("districts[{i}] ({:?})", d.code);
-        let code = district_code(&d.code)
-            .map_err(|p| report(what.clone(), "code", p))
-            .ok();
-        if let Some(code) = &code {
-            if !seen.insert(code.clone()) {
-                report(what.clone(), "code", "manage.error.duplicate_code");
-            }
-        }
-        let names = names(
-            &[&d.name_zh_hans, &d.name_zh_hant, &d.name_en],
-            &what,
-            &mut report,
-        );
-        if let (Some(code), Some([hans, hant, en])) = (code, names) {
-            districts.push(DistrictRow {
-                code,
-                name_zh_hans: hans,
-                name_zh_hant: hant,
-                name_en: en,
-                sort_order: 0,
-                active: true,
-            });
-        }
-    }
-    let district_known = |code: &str| seen.contains(code) || stored.district(code).is_some();
-
-    let mut departments = Vec::new();
-    let mut department_codes = HashSet::new();
-    for (i, d) in j.departments.iter().enumerate() {
-        let what = format!("departments[{i}] ({:?})", d.code);
-        let code = record_code(&d.code)
-            .map_err(|p| report(what.clone(), "code", p))
-            .ok();
-        if let Some(code) = &code {
-            if !department_codes.insert(code.clone()) {
-                report(what.clone(), "code", "manage.error.duplicate_code");
-            }
-            let inactive = stored.department(code).is_some_and(|s| !s.active);
-            if d.is_office && inactive {
-                report(what.clone(), "is_office", "manage.error.office_inactive");
-            }
-        }
-        let email = inbox_email(&d.inbox_email)
-            .map_err(|p| report(what.clone(), "inbox_email", p))
-            .ok();
-        let district = match d
-            .district
-            .as_deref()
-            .map(str::trim)
-            .filter(|c| !c.is_empty())
-        {
-            Some(c) if !district_known(c) => {
-                report(what.clone(), "district", "manage.error.unknown_district");
-                None
-            }
-            other => Some(other.map(str::to_owned)),
-        };
-        let names = names(
-            &[&d.name_zh_hans, &d.name_zh_hant, &d.name_en],
-            &what,
-            &mut report,
-        );
-        if let (Some(code), Some(email), Some(district), Some([hans, hant, en])) =
-            (code, email, district, names)
-        {
-            departments.push(DepartmentRow {
-                code,
-                name_zh_hans: hans,
-                name_zh_hant: hant,
-                name_en: en,
-                district_code: district,
-                inbox_email: email,
-                is_office: d.is_office,
-                active: true,
-            });
-        }
-    }
-    let department_known =
-        |code: &str| department_codes.contains(code) || stored.department(code).is_some();
-    let department_inactive = |code: &str| stored.department(code).is_some_and(|d| !d.active);
-
-    let mut categories = Vec::new();
-    let mut category_codes = HashSet::new();
-    for (i, c) in j.categories.iter().enumerate() {
-        let what = format!("categories[{i}] ({:?})", c.code);
-        let code = record_code(&c.code)
-            .map_err(|p| report(what.clone(), "code", p))
-            .ok();
-        if let Some(code) = &code {
-            if !category_codes.insert(code.clone()) {
-                report(what.clone(), "code", "manage.error.duplicate_code");
-            }
-        }
-        let mut days_ok = true;
-        for (field, value) in [
-            ("complaint_accept_days", c.complaint_accept_days),
-            ("complaint_finish_days", c.complaint_finish_days),
-            ("report_accept_days", c.report_accept_days),
-            ("report_notify_days", c.report_notify_days),
-            ("assist_days", c.assist_days),
-        ] {
-            if !(1..=MAX_DAYS).contains(&value) {
-                report(what.clone(), field, "manage.error.days");
-                days_ok = false;
-            }
-        }
-        let basis = legal_basis(&c.legal_basis)
-            .map_err(|p| report(what.clone(), "legal_basis", p))
-            .ok();
-        let names = names(
-            &[&c.name_zh_hans, &c.name_zh_hant, &c.name_en],
-            &what,
-            &mut report,
-        );
-        if let (Some(code), true, Some(basis), Some([hans, hant, en])) =
-            (code, days_ok, basis, names)
-        {
-            categories.push(CategoryRow {
-                code,
-                name_zh_hans: hans,
-                name_zh_hant: hant,
-                name_en: en,
-                complaint_accept_days: c.complaint_accept_days,
-                complaint_finish_days: c.complaint_finish_days,
-                report_accept_days: c.report_accept_days,
-                report_notify_days: c.report_notify_days,
-                assist_days: c.assist_days,
-                legal_basis: basis,
-                sort_order: 0,
-                active: true,
-            });
-        }
-    }
-    let category_known =
-        |code: &str| category_codes.contains(code) || stored.category(code).is_some();
-
-    let mut rules = Vec::new();
-    let mut scopes = HashSet::new();
-    for (i, r) in j.routing_rules.iter().enumerate() {
-        let district_label = r.district.as_deref().unwrap_or("any district");
-        let what = format!(
-            "routing_rules[{i}] ({:?} in {district_label} → {:?})",
-            r.category, r.lead
-        );
-        let mut ok = true;
-        let mut fail = |field: &str, problem: Problem| {
-            report(what.clone(), field, problem);
-            ok = false;
-        };
-        let category = r.category.trim().to_owned();
-        if !category_known(&category) {
-            fail("category", "manage.error.unknown_category");
-        }
-        let district = r
-            .district
-            .as_deref()
-            .map(str::trim)
-            .filter(|c| !c.is_empty())
-            .map(str::to_owned);
-        if district.as_deref().is_some_and(|c| !district_known(c)) {
-            fail("district", "manage.error.unknown_district");
-        }
-        if !scopes.insert((category.clone(), district.clone())) {
-            fail("district", "manage.error.duplicate_rule");
-        }
-        let lead = r.lead.trim().to_owned();
-        if !department_known(&lead) {
-            fail("lead", "manage.error.unknown_department");
-        } else if department_inactive(&lead) {
-            fail("lead", "manage.error.inactive_department");
-        }
-        let mut co_handlers: Vec<String> = Vec::new();
-        for code in r.co_handlers.iter().map(|c| c.trim()) {
-            if !department_known(code) {
-                fail("co_handlers", "manage.error.unknown_department");
-            } else if department_inactive(code) {
-                fail("co_handlers", "manage.error.inactive_department");
-            } else if code == lead || co_handlers.iter().any(|c| c == code) {
-                fail("co_handlers", "manage.error.co_handler_repeated");
-            } else {
-                co_handlers.push(code.to_owned());
-            }
-        }
-        if ok {
-            rules.push(NewRoutingRuleRow {
-                category_code: category,
-                district_code: district,
-                lead_department: lead,
-                co_departments: co_handlers.join(","),
-                active: true,
-            });
-        }
-    }
-
+    let mut problems = Vec::new();
+    let districts = parse_all(&mut problems, &catalog, "districts", &j.districts);
+    let departments = parse_all(&mut problems, &catalog, "departments", &j.departments);
+    let categories = parse_all(&mut problems, &catalog, "categories", &j.categories);
+    let rules = parse_all(&mut problems, &catalog, "routing_rules", &j.routing_rules);
     if !problems.is_empty() {
         anyhow::bail!(
             "the file was not loaded; nothing changed:\n  {}",
             problems.join("\n  ")
         );
     }
+    // `Jurisdiction::parse` made sure there is exactly one.
+    let office = j
+        .departments
+        .iter()
+        .find(|d| d.is_office)
+        .map(|d| d.code.trim().to_owned())
+        .context("no department is the coordination office")?;
     Ok(Checked {
         districts,
         departments,
         categories,
         rules,
+        office,
     })
 }
 
-/// The three names of a record, each checked; `None` when any has a problem.
-fn names(
-    raw: &[&String; 3],
-    what: &str,
-    report: &mut impl FnMut(String, &str, Problem),
-) -> Option<[String; 3]> {
-    let fields = ["name_zh_hans", "name_zh_hant", "name_en"];
-    let mut out: Vec<String> = Vec::new();
-    for (raw, field) in raw.iter().zip(fields) {
-        match name(raw) {
-            Ok(n) => out.push(n),
-            Err(p) => report(what.to_owned(), field, p),
-        }
-    }
-    out.try_into().ok()
+/// A file entry as the form its page would send.
+trait FileEntry {
+    type Record: Record;
+    /// How a message names it.
+    fn label(&self) -> String;
+    fn form(&self) -> <Self::Record as Record>::Form;
 }
 
-struct Loader<'a> {
-    report: LoadReport,
-    source: &'a str,
-    now: NaiveDateTime,
+/// Parses each entry, collecting every problem, a second entry of the same record included.
+fn parse_all<E: FileEntry>(
+    problems: &mut Vec<String>,
+    catalog: &dyn Catalog,
+    section: &str,
+    entries: &[E],
+) -> Vec<Entry<E::Record>> {
+    let mut parsed: Vec<Entry<E::Record>> = Vec::new();
+    for (i, entry) in entries.iter().enumerate() {
+        let label = entry.label();
+        let what = format!("{section}[{i}] ({label})");
+        match E::Record::parse(&entry.form(), catalog, None) {
+            Ok(record) if parsed.iter().any(|e| e.record.same_as(&record)) => {
+                let (field, refusal) = E::Record::DUPLICATE;
+                problems.push(problem(&what, &FieldErrors::one(field, refusal)));
+            }
+            Ok(record) => parsed.push(Entry {
+                what,
+                label,
+                record,
+            }),
+            Err(errors) => problems.push(problem(&what, &errors)),
+        }
+    }
+    parsed
+}
+
+fn problem(what: &str, errors: &FieldErrors) -> String {
+    format!("{what}: {errors}")
+}
+
+impl FileEntry for DistrictEntry {
+    type Record = DistrictRow;
+
+    fn label(&self) -> String {
+        format!("{:?}", self.code)
+    }
+
+    fn form(&self) -> DistrictForm {
+        DistrictForm {
+            code: self.code.clone(),
+            name_zh_hans: self.name_zh_hans.clone(),
+            name_zh_hant: self.name_zh_hant.clone(),
+            name_en: self.name_en.clone(),
+            active: false,
+        }
+    }
+}
+
+impl FileEntry for DepartmentEntry {
+    type Record = DepartmentRow;
+
+    fn label(&self) -> String {
+        format!("{:?}", self.code)
+    }
+
+    fn form(&self) -> DepartmentForm {
+        DepartmentForm {
+            code: self.code.clone(),
+            name_zh_hans: self.name_zh_hans.clone(),
+            name_zh_hant: self.name_zh_hant.clone(),
+            name_en: self.name_en.clone(),
+            inbox_email: self.inbox_email.clone(),
+            district: self.district.clone().unwrap_or_default(),
+            is_office: self.is_office,
+            active: false,
+        }
+    }
+}
+
+impl FileEntry for CategoryEntry {
+    type Record = CategoryRow;
+
+    fn label(&self) -> String {
+        format!("{:?}", self.code)
+    }
+
+    fn form(&self) -> CategoryForm {
+        CategoryForm {
+            code: self.code.clone(),
+            name_zh_hans: self.name_zh_hans.clone(),
+            name_zh_hant: self.name_zh_hant.clone(),
+            name_en: self.name_en.clone(),
+            complaint_accept_days: self.complaint_accept_days.to_string(),
+            complaint_finish_days: self.complaint_finish_days.to_string(),
+            report_accept_days: self.report_accept_days.to_string(),
+            report_notify_days: self.report_notify_days.to_string(),
+            assist_days: self.assist_days.to_string(),
+            legal_basis: self.legal_basis.clone(),
+            active: false,
+        }
+    }
+}
+
+impl FileEntry for RuleEntry {
+    type Record = RoutingRuleRow;
+
+    fn label(&self) -> String {
+        let district = self.district.as_deref().unwrap_or("any district");
+        format!("{:?} in {district} → {:?}", self.category, self.lead)
+    }
+
+    fn form(&self) -> RuleForm {
+        RuleForm {
+            category: self.category.clone(),
+            district: self.district.clone().unwrap_or_default(),
+            lead: self.lead.clone(),
+            active: false,
+            co_handlers: self.co_handlers.clone(),
+        }
+    }
+}
+
+/// The writing half of a run: each record through `manage::save`, and what it came to.
+struct Loader<'c> {
+    conn: &'c mut AnyConnection,
+    actor: Actor,
+    /// (entity, key, what happened), for the report.
+    outcomes: Vec<(&'static str, Written)>,
+    notes: Vec<String>,
 }
 
 impl Loader<'_> {
-    fn audit(
-        &self,
-        conn: &mut AnyConnection,
-        entity: &str,
-        key: &str,
-        action: &str,
-        detail: String,
-    ) -> anyhow::Result<()> {
-        manage::audit(
+    fn save_all<R: Record>(&mut self, entries: Vec<Entry<R>>) -> anyhow::Result<()> {
+        for Entry {
+            what,
+            label,
+            record,
+        } in entries
+        {
+            let stored = record.existing(self.conn)?;
+            let new = match &stored {
+                Some(old) => record.loaded_over(old),
+                None => record,
+            };
+            let written = manage::save(self.conn, &self.actor, stored.as_ref(), new)
+                .map_err(|e| refused(&what, e))?;
+            if stored.is_some_and(|old| !old.active()) {
+                self.notes.push(format!(
+                    "{} {label} is in the file but stays inactive (reactivate it on the admin page)",
+                    R::ENTITY.replace('_', " ")
+                ));
+            }
+            self.outcomes.push((R::ENTITY, written));
+        }
+        Ok(())
+    }
+
+    /// The file's office takes the mark if it has not got it: the departments that change
+    /// count as updated.
+    fn move_office_to(&mut self, office: &str) -> anyhow::Result<()> {
+        let moved = move_office(self.conn, &self.actor, office)
+            .map_err(|e| refused(&format!("departments ({office:?})"), e))?;
+        let OfficeMove::Moved { previous } = moved else {
+            return Ok(());
+        };
+        for code in previous.iter().map(String::as_str).chain([office]) {
+            let outcome = self
+                .outcomes
+                .iter_mut()
+                .find(|(entity, w)| *entity == DepartmentRow::ENTITY && w.key() == code);
+            match outcome {
+                Some((_, w @ Written::Unchanged(_))) => *w = Written::Updated(code.to_owned()),
+                Some(_) => {}
+                None => self
+                    .outcomes
+                    .push((DepartmentRow::ENTITY, Written::Updated(code.to_owned()))),
+            }
+        }
+        Ok(())
+    }
+
+    fn report(self, fresh_database: bool) -> LoadReport {
+        let count = |f: fn(&Written) -> bool| self.outcomes.iter().filter(|(_, w)| f(w)).count();
+        LoadReport {
+            inserted: count(|w| matches!(w, Written::Inserted(_))),
+            updated: count(|w| matches!(w, Written::Updated(_))),
+            unchanged: count(|w| matches!(w, Written::Unchanged(_))),
+            fresh_database,
+            notes: self.notes,
+        }
+    }
+}
+
+/// A refusal met while writing (the stored data changed since the check, or the office
+/// cannot move), in the operator's words.
+fn refused(what: &str, error: ManageError) -> anyhow::Error {
+    match error {
+        ManageError::Invalid(errors) => anyhow::anyhow!(
+            "the file was not loaded; nothing changed:\n  {}",
+            problem(what, &errors)
+        ),
+        other => anyhow::Error::new(other).context(what.to_owned()),
+    }
+}
+
+/// A fresh database gets the national 2026 schedule, as the demo one does: one audit event
+/// for the whole schedule.
+fn official_calendar(conn: &mut AnyConnection, actor: &Actor) -> anyhow::Result<()> {
+    let calendar = WorkCalendar::official_2026();
+    let rest = calendar.rest_days().map(|day| (day, false));
+    let work = calendar.make_up_working_days().map(|day| (day, true));
+    for (day, is_working_day) in rest.chain(work) {
+        queries::set_holiday(
             conn,
-            &Audit {
-                at: self.now,
-                user_id: None,
-                entity,
-                entity_key: key,
-                action,
-                detail: format!("load-jurisdiction {}: {detail}", self.source),
+            &HolidayRow {
+                day,
+                is_working_day,
+                note: String::new(),
             },
         )?;
-        Ok(())
     }
-
-    fn inserted(
-        &mut self,
-        conn: &mut AnyConnection,
-        entity: &str,
-        key: &str,
-        detail: String,
-    ) -> anyhow::Result<()> {
-        self.report.inserted += 1;
-        self.audit(conn, entity, key, "create", detail)
-    }
-
-    /// Audits `changes` if there are any; counts the record either way.
-    fn compared(
-        &mut self,
-        conn: &mut AnyConnection,
-        entity: &str,
-        key: &str,
-        changes: Changes,
-    ) -> anyhow::Result<bool> {
-        if changes.is_empty() {
-            self.report.unchanged += 1;
-            return Ok(false);
-        }
-        self.report.updated += 1;
-        self.audit(conn, entity, key, "update", changes.detail())?;
-        Ok(true)
-    }
-
-    fn note_inactive(&mut self, entity: &str, code: &str) {
-        self.report.notes.push(format!(
-            "{entity} {code} is in the file but stays inactive (reactivate it on the admin page)"
-        ));
-    }
-
-    fn districts(&mut self, conn: &mut AnyConnection, rows: &[DistrictRow]) -> anyhow::Result<()> {
-        let mut next = manage::next_district_sort_order(conn)?;
-        for row in rows {
-            match manage::find_district(conn, &row.code)? {
-                None => {
-                    let row = DistrictRow {
-                        sort_order: next,
-                        ..row.clone()
-                    };
-                    next += 1;
-                    manage::insert_district(conn, &row)?;
-                    let detail = created(&[
-                        ("name_zh_hans", &row.name_zh_hans),
-                        ("name_zh_hant", &row.name_zh_hant),
-                        ("name_en", &row.name_en),
-                    ]);
-                    self.inserted(conn, "district", &row.code, detail)?;
-                }
-                Some(old) => {
-                    let new = DistrictRow {
-                        sort_order: old.sort_order,
-                        active: old.active,
-                        ..row.clone()
-                    };
-                    let mut changes = Changes::default();
-                    changes.field("name_zh_hans", &old.name_zh_hans, &new.name_zh_hans);
-                    changes.field("name_zh_hant", &old.name_zh_hant, &new.name_zh_hant);
-                    changes.field("name_en", &old.name_en, &new.name_en);
-                    if !changes.is_empty() {
-                        manage::update_district(conn, &new)?;
-                    }
-                    self.compared(conn, "district", &row.code, changes)?;
-                    if !old.active {
-                        self.note_inactive("district", &row.code);
-                    }
-                }
-            }
-        }
-        Ok(())
-    }
-
-    fn departments(
-        &mut self,
-        conn: &mut AnyConnection,
-        rows: &[DepartmentRow],
-    ) -> anyhow::Result<()> {
-        let office = rows.iter().find(|d| d.is_office).map(|d| d.code.clone());
-        // The office mark moves first, so that at no point are there two.
-        for code in manage::offices(conn)? {
-            if Some(&code) != office.as_ref() && !rows.iter().any(|d| d.code == code) {
-                if let Some(mut old) = manage::find_department(conn, &code)? {
-                    old.is_office = false;
-                    manage::update_department(conn, &old)?;
-                    self.report.updated += 1;
-                    self.audit(
-                        conn,
-                        "department",
-                        &code,
-                        "update",
-                        "is_office: true → false".into(),
-                    )?;
-                }
-            }
-        }
-        for row in rows {
-            match manage::find_department(conn, &row.code)? {
-                None => {
-                    manage::insert_department(conn, row)?;
-                    let detail = created(&[
-                        ("name_zh_hans", &row.name_zh_hans),
-                        ("name_zh_hant", &row.name_zh_hant),
-                        ("name_en", &row.name_en),
-                        ("district", &row.district_code),
-                        ("inbox_email", &row.inbox_email),
-                        ("is_office", &row.is_office),
-                    ]);
-                    self.inserted(conn, "department", &row.code, detail)?;
-                }
-                Some(old) => {
-                    let new = DepartmentRow {
-                        active: old.active,
-                        ..row.clone()
-                    };
-                    let mut changes = Changes::default();
-                    changes.field("name_zh_hans", &old.name_zh_hans, &new.name_zh_hans);
-                    changes.field("name_zh_hant", &old.name_zh_hant, &new.name_zh_hant);
-                    changes.field("name_en", &old.name_en, &new.name_en);
-                    changes.field("district", &old.district_code, &new.district_code);
-                    changes.field("inbox_email", &old.inbox_email, &new.inbox_email);
-                    changes.field("is_office", old.is_office, new.is_office);
-                    if !changes.is_empty() {
-                        manage::update_department(conn, &new)?;
-                    }
-                    self.compared(conn, "department", &row.code, changes)?;
-                    if !old.active {
-                        self.note_inactive("department", &row.code);
-                    }
-                }
-            }
-        }
-        Ok(())
-    }
-
-    fn categories(&mut self, conn: &mut AnyConnection, rows: &[CategoryRow]) -> anyhow::Result<()> {
-        let mut next = manage::next_category_sort_order(conn)?;
-        for row in rows {
-            match manage::find_category(conn, &row.code)? {
-                None => {
-                    let row = CategoryRow {
-                        sort_order: next,
-                        ..row.clone()
-                    };
-                    next += 1;
-                    manage::insert_category(conn, &row)?;
-                    self.inserted(conn, "category", &row.code, category_detail(&row))?;
-                }
-                Some(old) => {
-                    let new = CategoryRow {
-                        sort_order: old.sort_order,
-                        active: old.active,
-                        ..row.clone()
-                    };
-                    let changes = category_changes(&old, &new);
-                    if !changes.is_empty() {
-                        manage::update_category(conn, &new)?;
-                    }
-                    self.compared(conn, "category", &row.code, changes)?;
-                    if !old.active {
-                        self.note_inactive("category", &row.code);
-                    }
-                }
-            }
-        }
-        Ok(())
-    }
-
-    fn rules(
-        &mut self,
-        conn: &mut AnyConnection,
-        rows: &[NewRoutingRuleRow],
-    ) -> anyhow::Result<()> {
-        for row in rows {
-            match manage::rule_for_scope(conn, &row.category_code, row.district_code.as_deref())? {
-                None => {
-                    let id = manage::insert_rule(conn, row)?;
-                    self.inserted(conn, "routing_rule", &id.to_string(), rule_detail(row))?;
-                }
-                Some(old) => {
-                    let new = NewRoutingRuleRow {
-                        active: old.active,
-                        ..row.clone()
-                    };
-                    let mut changes = Changes::default();
-                    changes.field("lead", &old.lead_department, &new.lead_department);
-                    changes.field(
-                        "co_handlers",
-                        split_codes(&old.co_departments),
-                        split_codes(&new.co_departments),
-                    );
-                    if !changes.is_empty() {
-                        manage::update_rule(conn, old.id, &new)?;
-                    }
-                    self.compared(conn, "routing_rule", &old.id.to_string(), changes)?;
-                    if !old.active {
-                        let scope = format!(
-                            "{} in {}",
-                            row.category_code,
-                            row.district_code.as_deref().unwrap_or("any district")
-                        );
-                        self.note_inactive("routing rule", &scope);
-                    }
-                }
-            }
-        }
-        Ok(())
-    }
-
-    /// A fresh database gets the national 2026 schedule, as the demo one does.
-    fn official_calendar(&mut self, conn: &mut AnyConnection) -> anyhow::Result<()> {
-        let calendar = WorkCalendar::official_2026();
-        let rest = calendar.rest_days().map(|day| (day, false));
-        let work = calendar.make_up_working_days().map(|day| (day, true));
-        for (day, is_working_day) in rest.chain(work) {
-            manage::set_holiday(
-                conn,
-                &HolidayRow {
-                    day,
-                    is_working_day,
-                    note: String::new(),
-                },
-            )?;
-        }
-        manage::add_calendar_year(conn, 2026)?;
-        self.audit(
-            conn,
-            "calendar_year",
-            "2026",
-            "create",
-            "the official 2026 schedule".into(),
-        )?;
-        Ok(())
-    }
-}
-
-pub fn category_detail(row: &CategoryRow) -> String {
-    created(&[
-        ("name_zh_hans", &row.name_zh_hans),
-        ("name_zh_hant", &row.name_zh_hant),
-        ("name_en", &row.name_en),
-        ("complaint_accept_days", &row.complaint_accept_days),
-        ("complaint_finish_days", &row.complaint_finish_days),
-        ("report_accept_days", &row.report_accept_days),
-        ("report_notify_days", &row.report_notify_days),
-        ("assist_days", &row.assist_days),
-        ("legal_basis", &row.legal_basis),
-    ])
-}
-
-pub fn category_changes(old: &CategoryRow, new: &CategoryRow) -> Changes {
-    let mut changes = Changes::default();
-    changes.field("name_zh_hans", &old.name_zh_hans, &new.name_zh_hans);
-    changes.field("name_zh_hant", &old.name_zh_hant, &new.name_zh_hant);
-    changes.field("name_en", &old.name_en, &new.name_en);
-    changes.field(
-        "complaint_accept_days",
-        old.complaint_accept_days,
-        new.complaint_accept_days,
-    );
-    changes.field(
-        "complaint_finish_days",
-        old.complaint_finish_days,
-        new.complaint_finish_days,
-    );
-    changes.field(
-        "report_accept_days",
-        old.report_accept_days,
-        new.report_accept_days,
-    );
-    changes.field(
-        "report_notify_days",
-        old.report_notify_days,
-        new.report_notify_days,
-    );
-    changes.field("assist_days", old.assist_days, new.assist_days);
-    changes.field("legal_basis", &old.legal_basis, &new.legal_basis);
-    changes.field("active", old.active, new.active);
-    changes
-}
-
-pub fn rule_detail(row: &NewRoutingRuleRow) -> String {
-    created(&[
-        ("category", &row.category_code),
-        ("district", &row.district_code),
-        ("lead", &row.lead_department),
-        ("co_handlers", &split_codes(&row.co_departments)),
-        ("active", &row.active),
-    ])
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn codes_days_and_names_are_checked() {
-        assert_eq!(district_code(" 361102 "), Ok("361102".into()));
-        for bad in ["36110", "3611020", "36110a", "３６１１０２"] {
-            assert_eq!(
-                district_code(bad),
-                Err("manage.error.district_code"),
-                "{bad}"
-            );
-        }
-        assert_eq!(district_code(""), Err("manage.error.required"));
-        assert_eq!(
-            record_code("quality-supervision-361102"),
-            Ok("quality-supervision-361102".into())
-        );
-        for bad in [
-            "Food",
-            "food drugs",
-            "-food",
-            "food-",
-            "食品",
-            &"a".repeat(65),
-        ] {
-            assert_eq!(record_code(bad), Err("manage.error.code"), "{bad}");
-        }
-        assert_eq!(days("7"), Ok(7));
-        for bad in ["0", "-1", "seven", "7.5", "366", "99999999999"] {
-            assert_eq!(days(bad), Err("manage.error.days"), "{bad}");
-        }
-        assert_eq!(days(" "), Err("manage.error.required"));
-        assert_eq!(name("  信州区 "), Ok("信州区".into()));
-        assert_eq!(name(""), Err("manage.error.required"));
-        assert_eq!(name("a\nb"), Err("manage.error.characters"));
-        assert_eq!(
-            name(&"名".repeat(NAME_MAX + 1)),
-            Err("manage.error.too_long")
-        );
-        assert_eq!(
-            inbox_email("Office@Example.ORG"),
-            Ok("Office@example.org".into())
-        );
-        assert_eq!(inbox_email("office"), Err("manage.error.email"));
-    }
-
-    #[test]
-    fn every_problem_key_has_a_message() {
-        let source = include_str!("jurisdiction.rs");
-        let keys = source
-            .split('"')
-            .filter(|s| s.starts_with("manage.error.") && !s.ends_with('.'));
-        for key in keys {
-            assert!(i18n::has_key(key), "{key} has no message");
-        }
-    }
+    queries::add_calendar_year(conn, 2026)?;
+    audit(
+        conn,
+        actor,
+        "calendar_year",
+        "2026",
+        "create",
+        "the official 2026 schedule",
+    )?;
+    Ok(())
 }

@@ -4,6 +4,7 @@
 pub mod case;
 pub mod filing;
 pub mod jurisdiction;
+pub mod manage;
 pub mod seed_demo;
 pub mod users;
 

@@ -546,6 +546,24 @@ fn office_edit(is_office: bool, active: bool) -> Vec<(&'static str, &'static str
     fields
 }
 
+/// Deactivates `agriculture` through its page (its "active" box left unticked), for the
+/// rules, users and office moves that must not name an inactive department.
+async fn deactivate_agriculture(admin: &Browser, app: &TestApp) {
+    admin
+        .change(
+            app,
+            "/admin/departments/agriculture",
+            &[
+                ("name_zh_hans", "农业局"),
+                ("name_zh_hant", "農業局"),
+                ("name_en", "Agriculture Bureau"),
+                ("inbox_email", "agriculture@green-channel.invalid"),
+                ("district", ""),
+            ],
+        )
+        .await;
+}
+
 fn malformed_inputs() -> Vec<Malformed> {
     let rule = |category, district, lead, co: &'static str| {
         let mut fields = vec![
@@ -890,19 +908,7 @@ async fn malformed_input_is_answered_beside_its_field_and_nothing_is_written() {
     let app = spawn_app().await;
     let admin = Browser::admin(&app).await;
     // An inactive department, for the rules and users that must not name it.
-    admin
-        .change(
-            &app,
-            "/admin/departments/agriculture",
-            &[
-                ("name_zh_hans", "农业局"),
-                ("name_zh_hant", "農業局"),
-                ("name_en", "Agriculture Bureau"),
-                ("inbox_email", "agriculture@green-channel.invalid"),
-                ("district", ""),
-            ],
-        )
-        .await;
+    deactivate_agriculture(&admin, &app).await;
     let before = stored_state(&app).await;
     for (path, fields, form, field) in malformed_inputs() {
         let response = admin.post(&app, path, &fields).await;
@@ -978,19 +984,7 @@ async fn the_office_mark_moves_in_one_step_and_unrouted_complaints_follow_it() {
         ]
     );
     // Asking twice changes nothing; an inactive department cannot take the mark.
-    admin
-        .change(
-            &app,
-            "/admin/departments/agriculture",
-            &[
-                ("name_zh_hans", "农业局"),
-                ("name_zh_hant", "農業局"),
-                ("name_en", "Agriculture Bureau"),
-                ("inbox_email", "agriculture@green-channel.invalid"),
-                ("district", ""),
-            ],
-        )
-        .await;
+    deactivate_agriculture(&admin, &app).await;
     let before = stored_state(&app).await;
     admin
         .change(&app, "/admin/departments/market-regulation/office", &[])
@@ -1879,4 +1873,90 @@ async fn a_bad_jurisdiction_file_is_refused_whole() {
     let (ok, _, stderr) = load_jurisdiction(&app.data_dir, "[[districts]]\ncode = 1\n");
     assert!(!ok, "{stderr}");
     assert_eq!(stored_state(&app).await, before);
+}
+
+#[tokio::test]
+async fn a_file_naming_another_office_moves_the_mark_as_the_page_does() {
+    let app = spawn_app().await;
+    let file = r#"
+districts = []
+categories = []
+
+[[departments]]
+code = "market-regulation"
+name_zh_hans = "工商行政管理局"
+name_zh_hant = "工商行政管理局"
+name_en = "Administration for Industry and Commerce"
+inbox_email = "market-regulation@green-channel.invalid"
+is_office = true
+"#;
+    let (ok, stdout, stderr) = load_jurisdiction(&app.data_dir, file);
+    assert!(ok, "{stdout}\n{stderr}");
+    assert!(
+        stdout.contains("0 inserted, 2 updated, 0 unchanged"),
+        "{stdout}"
+    );
+    assert_eq!(
+        reference(&app).await.office().map(|d| d.code.clone()),
+        Some("market-regulation".to_owned())
+    );
+    assert_eq!(
+        audited(&app).await,
+        vec![
+            triple("department", "quality-office", "update"),
+            triple("department", "market-regulation", "make_office"),
+        ]
+    );
+
+    // An inactive department cannot take the mark from a file either; nothing changes.
+    let admin = Browser::admin(&app).await;
+    deactivate_agriculture(&admin, &app).await;
+    let before = stored_state(&app).await;
+    let inactive = file
+        .replace("market-regulation", "agriculture")
+        .replace("工商行政管理局", "农业局")
+        .replace(
+            "Administration for Industry and Commerce",
+            "Agriculture Bureau",
+        );
+    let (ok, stdout, stderr) = load_jurisdiction(&app.data_dir, &inactive);
+    assert!(!ok, "{stdout}");
+    assert!(stderr.contains("nothing changed"), "{stderr}");
+    assert_eq!(stored_state(&app).await, before);
+}
+
+#[tokio::test]
+async fn create_user_on_the_command_line_follows_the_users_page_rules() {
+    let app = spawn_app().await;
+    let create = |username: &'static str, role: &'static str, department: &'static str| {
+        let db = app.db.clone();
+        tokio::task::spawn_blocking(move || {
+            green_channel::services::users::create_user(
+                &db,
+                username,
+                role,
+                Some(department),
+                None,
+                STAFF_PASSWORD,
+            )
+        })
+    };
+    let refused = create("coordinator-x", "coordinator", "food-drug")
+        .await
+        .unwrap()
+        .expect_err("a coordinator outside the office");
+    assert!(refused.to_string().contains("department"), "{refused}");
+    let refused = create("admin", "clerk", "food-drug")
+        .await
+        .unwrap()
+        .expect_err("a name that is taken");
+    assert!(refused.to_string().contains("username"), "{refused}");
+    create("office-coordinator", "coordinator", "quality-office")
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(
+        audited(&app).await.is_empty(),
+        "the command line leaves no trail"
+    );
 }

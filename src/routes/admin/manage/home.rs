@@ -2,27 +2,29 @@
 //! latest audited changes. It changes nothing.
 
 use actix_web::http::StatusCode;
-use actix_web::{web, HttpRequest, HttpResponse};
+use actix_web::HttpResponse;
 use chrono::Datelike as _;
 
-use super::{admin_context, city_time, require_admin};
-use crate::db::manage;
+use super::{city_time, failed, Desk};
 use crate::db::reference::ReferenceData;
 use crate::domain::calendar::city_date;
 use crate::errors::AppError;
-use crate::extract::session::Staff;
 use crate::i18n::{self, Locale};
 use crate::pages::manage::{AuditView, ManageHomePage, SectionLink};
 use crate::pages::render;
 use crate::services::now_utc;
-use crate::state::AppState;
 
 const RECENT_CHANGES: i64 = 20;
+
+/// The city's current year.
+pub(super) fn this_year() -> i32 {
+    city_date(now_utc()).year()
+}
 
 /// DESIGN §3: for a year with no schedule loaded weekends are the only rest days, so the
 /// admin pages warn about this year and the next until their schedules are entered.
 pub(super) fn calendar_warnings(reference: &ReferenceData, locale: Locale) -> Vec<String> {
-    let this_year = city_date(now_utc()).year();
+    let this_year = this_year();
     [this_year, this_year + 1]
         .into_iter()
         .filter(|year| !reference.calendar.has_schedule_for(*year))
@@ -36,86 +38,66 @@ pub(super) fn calendar_warnings(reference: &ReferenceData, locale: Locale) -> Ve
         .collect()
 }
 
-pub async fn show(
-    req: HttpRequest,
-    state: web::Data<AppState>,
-    staff: Staff,
-) -> Result<HttpResponse, AppError> {
-    require_admin(&staff)?;
-    let reference = state.reference().await?;
-    let (rules, users, recent) = state
-        .db
-        .read(|conn| {
-            Ok((
-                manage::all_rules(conn)?,
-                manage::all_users(conn)?,
-                manage::recent_audit_events(conn, RECENT_CHANGES)?,
-            ))
-        })
-        .await?;
-    let admin = admin_context(&req, &staff, &reference, "/admin/manage");
-    let locale = admin.ctx.locale;
-    let count = |key: &str, total: usize, active: usize| {
+#[tracing::instrument(skip_all)]
+pub async fn show(desk: Desk) -> Result<HttpResponse, AppError> {
+    let rules = desk.manager.rules().await.map_err(failed)?;
+    let users = desk.manager.users().await.map_err(failed)?;
+    let recent = desk
+        .manager
+        .recent_changes(RECENT_CHANGES)
+        .await
+        .map_err(failed)?;
+    let reference = desk.reference();
+    let admin = desk.frame("/admin/manage");
+    let locale = desk.locale();
+    let summary = |active: &mut dyn Iterator<Item = bool>| {
+        let (mut total, mut on) = (0, 0);
+        for active in active {
+            total += 1;
+            on += usize::from(active);
+        }
         i18n::t_args(
             locale,
-            key,
-            &[
-                ("total", &total.to_string()),
-                ("active", &active.to_string()),
-            ],
+            "manage.summary.records",
+            &[("total", &total.to_string()), ("active", &on.to_string())],
         )
     };
+    let section = |href: &'static str, key: &str, summary: String| SectionLink {
+        href,
+        label: admin.t(key),
+        summary,
+    };
     let sections = vec![
-        SectionLink {
-            href: "/admin/departments",
-            label: admin.t("manage.departments.title"),
-            summary: count(
-                "manage.summary.records",
-                reference.departments.len(),
-                reference.departments.iter().filter(|d| d.active).count(),
-            ),
-        },
-        SectionLink {
-            href: "/admin/districts",
-            label: admin.t("manage.districts.title"),
-            summary: count(
-                "manage.summary.records",
-                reference.districts.len(),
-                reference.districts.iter().filter(|d| d.active).count(),
-            ),
-        },
-        SectionLink {
-            href: "/admin/categories",
-            label: admin.t("manage.categories.title"),
-            summary: count(
-                "manage.summary.records",
-                reference.categories.len(),
-                reference.categories.iter().filter(|c| c.active).count(),
-            ),
-        },
-        SectionLink {
-            href: "/admin/routing",
-            label: admin.t("manage.routing.title"),
-            summary: count(
-                "manage.summary.records",
-                rules.len(),
-                rules.iter().filter(|r| r.active).count(),
-            ),
-        },
-        SectionLink {
-            href: "/admin/holidays",
-            label: admin.t("manage.holidays.title"),
-            summary: admin.t("manage.summary.holidays").to_owned(),
-        },
-        SectionLink {
-            href: "/admin/users",
-            label: admin.t("manage.users.title"),
-            summary: count(
-                "manage.summary.records",
-                users.len(),
-                users.iter().filter(|u| u.active).count(),
-            ),
-        },
+        section(
+            "/admin/departments",
+            "manage.departments.title",
+            summary(&mut reference.departments.iter().map(|d| d.active)),
+        ),
+        section(
+            "/admin/districts",
+            "manage.districts.title",
+            summary(&mut reference.districts.iter().map(|d| d.active)),
+        ),
+        section(
+            "/admin/categories",
+            "manage.categories.title",
+            summary(&mut reference.categories.iter().map(|c| c.active)),
+        ),
+        section(
+            "/admin/routing",
+            "manage.routing.title",
+            summary(&mut rules.iter().map(|r| r.active)),
+        ),
+        section(
+            "/admin/holidays",
+            "manage.holidays.title",
+            admin.t("manage.summary.holidays").to_owned(),
+        ),
+        section(
+            "/admin/users",
+            "manage.users.title",
+            summary(&mut users.iter().map(|u| u.active)),
+        ),
     ];
     let recent = recent
         .into_iter()
@@ -129,7 +111,7 @@ pub async fn show(
         })
         .collect();
     let page = ManageHomePage {
-        warnings: calendar_warnings(&reference, locale),
+        warnings: calendar_warnings(reference, locale),
         admin,
         sections,
         recent,
