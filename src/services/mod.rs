@@ -9,8 +9,6 @@ pub mod triage;
 pub mod users;
 pub mod withdrawal;
 
-use chrono::{NaiveDateTime, Timelike, Utc};
-
 use crate::db::DbError;
 use crate::errors::AppError;
 
@@ -33,9 +31,5 @@ impl From<WriteError> for AppError {
     }
 }
 
-/// Now, in UTC, to the microsecond (PostgreSQL keeps no more; both backends then agree).
-pub fn now_utc() -> NaiveDateTime {
-    let now = Utc::now().naive_utc();
-    now.with_nanosecond(now.nanosecond() / 1_000 * 1_000)
-        .unwrap_or(now)
-}
+// Kept for callers written before the clock had a module of its own.
+pub use crate::clock::now_utc;

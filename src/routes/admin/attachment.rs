@@ -10,6 +10,7 @@ use crate::extract::session::Staff;
 use crate::services::triage;
 use crate::state::AppState;
 
+#[tracing::instrument(skip_all, fields(user = %staff.username))]
 pub async fn download(
     id: web::Path<String>,
     state: web::Data<AppState>,

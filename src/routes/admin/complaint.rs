@@ -6,7 +6,7 @@ use actix_web::http::{header, StatusCode};
 use actix_web::{web, HttpRequest, HttpResponse};
 use chrono::NaiveDateTime;
 
-use super::{field, form_pairs};
+use super::field;
 use crate::db::complaints::{self, EventRow};
 use crate::db::reference::{Named, ReferenceData};
 use crate::db::schema::users as users_table;
@@ -16,6 +16,7 @@ use crate::domain::calendar::city_date;
 use crate::domain::complaint::{ActionArgument, ComplaintKind, EventKind, Outcome, StaffAction};
 use crate::domain::fields;
 use crate::errors::AppError;
+use crate::extract::form::StaffForm;
 use crate::extract::session::Staff;
 use crate::i18n::{self, Locale};
 use crate::pages::admin::AdminContext;
@@ -508,14 +509,12 @@ fn parse_action(
 pub async fn act(
     req: HttpRequest,
     path: web::Path<(String, String)>,
-    body: web::Bytes,
+    posted: StaffForm<Vec<(String, String)>>,
     state: web::Data<AppState>,
-    staff: Staff,
 ) -> Result<HttpResponse, AppError> {
+    let (staff, pairs) = (posted.staff, posted.posted.form);
     let (id, action_name) = path.into_inner();
     let action = StaffAction::parse(&action_name).ok_or(AppError::NotFound)?;
-    let pairs = form_pairs(&body);
-    staff.verify_csrf(field(&pairs, "csrf_token"))?;
     let locale = crate::extract::locale::locale_of(&req);
     let refused = |typed: String, key: &str| Refusal {
         action,
