@@ -96,24 +96,40 @@ fn take_payload(req: &HttpRequest, payload: &mut Payload) -> Result<web::Payload
         .map_err(|e| AppError::Unexpected(anyhow::anyhow!("taking the request body: {e}")))
 }
 
+async fn public_form<F: FormFields>(
+    req: HttpRequest,
+    payload: Result<web::Payload, AppError>,
+) -> Result<PublicForm<F>, AppError> {
+    let state = app_state(&req)?;
+    let body = read_form(&req, payload?, F::TAKES_FILES).await?;
+    // The token is found even in a body the form type cannot take.
+    let token = body.field(CSRF_FIELD);
+    let now = now_utc().and_utc().timestamp();
+    if !csrf::verify(&req, token, &state.config.secret_key, now) {
+        return Err(AppError::Csrf);
+    }
+    Ok(PublicForm(Posted::of(body)))
+}
+
+async fn staff_form<F: FormFields>(
+    req: HttpRequest,
+    payload: Result<web::Payload, AppError>,
+) -> Result<StaffForm<F>, AppError> {
+    let staff = Staff::extract(&req).await?;
+    let body = read_form(&req, payload?, F::TAKES_FILES).await?;
+    staff.verify_csrf(body.field(CSRF_FIELD))?;
+    Ok(StaffForm {
+        staff,
+        posted: Posted::of(body),
+    })
+}
+
 impl<F: FormFields> FromRequest for PublicForm<F> {
     type Error = AppError;
     type Future = LocalBoxFuture<'static, Result<Self, AppError>>;
 
     fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
-        let req = req.clone();
-        let payload = take_payload(&req, payload);
-        Box::pin(async move {
-            let state = app_state(&req)?;
-            let body = read_form(&req, payload?, F::TAKES_FILES).await?;
-            // The token is found even in a body the form type cannot take.
-            let token = body.field(CSRF_FIELD);
-            let now = now_utc().and_utc().timestamp();
-            if !csrf::verify(&req, token, &state.config.secret_key, now) {
-                return Err(AppError::Csrf);
-            }
-            Ok(PublicForm(Posted::of(body)))
-        })
+        Box::pin(public_form(req.clone(), take_payload(req, payload)))
     }
 }
 
@@ -122,17 +138,7 @@ impl<F: FormFields> FromRequest for StaffForm<F> {
     type Future = LocalBoxFuture<'static, Result<Self, AppError>>;
 
     fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
-        let req = req.clone();
-        let payload = take_payload(&req, payload);
-        Box::pin(async move {
-            let staff = Staff::extract(&req).await?;
-            let body = read_form(&req, payload?, F::TAKES_FILES).await?;
-            staff.verify_csrf(body.field(CSRF_FIELD))?;
-            Ok(StaffForm {
-                staff,
-                posted: Posted::of(body),
-            })
-        })
+        Box::pin(staff_form(req.clone(), take_payload(req, payload)))
     }
 }
 

@@ -7,7 +7,6 @@ use std::time::Instant;
 
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse};
-use askama::Template;
 use hmac::{Hmac, Mac};
 use serde::Deserialize;
 use sha2::Sha256;
@@ -23,6 +22,7 @@ use crate::extract::csrf;
 use crate::extract::form::{FormFields, PublicForm};
 use crate::extract::locale::locale_of;
 use crate::mail::messages::{self, RecoveredCase};
+use crate::pages::public::RecoverPage;
 use crate::pages::{render, PageContext};
 use crate::state::AppState;
 
@@ -30,18 +30,6 @@ pub const PATH: &str = "/track/recover";
 /// At most this many cases are listed in one message, newest first.
 const MAX_CASES: i64 = 50;
 const EMAIL_MAX: usize = 254;
-
-// The page struct lives beside its only handler (`pages/` is shared with other work).
-#[derive(Template)]
-#[template(path = "public/recover.html")]
-pub struct RecoverPage {
-    pub ctx: PageContext,
-    pub csrf_token: String,
-    pub email: String,
-    pub error: Option<String>,
-    /// The request was taken: shown whether or not any case matched.
-    pub sent: bool,
-}
 
 #[derive(Debug, Default, Deserialize)]
 #[serde(default)]
