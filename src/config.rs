@@ -10,7 +10,8 @@ use base64::Engine as _;
 use crate::db::DatabaseLocation;
 
 /// The `serve` flags; every one can also come from the environment variable of the same name.
-#[derive(clap::Args, Debug, Clone)]
+/// No `Debug`: it would print the secrets as given.
+#[derive(clap::Args, Clone)]
 pub struct Settings {
     /// Database: sqlite://PATH (default DATA_DIR/green-channel.db) or postgres://…
     #[arg(long, env = "DATABASE_URL")]
@@ -71,8 +72,9 @@ pub struct Settings {
     pub database_pool_size: u32,
 }
 
-/// The validated configuration every part of the service is built from.
-#[derive(Debug, Clone)]
+/// The validated configuration every part of the service is built from. Its `Debug`
+/// leaves the secrets out (below).
+#[derive(Clone)]
 pub struct Config {
     pub database: DatabaseLocation,
     pub listen_addr: String,
@@ -159,6 +161,88 @@ impl Config {
     }
 }
 
+const REDACTED: &str = "[redacted]";
+/// In a URL: letters only, so that it is not percent-encoded into something less plain.
+const REDACTED_IN_URL: &str = "redacted";
+
+impl std::fmt::Debug for Config {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // Taken apart field by field, so that a new field cannot be printed unseen.
+        let Config {
+            database,
+            listen_addr,
+            base_url,
+            data_dir,
+            smtp_url,
+            mail_from,
+            secret_key: _,
+            admin_password,
+            outbox_retry_base_secs,
+            outbox_give_up_hours,
+            submit_limit_per_hour,
+            track_limit_per_hour,
+            login_limit_per_hour,
+            mail_per_recipient_per_day,
+            trusted_proxies,
+            session_idle_minutes,
+            rating_window_days,
+            workers,
+            database_pool_size,
+        } = self;
+        let database = match database {
+            DatabaseLocation::SqliteFile(path) => format!("sqlite://{}", path.display()),
+            DatabaseLocation::Postgres(url) => redact_url(url),
+        };
+        f.debug_struct("Config")
+            .field("database", &database)
+            .field("listen_addr", listen_addr)
+            .field("base_url", base_url)
+            .field("data_dir", data_dir)
+            .field("smtp_url", &smtp_url.as_deref().map(redact_url))
+            .field("mail_from", mail_from)
+            .field("secret_key", &REDACTED)
+            .field("admin_password", &admin_password.as_ref().map(|_| REDACTED))
+            .field("outbox_retry_base_secs", outbox_retry_base_secs)
+            .field("outbox_give_up_hours", outbox_give_up_hours)
+            .field("submit_limit_per_hour", submit_limit_per_hour)
+            .field("track_limit_per_hour", track_limit_per_hour)
+            .field("login_limit_per_hour", login_limit_per_hour)
+            .field("mail_per_recipient_per_day", mail_per_recipient_per_day)
+            .field("trusted_proxies", trusted_proxies)
+            .field("session_idle_minutes", session_idle_minutes)
+            .field("rating_window_days", rating_window_days)
+            .field("workers", workers)
+            .field("database_pool_size", database_pool_size)
+            .finish()
+    }
+}
+
+/// A database or SMTP URL without its password, wherever it is given: in the user part, or
+/// (libpq) as a `password` parameter. A URL that does not parse is not shown at all.
+fn redact_url(raw: &str) -> String {
+    let Ok(mut url) = url::Url::parse(raw) else {
+        return REDACTED.to_owned();
+    };
+    if url.password().is_some() && url.set_password(Some(REDACTED_IN_URL)).is_err() {
+        return REDACTED.to_owned();
+    }
+    if url.query_pairs().any(|(name, _)| name == "password") {
+        let pairs: Vec<(String, String)> = url
+            .query_pairs()
+            .map(|(name, value)| {
+                let value = if name == "password" {
+                    REDACTED_IN_URL.to_owned()
+                } else {
+                    value.into_owned()
+                };
+                (name.into_owned(), value)
+            })
+            .collect();
+        url.query_pairs_mut().clear().extend_pairs(pairs);
+    }
+    url.to_string()
+}
+
 fn decode_secret_key(encoded: &str) -> anyhow::Result<Vec<u8>> {
     let key = base64::engine::general_purpose::STANDARD
         .decode(encoded.trim())
@@ -239,5 +323,52 @@ mod tests {
             "the generated key is kept"
         );
         assert_eq!(first.secret_key.len(), 64);
+    }
+
+    #[test]
+    fn debug_output_holds_no_secret() {
+        let dir = tempfile::tempdir().unwrap();
+        let key = base64::engine::general_purpose::STANDARD.encode([0xA7u8; 64]);
+        let config = Cli::parse_from([
+            "gc",
+            "--data-dir",
+            dir.path().to_str().unwrap(),
+            "--database-url",
+            "postgres://app:db-pass-1@db.internal:5432/app?sslmode=require&password=db-pass-2",
+            "--smtp-url",
+            "smtps://mailer:smtp-pass-3@smtp.example.com:465",
+            "--secret-key",
+            &key,
+            "--admin-password",
+            "admin-pass-4",
+        ])
+        .settings
+        .into_config()
+        .unwrap();
+        let shown = format!("{config:?}");
+        for secret in [
+            "db-pass-1",
+            "db-pass-2",
+            "smtp-pass-3",
+            "admin-pass-4",
+            &key,
+        ] {
+            assert!(!shown.contains(secret), "{secret} in {shown}");
+        }
+        // The key's bytes, as a derived Debug would print them.
+        assert!(!shown.contains("167, 167"), "{shown}");
+        // What is not secret stays readable.
+        for visible in [
+            "db.internal:5432/app",
+            "sslmode=require",
+            "smtps://mailer:redacted@smtp.example.com:465",
+        ] {
+            assert!(shown.contains(visible), "{visible} missing from {shown}");
+        }
+        let sqlite = Cli::parse_from(["gc", "--data-dir", dir.path().to_str().unwrap()])
+            .settings
+            .into_config()
+            .unwrap();
+        assert!(format!("{sqlite:?}").contains("green-channel.db"));
     }
 }

@@ -1,5 +1,5 @@
 //! `AppError`, the one error type of handlers (STYLE): each variant is an answer the user
-//! gets as a page in their language (rendered by `pages::error_page`), never the cause.
+//! gets as a page in their language (rendered by `pages::error_page` from its `ErrorPageKind`), never the cause.
 //! Workers and start-up use `anyhow` instead. Validation failure is not an error: it is a page.
 
 use actix_web::http::StatusCode;
@@ -7,7 +7,7 @@ use actix_web::{HttpResponse, ResponseError};
 
 use crate::db::DbError;
 use crate::domain::complaint::TransitionError;
-use crate::extract::rate_limit::RetryAfter;
+use crate::rate_limit::RetryAfter;
 
 #[derive(Debug, thiserror::Error)]
 pub enum AppError {
@@ -39,23 +39,89 @@ impl From<DbError> for AppError {
     }
 }
 
-/// Which error page a response should get; read by the error-page renderer.
+/// Which error page a response gets: its title and message are the keys
+/// `page.{name}.title` and `page.{name}.message`. Set by `AppError` on its responses, and
+/// guessed from the status for the framework's own (unknown path, oversized body…);
+/// `pages::error_page` renders it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct ErrorPageKind(pub &'static str);
+pub enum ErrorPageKind {
+    NotFound,
+    Csrf,
+    Unauthenticated,
+    Forbidden,
+    Honeypot,
+    TooLarge,
+    RateLimited,
+    Conflict,
+    NotAllowed,
+    MethodNotAllowed,
+    BadRequest,
+    Unexpected,
+}
+
+impl ErrorPageKind {
+    pub const ALL: [ErrorPageKind; 12] = [
+        ErrorPageKind::NotFound,
+        ErrorPageKind::Csrf,
+        ErrorPageKind::Unauthenticated,
+        ErrorPageKind::Forbidden,
+        ErrorPageKind::Honeypot,
+        ErrorPageKind::TooLarge,
+        ErrorPageKind::RateLimited,
+        ErrorPageKind::Conflict,
+        ErrorPageKind::NotAllowed,
+        ErrorPageKind::MethodNotAllowed,
+        ErrorPageKind::BadRequest,
+        ErrorPageKind::Unexpected,
+    ];
+
+    /// The middle part of the page's message keys.
+    pub fn name(self) -> &'static str {
+        match self {
+            ErrorPageKind::NotFound => "not_found",
+            ErrorPageKind::Csrf => "csrf",
+            ErrorPageKind::Unauthenticated => "unauthenticated",
+            ErrorPageKind::Forbidden => "forbidden",
+            ErrorPageKind::Honeypot => "honeypot",
+            ErrorPageKind::TooLarge => "too_large",
+            ErrorPageKind::RateLimited => "rate_limited",
+            ErrorPageKind::Conflict => "conflict",
+            ErrorPageKind::NotAllowed => "not_allowed",
+            ErrorPageKind::MethodNotAllowed => "method_not_allowed",
+            ErrorPageKind::BadRequest => "bad_request",
+            ErrorPageKind::Unexpected => "unexpected",
+        }
+    }
+
+    /// The page of an error response that did not say which (the framework's own). A bare
+    /// `403` comes from nowhere but a CSRF check.
+    pub fn of_status(status: StatusCode) -> ErrorPageKind {
+        match status {
+            StatusCode::NOT_FOUND => ErrorPageKind::NotFound,
+            StatusCode::FORBIDDEN => ErrorPageKind::Csrf,
+            StatusCode::PAYLOAD_TOO_LARGE => ErrorPageKind::TooLarge,
+            StatusCode::TOO_MANY_REQUESTS => ErrorPageKind::RateLimited,
+            StatusCode::METHOD_NOT_ALLOWED => ErrorPageKind::MethodNotAllowed,
+            StatusCode::CONFLICT => ErrorPageKind::Conflict,
+            s if s.is_client_error() => ErrorPageKind::BadRequest,
+            _ => ErrorPageKind::Unexpected,
+        }
+    }
+}
 
 impl AppError {
-    pub fn page_kind(&self) -> &'static str {
+    pub fn page_kind(&self) -> ErrorPageKind {
         match self {
-            AppError::NotFound => "not_found",
-            AppError::Csrf => "csrf",
-            AppError::Unauthenticated => "unauthenticated",
-            AppError::Forbidden => "forbidden",
-            AppError::Honeypot => "honeypot",
-            AppError::PayloadTooLarge => "too_large",
-            AppError::RateLimited(_) => "rate_limited",
-            AppError::Conflict => "conflict",
-            AppError::NotAllowed(_) => "not_allowed",
-            AppError::Unexpected(_) => "unexpected",
+            AppError::NotFound => ErrorPageKind::NotFound,
+            AppError::Csrf => ErrorPageKind::Csrf,
+            AppError::Unauthenticated => ErrorPageKind::Unauthenticated,
+            AppError::Forbidden => ErrorPageKind::Forbidden,
+            AppError::Honeypot => ErrorPageKind::Honeypot,
+            AppError::PayloadTooLarge => ErrorPageKind::TooLarge,
+            AppError::RateLimited(_) => ErrorPageKind::RateLimited,
+            AppError::Conflict => ErrorPageKind::Conflict,
+            AppError::NotAllowed(_) => ErrorPageKind::NotAllowed,
+            AppError::Unexpected(_) => ErrorPageKind::Unexpected,
         }
     }
 }
@@ -79,21 +145,18 @@ impl ResponseError for AppError {
             tracing::error!(error = format!("{cause:#}"), "request failed");
         }
         if let AppError::Unauthenticated = self {
-            // Off to the sign-in page; the page marker keeps the error renderer away.
-            let mut response = HttpResponse::SeeOther()
+            // Off to the sign-in page: a redirect, which the error renderer (4xx/5xx only)
+            // leaves alone.
+            return HttpResponse::SeeOther()
                 .insert_header((actix_web::http::header::LOCATION, "/admin/login"))
                 .finish();
-            response.extensions_mut().insert(crate::pages::RenderedPage);
-            return response;
         }
         let mut response = HttpResponse::build(self.status_code());
         if let AppError::RateLimited(RetryAfter(wait)) = self {
             response.insert_header(("Retry-After", wait.as_secs().max(1).to_string()));
         }
         let mut response = response.finish();
-        response
-            .extensions_mut()
-            .insert(ErrorPageKind(self.page_kind()));
+        response.extensions_mut().insert(self.page_kind());
         response
     }
 }

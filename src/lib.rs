@@ -1,6 +1,7 @@
 //! Green Channel: a city's complaint channel for product and service quality. This crate
 //! builds the whole service (`Application`) for `main`, the tests and the benchmarks.
 
+pub mod clock;
 pub mod config;
 pub mod db;
 pub mod domain;
@@ -11,6 +12,7 @@ pub mod mail;
 pub mod metrics;
 pub mod pages;
 pub mod passwords;
+pub mod rate_limit;
 pub mod routes;
 pub mod services;
 pub mod state;

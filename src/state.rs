@@ -9,7 +9,7 @@ use crate::config::Config;
 use crate::db::reference::{CategoryRow, ReferenceData};
 use crate::db::{AnyConnection, Database, DbError};
 use crate::errors::AppError;
-use crate::extract::rate_limit::RateLimit;
+use crate::rate_limit::RateLimit;
 
 /// Tracking-code recovery mails per address: enough for a resident, useless for flooding.
 pub const RECOVER_PER_ADDRESS_PER_HOUR: u32 = 3;

@@ -9,6 +9,7 @@ pub mod complaints;
 pub mod manage;
 pub mod outbox;
 pub mod queue;
+pub mod recovery;
 pub mod reference;
 pub mod schema;
 pub mod seed;

@@ -54,6 +54,22 @@ pub fn delete_for_user(conn: &mut AnyConnection, user_id: &str) -> Result<(), Db
     Ok(())
 }
 
+/// Every session of a user but `keep` (after a password change, the other devices sign in
+/// again).
+pub fn delete_others_of_user(
+    conn: &mut AnyConnection,
+    user_id: &str,
+    keep: &str,
+) -> Result<(), DbError> {
+    diesel::delete(
+        sessions::table
+            .filter(sessions::user_id.eq(user_id))
+            .filter(sessions::id_hash.ne(keep)),
+    )
+    .execute(conn)?;
+    Ok(())
+}
+
 pub fn delete_expired(
     conn: &mut AnyConnection,
     idle_before: NaiveDateTime,

@@ -106,17 +106,27 @@ impl WorkCalendar {
 
 /// Calendar date in the city (UTC+8) of a UTC timestamp.
 pub fn city_date(utc: NaiveDateTime) -> NaiveDate {
+    city_time(utc).date()
+}
+
+/// A UTC timestamp as the city's clocks read it (UTC+8). The one place the offset is added:
+/// pages showing a time, and `city_date`, go through here.
+pub fn city_time(utc: NaiveDateTime) -> NaiveDateTime {
     utc.checked_add_signed(CITY_OFFSET)
-        .map_or(NaiveDate::MAX, |city| city.date())
+        .unwrap_or(NaiveDateTime::MAX)
+}
+
+/// The UTC timestamp of a moment the city's clocks show; the inverse of `city_time`.
+pub fn utc_of_city_time(city: NaiveDateTime) -> NaiveDateTime {
+    city.checked_sub_signed(CITY_OFFSET)
+        .unwrap_or(NaiveDateTime::MIN)
 }
 
 /// End of that city day (23:59:59 city time) as a UTC NaiveDateTime, for comparing deadlines with
 /// timestamps.
 pub fn end_of_city_day_utc(day: NaiveDate) -> NaiveDateTime {
     let last_second = NaiveTime::from_hms_opt(23, 59, 59).expect("23:59:59 is a valid time");
-    day.and_time(last_second)
-        .checked_sub_signed(CITY_OFFSET)
-        .unwrap_or(NaiveDateTime::MIN)
+    utc_of_city_time(day.and_time(last_second))
 }
 
 #[cfg(test)]
@@ -247,6 +257,10 @@ mod tests {
             end_of_city_day_utc(date("2026-01-02")),
             timestamp("2026-01-02T15:59:59")
         );
+        let utc = timestamp("2026-01-01T17:30:05");
+        assert_eq!(city_time(utc), timestamp("2026-01-02T01:30:05"));
+        assert_eq!(utc_of_city_time(city_time(utc)), utc);
+        assert_eq!(city_date(NaiveDateTime::MAX), NaiveDate::MAX);
     }
 
     proptest! {

@@ -3,11 +3,15 @@
 //! A pair is valid for two hours and may be used for several filings.
 
 use actix_web::cookie::{Cookie, SameSite};
-use actix_web::HttpRequest;
+use actix_web::{HttpRequest, HttpResponse};
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine as _;
 use hmac::{Hmac, Mac};
 use sha2::Sha256;
+
+use crate::clock::now_utc;
+use crate::config::Config;
+use crate::errors::AppError;
 
 pub const CSRF_COOKIE: &str = "gc_csrf";
 const LIFETIME_SECS: i64 = 2 * 60 * 60;
@@ -64,6 +68,22 @@ pub fn cookie(pair: &CsrfPair, secure: bool) -> Cookie<'static> {
         .same_site(SameSite::Strict)
         .max_age(actix_web::cookie::time::Duration::seconds(LIFETIME_SECS))
         .finish()
+}
+
+/// The pair of a page being rendered now, for a form on it: its token goes into the form,
+/// and `set_cookie` puts the cookie on the response.
+pub fn pair_for_page(req: &HttpRequest, config: &Config) -> CsrfPair {
+    pair_for_form(req, &config.secret_key, now_utc().and_utc().timestamp())
+}
+
+pub fn set_cookie(
+    response: &mut HttpResponse,
+    pair: &CsrfPair,
+    config: &Config,
+) -> Result<(), AppError> {
+    response
+        .add_cookie(&cookie(pair, config.behind_tls()))
+        .map_err(|e| AppError::Unexpected(anyhow::anyhow!("setting the CSRF cookie: {e}")))
 }
 
 /// Whether a POST carries a valid pair: the cookie, and the form's token signed for it.

@@ -28,19 +28,30 @@ pub enum FileProblem {
     TooMany,
 }
 
+/// The files of a multipart form, and what was wrong with any left out.
+#[derive(Debug, Default)]
+pub struct Uploads {
+    pub files: Vec<UploadedFile>,
+    pub problem: Option<FileProblem>,
+}
+
 #[derive(Debug, Default)]
 pub struct FormBody {
     pub pairs: Vec<(String, String)>,
-    pub files: Vec<UploadedFile>,
-    pub file_problem: Option<FileProblem>,
+    pub uploads: Uploads,
+}
+
+/// The first value of `name` among a form's pairs, if sent.
+pub fn first_value<'a>(pairs: &'a [(String, String)], name: &str) -> Option<&'a str> {
+    pairs
+        .iter()
+        .find(|(k, _)| k == name)
+        .map(|(_, v)| v.as_str())
 }
 
 impl FormBody {
     pub fn field(&self, name: &str) -> Option<&str> {
-        self.pairs
-            .iter()
-            .find(|(k, _)| k == name)
-            .map(|(_, v)| v.as_str())
+        first_value(&self.pairs, name)
     }
 
     /// The text fields as urlencoded bytes, for reading them into a form type with serde.
@@ -60,8 +71,14 @@ fn too_large() -> AppError {
     AppError::PayloadTooLarge
 }
 
-pub async fn read_form(req: &HttpRequest, payload: web::Payload) -> Result<FormBody, AppError> {
-    if is_multipart(req) {
+/// Reads a body as a form. Without `files` a multipart body is read as bytes like any other
+/// (and holds no pairs): a form with no file field is never bigger than `URLENCODED_LIMIT`.
+pub async fn read_form(
+    req: &HttpRequest,
+    payload: web::Payload,
+    files: bool,
+) -> Result<FormBody, AppError> {
+    if files && is_multipart(req) {
         read_multipart(req, payload).await
     } else {
         let bytes = payload
@@ -121,12 +138,13 @@ async fn read_multipart(req: &HttpRequest, payload: web::Payload) -> Result<Form
                 if file_name.is_empty() && bytes.is_empty() && !over {
                     continue;
                 }
+                let uploads = &mut body.uploads;
                 if over {
-                    body.file_problem = Some(FileProblem::TooLarge);
-                } else if body.files.len() >= MAX_FILES {
-                    body.file_problem = Some(FileProblem::TooMany);
+                    uploads.problem = Some(FileProblem::TooLarge);
+                } else if uploads.files.len() >= MAX_FILES {
+                    uploads.problem = Some(FileProblem::TooMany);
                 } else {
-                    body.files.push(UploadedFile { file_name, bytes });
+                    uploads.files.push(UploadedFile { file_name, bytes });
                 }
             }
             Some(_) => {}

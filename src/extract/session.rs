@@ -6,18 +6,17 @@ use std::future::Future;
 use std::pin::Pin;
 
 use actix_web::cookie::{Cookie, SameSite};
-use actix_web::{dev::Payload, web, FromRequest, HttpRequest};
+use actix_web::{dev::Payload, FromRequest, HttpRequest};
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine as _;
 use chrono::{Duration, NaiveDateTime};
 use sha2::{Digest, Sha256};
 use subtle::ConstantTimeEq;
 
+use crate::clock::now_utc;
 use crate::db::sessions;
 use crate::domain::access::Role;
 use crate::errors::AppError;
-use crate::services::now_utc;
-use crate::state::AppState;
 
 pub const SESSION_COOKIE: &str = "gc_session";
 pub const ABSOLUTE_LIFETIME_HOURS: i64 = 12;
@@ -90,10 +89,7 @@ pub fn is_live(
 }
 
 async fn current_staff(req: HttpRequest) -> Result<Staff, AppError> {
-    let state = req
-        .app_data::<web::Data<AppState>>()
-        .ok_or_else(|| anyhow::anyhow!("application state missing"))?
-        .clone();
+    let state = super::app_state(&req)?;
     let cookie = req
         .cookie(SESSION_COOKIE)
         .ok_or(AppError::Unauthenticated)?;

@@ -11,10 +11,10 @@ use tokio::sync::{watch, Notify};
 
 use super::transport::{Mailer, SendError, SEND_TIMEOUT};
 use super::RecipientKind;
+use crate::clock::now_utc;
 use crate::config::Config;
 use crate::db::outbox::{self, OutboxRow, FAILED, GIVEN_UP, SUPPRESSED};
 use crate::db::{Backend, Database};
-use crate::services::now_utc;
 
 /// Retries double from `OUTBOX_RETRY_BASE_SECS` up to this (the issue: "to one hour").
 const MAX_RETRY_DELAY: Duration = Duration::from_secs(60 * 60);

@@ -63,6 +63,13 @@ impl PageContext {
     }
 }
 
+/// A UTC timestamp as staff pages show it: city time, to the minute.
+pub fn city_minute(utc: chrono::NaiveDateTime) -> String {
+    crate::domain::calendar::city_time(utc)
+        .format("%Y-%m-%d %H:%M")
+        .to_string()
+}
+
 /// Marks a response whose body is already the page to show, so the error renderer keeps it.
 #[derive(Debug, Clone, Copy)]
 pub struct RenderedPage;
@@ -94,19 +101,6 @@ pub struct ErrorPage {
     pub back_label: &'static str,
 }
 
-fn kind_for_status(status: StatusCode) -> &'static str {
-    match status {
-        StatusCode::NOT_FOUND => "not_found",
-        StatusCode::FORBIDDEN => "csrf",
-        StatusCode::PAYLOAD_TOO_LARGE => "too_large",
-        StatusCode::TOO_MANY_REQUESTS => "rate_limited",
-        StatusCode::METHOD_NOT_ALLOWED => "method_not_allowed",
-        StatusCode::CONFLICT => "conflict",
-        s if s.is_client_error() => "bad_request",
-        _ => "unexpected",
-    }
-}
-
 /// The `ErrorHandlers` hook: every 4xx/5xx without a page of its own (ours or the
 /// framework's: unknown path, oversized body…) gets the error page in the visitor's language.
 pub fn error_page<B>(res: ServiceResponse<B>) -> actix_web::Result<ErrorHandlerResponse<B>> {
@@ -118,17 +112,21 @@ pub fn error_page<B>(res: ServiceResponse<B>) -> actix_web::Result<ErrorHandlerR
         .response()
         .extensions()
         .get::<ErrorPageKind>()
-        .map(|k| k.0)
-        .unwrap_or_else(|| kind_for_status(status));
+        .copied()
+        .unwrap_or_else(|| ErrorPageKind::of_status(status));
     let (req, old) = res.into_parts();
     let ctx = PageContext::new(&req, "/");
+    // What went wrong with a filing is mended on the form.
     let (back_href, back_key) = match kind {
-        "csrf" | "too_large" | "honeypot" => ("/complaints/new", "page.back_form"),
+        ErrorPageKind::Csrf | ErrorPageKind::TooLarge | ErrorPageKind::Honeypot => {
+            ("/complaints/new", "page.back_form")
+        }
         _ => ("/", "page.back_home"),
     };
+    let name = kind.name();
     let page = ErrorPage {
-        title: ctx.t(&format!("page.{kind}.title")),
-        message: ctx.t(&format!("page.{kind}.message")),
+        title: ctx.t(&format!("page.{name}.title")),
+        message: ctx.t(&format!("page.{name}.message")),
         back_href,
         back_label: ctx.t(back_key),
         ctx,

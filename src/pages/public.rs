@@ -145,3 +145,15 @@ impl TrackPage {
             .map_or("", |p| p.typed.as_str())
     }
 }
+
+/// "I lost my tracking code": the address form, and the answer once it was taken.
+#[derive(Template)]
+#[template(path = "public/recover.html")]
+pub struct RecoverPage {
+    pub ctx: PageContext,
+    pub csrf_token: String,
+    pub email: String,
+    pub error: Option<String>,
+    /// The request was taken: shown whether or not any case matched.
+    pub sent: bool,
+}

@@ -8,8 +8,6 @@ pub mod manage;
 pub mod seed_demo;
 pub mod users;
 
-use chrono::{NaiveDateTime, Timelike, Utc};
-
 use crate::db::DbError;
 use crate::domain::complaint::TransitionError;
 
@@ -37,9 +35,5 @@ pub enum ServiceError {
     Unexpected(#[from] anyhow::Error),
 }
 
-/// Now, in UTC, to the microsecond (PostgreSQL keeps no more; both backends then agree).
-pub fn now_utc() -> NaiveDateTime {
-    let now = Utc::now().naive_utc();
-    now.with_nanosecond(now.nanosecond() / 1_000 * 1_000)
-        .unwrap_or(now)
-}
+// Kept for callers written before the clock had a module of its own.
+pub use crate::clock::now_utc;

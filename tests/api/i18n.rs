@@ -10,6 +10,7 @@ use green_channel::domain::complaint::{
 };
 use green_channel::domain::fields::FieldError;
 use green_channel::domain::intake::FieldProblem;
+use green_channel::errors::ErrorPageKind;
 use green_channel::i18n::{has_key, parse_messages};
 
 use crate::helpers::{
@@ -383,17 +384,6 @@ fn keys_of_pattern(pattern: &str, place: &Path) -> Option<Vec<String>> {
         "phone",
         "email",
     ];
-    let page_kinds = || {
-        let errors = code_of(&crate_root().join("src/errors.rs"));
-        let pages = code_of(&crate_root().join("src/pages/mod.rs"));
-        let mut kinds = literals_between(&errors, "fn page_kind(", "\n    }");
-        kinds.extend(literals_between(&pages, "fn kind_for_status(", "\n}"));
-        assert!(
-            kinds.contains(&"not_found".to_owned()),
-            "page kinds: {kinds:?}"
-        );
-        kinds
-    };
     let keys = match pattern {
         "state.{}" => fill(pattern, ComplaintState::ALL),
         "kind.{}" => fill(pattern, ComplaintKind::ALL),
@@ -407,7 +397,9 @@ fn keys_of_pattern(pattern: &str, place: &Path) -> Option<Vec<String>> {
         "admin.action.{}.title" | "admin.action.{}.submit" | "admin.action.{}.done" => {
             fill(pattern, StaffAction::ALL)
         }
-        "page.{}.title" | "page.{}.message" => fill(pattern, page_kinds()),
+        "page.{}.title" | "page.{}.message" => {
+            fill(pattern, ErrorPageKind::ALL.iter().map(|k| k.name()))
+        }
         "form.{}.label" => fill(pattern, text_fields),
         // The name is shown without a hint.
         "form.{}.hint" => fill(

@@ -12,6 +12,7 @@ use crate::routes::bridge::member;
 use crate::services::case;
 use crate::state::AppState;
 
+#[tracing::instrument(skip_all, fields(user = %staff.username))]
 pub async fn download(
     id: web::Path<String>,
     state: web::Data<AppState>,

@@ -5,13 +5,14 @@
 use actix_web::http::{header, StatusCode};
 use actix_web::{web, HttpRequest, HttpResponse};
 
-use super::{field, form_pairs};
+use super::field;
 use crate::db::complaints;
 use crate::domain::access::{self, Access};
 use crate::domain::complaint::{ActionArgument, Outcome, StaffAction};
 use crate::domain::fields;
 use crate::domain::ids::ComplaintId;
 use crate::errors::AppError;
+use crate::extract::form::StaffForm;
 use crate::extract::session::Staff;
 use crate::i18n;
 use crate::pages::admin::AdminContext;
@@ -143,14 +144,12 @@ fn parse_action(
 pub async fn act(
     req: HttpRequest,
     path: web::Path<(String, String)>,
-    body: web::Bytes,
+    posted: StaffForm<Vec<(String, String)>>,
     state: web::Data<AppState>,
-    staff: Staff,
 ) -> Result<HttpResponse, AppError> {
+    let (staff, pairs) = (posted.staff, posted.posted.form);
     let (id, action_name) = path.into_inner();
     let action = StaffAction::parse(&action_name).ok_or(AppError::NotFound)?;
-    let pairs = form_pairs(&body);
-    staff.verify_csrf(field(&pairs, "csrf_token"))?;
     let locale = crate::extract::locale::locale_of(&req);
     let id = ComplaintId::from(id);
     let refused = |typed: String, key: &str| ActionRefusal {

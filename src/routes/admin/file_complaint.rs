@@ -4,12 +4,14 @@
 
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse};
+use serde::Deserialize;
 
+use crate::clock::now_utc;
 use crate::domain::calendar::city_date;
 use crate::domain::complaint::Channel;
-use crate::domain::intake::{FieldProblem, FieldProblems, NewComplaint};
+use crate::domain::intake::{FieldProblem, NewComplaint};
 use crate::errors::AppError;
-use crate::extract::form_body::read_form;
+use crate::extract::form::{FormFields, Posted, StaffForm};
 use crate::extract::session::Staff;
 use crate::pages::admin::{AdminContext, FileComplaintPage, FiledPage};
 use crate::pages::public::FormValues;
@@ -18,7 +20,6 @@ use crate::routes::public::complaint_form::{
     check_files, form_parts, valid_submission_id, ComplaintForm, FormRender,
 };
 use crate::services::filing::{self, FilingOutcome, FilingRequest};
-use crate::services::now_utc;
 use crate::state::AppState;
 
 const PATH: &str = "/admin/complaints/new";
@@ -46,6 +47,7 @@ async fn page(
     ))
 }
 
+#[tracing::instrument(skip_all, fields(user = %staff.username))]
 pub async fn show(
     req: HttpRequest,
     state: web::Data<AppState>,
@@ -60,42 +62,57 @@ pub async fn show(
     page(&req, &state, &staff, StatusCode::OK, form, "phone".into()).await
 }
 
+/// The public form's fields and the channel the case came in by.
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub struct StaffFilingForm {
+    channel: Option<String>,
+    #[serde(flatten)]
+    complaint: ComplaintForm,
+}
+
+impl FormFields for StaffFilingForm {
+    const TAKES_FILES: bool = true;
+}
+
+#[tracing::instrument(skip_all, fields(user = %posted.staff.username))]
 pub async fn submit(
     req: HttpRequest,
-    payload: web::Payload,
+    posted: StaffForm<StaffFilingForm>,
     state: web::Data<AppState>,
-    staff: Staff,
 ) -> Result<HttpResponse, AppError> {
     let now = now_utc();
-    let body = read_form(&req, payload).await?;
-    staff.verify_csrf(body.field("csrf_token"))?;
-    let channel_text = body.field("channel").unwrap_or_default().to_owned();
+    let StaffForm { staff, posted } = posted;
+    let Posted {
+        form: StaffFilingForm {
+            channel,
+            complaint: form,
+        },
+        malformed,
+        uploads,
+    } = posted;
+    let channel_text = channel.unwrap_or_default();
     let channel =
         Channel::parse(&channel_text).filter(|c| matches!(c, Channel::Phone | Channel::Visit));
-    let parsed_form = serde_urlencoded::from_str::<ComplaintForm>(&body.urlencoded());
-    let submission_id = parsed_form
-        .as_ref()
-        .ok()
-        .and_then(|f| valid_submission_id(f.submission_id()));
-    let form = parsed_form.unwrap_or_default();
-    let reference = state.reference().await?;
-    let mut problems = match NewComplaint::parse(&form.input(), &*reference, city_date(now)) {
-        Ok(_) => FieldProblems::new(),
-        Err(problems) => problems,
+    // A malformed form (a field sent twice) is refused with the general message.
+    let submission_id = if malformed {
+        None
+    } else {
+        valid_submission_id(form.submission_id())
     };
-    let files = check_files(&body);
+    let reference = state.reference().await?;
+    let complaint = NewComplaint::parse(&form.input(), &*reference, city_date(now));
+    let mut problems = complaint.as_ref().err().cloned().unwrap_or_default();
+    let files = check_files(&uploads);
     if let Err(problem) = &files {
         problems.insert("attachments", *problem);
     }
     if channel.is_none() {
         problems.insert("channel", FieldProblem::NotAChoice);
     }
-    let (Some(channel), Some(submission_id), Ok(complaint), Ok(attachments)) = (
-        channel,
-        submission_id.clone(),
-        NewComplaint::parse(&form.input(), &*reference, city_date(now)),
-        files,
-    ) else {
+    let (Some(channel), Some(submission_id), Ok(complaint), Ok(attachments)) =
+        (channel, submission_id.clone(), complaint, files)
+    else {
         let render = FormRender {
             values: form.values(),
             problems: Some(&problems),
@@ -132,4 +149,19 @@ pub async fn submit(
     let ctx = PageContext::new(&req, PATH);
     let admin = AdminContext::new(ctx, Some(&staff), Some(&reference));
     Ok(render(StatusCode::OK, &FiledPage { admin, code }))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::StaffFilingForm;
+
+    #[test]
+    fn the_channel_and_the_public_fields_read_together_and_a_repeat_is_malformed() {
+        let form: StaffFilingForm =
+            serde_urlencoded::from_str("channel=visit&kind=complaint&csrf_token=t").unwrap();
+        assert_eq!(form.channel.as_deref(), Some("visit"));
+        assert_eq!(form.complaint.values().kind, "complaint");
+        assert!(serde_urlencoded::from_str::<StaffFilingForm>("kind=a&kind=b").is_err());
+        assert!(serde_urlencoded::from_str::<StaffFilingForm>("channel=a&channel=b").is_err());
+    }
 }

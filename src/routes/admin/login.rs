@@ -8,19 +8,20 @@ use std::time::Instant;
 use actix_web::http::{header, StatusCode};
 use actix_web::{web, HttpRequest, HttpResponse};
 use chrono::NaiveDateTime;
+use serde::Deserialize;
 
-use super::{field, form_pairs};
+use crate::clock::now_utc;
 use crate::db::sessions::{self, SessionRow, ThrottleRow};
 use crate::db::users::{self, UserRow};
 use crate::domain::login::{locked_until, FORGET_AFTER_HOURS};
 use crate::errors::AppError;
 use crate::extract::client::client_addr;
 use crate::extract::csrf;
+use crate::extract::form::{FormFields, NoFields, PublicForm, StaffForm};
 use crate::extract::session::{self, Staff};
 use crate::pages::admin::{AdminContext, LoginPage};
 use crate::pages::{render, PageContext};
 use crate::passwords;
-use crate::services::now_utc;
 use crate::state::AppState;
 
 /// Verified against when the user is unknown, so both answers take the same path.
@@ -34,11 +35,7 @@ fn login_page(
     username: &str,
     error: Option<String>,
 ) -> Result<HttpResponse, AppError> {
-    let pair = csrf::pair_for_form(
-        req,
-        &state.config.secret_key,
-        now_utc().and_utc().timestamp(),
-    );
+    let pair = csrf::pair_for_page(req, &state.config);
     let page = LoginPage {
         admin: AdminContext::new(PageContext::new(req, "/admin/login"), None, None),
         csrf_token: pair.token.clone(),
@@ -46,12 +43,11 @@ fn login_page(
         error,
     };
     let mut response = render(status, &page);
-    response
-        .add_cookie(&csrf::cookie(&pair, state.config.behind_tls()))
-        .map_err(|e| anyhow::anyhow!("setting the CSRF cookie: {e}"))?;
+    csrf::set_cookie(&mut response, &pair, &state.config)?;
     Ok(response)
 }
 
+#[tracing::instrument(skip_all)]
 pub async fn show(
     req: HttpRequest,
     state: web::Data<AppState>,
@@ -71,21 +67,24 @@ enum Attempt {
     SignedIn { cookie_value: String },
 }
 
+/// `POST /admin/login`: checked against the public forms' CSRF pair (no session yet).
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub struct LoginForm {
+    username: Option<String>,
+    password: Option<String>,
+}
+
+impl FormFields for LoginForm {}
+
+#[tracing::instrument(skip_all)]
 pub async fn submit(
     req: HttpRequest,
-    body: web::Bytes,
+    PublicForm(posted): PublicForm<LoginForm>,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, AppError> {
     let now = now_utc();
-    let pairs = form_pairs(&body);
-    if !csrf::verify(
-        &req,
-        field(&pairs, "csrf_token"),
-        &state.config.secret_key,
-        now.and_utc().timestamp(),
-    ) {
-        return Err(AppError::Csrf);
-    }
+    let form = posted.form;
     let client = client_addr(&req, &state.config.trusted_proxies);
     state
         .login_limit
@@ -93,7 +92,9 @@ pub async fn submit(
         .map_err(AppError::RateLimited)?;
     // Usernames are ASCII; anything else cannot exist but is throttled all the same. A NUL
     // becomes U+FFFD: PostgreSQL text cannot hold one, and the name still matches no one.
-    let username: String = field(&pairs, "username")
+    let username: String = form
+        .username
+        .as_deref()
         .unwrap_or_default()
         .trim()
         .chars()
@@ -106,7 +107,7 @@ pub async fn submit(
             }
         })
         .collect();
-    let password = field(&pairs, "password").unwrap_or_default().to_owned();
+    let password = form.password.unwrap_or_default();
     let locale = crate::extract::locale::locale_of(&req);
 
     let lookup = username.clone();
@@ -234,13 +235,12 @@ async fn sign_in(
     Ok(cookie_value)
 }
 
+#[tracing::instrument(skip_all, fields(user = %posted.staff.username))]
 pub async fn logout(
-    staff: Staff,
-    body: web::Bytes,
+    posted: StaffForm<NoFields>,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, AppError> {
-    let pairs = form_pairs(&body);
-    staff.verify_csrf(field(&pairs, "csrf_token"))?;
+    let staff = posted.staff;
     let hash = staff.session_hash.clone();
     state
         .db

@@ -1,6 +1,7 @@
 //! The staff side under `/admin`: sign-in, the queue, a complaint's page and its actions,
 //! filing on behalf of a caller, and the management pages. Every POST checks the
-//! session's CSRF token; every query is limited to what the member may see.
+//! session's CSRF token (`extract::form::StaffForm`); every query is limited to what the
+//! member may see.
 
 mod attachment;
 mod complaint;
@@ -39,15 +40,11 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     manage::configure(cfg);
 }
 
-/// Every `name=value` pair of a urlencoded body, repeated names kept.
+/// Every `name=value` pair of a urlencoded body, repeated names kept. (A form's POST goes
+/// through `extract::form`, which checks its size and token first.)
 pub(crate) fn form_pairs(body: &[u8]) -> Vec<(String, String)> {
     serde_urlencoded::from_bytes(body).unwrap_or_default()
 }
 
 /// The first value of `name`, if sent.
-pub(crate) fn field<'a>(pairs: &'a [(String, String)], name: &str) -> Option<&'a str> {
-    pairs
-        .iter()
-        .find(|(k, _)| k == name)
-        .map(|(_, v)| v.as_str())
-}
+pub(crate) use crate::extract::form_body::first_value as field;

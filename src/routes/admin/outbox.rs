@@ -5,14 +5,14 @@
 use actix_web::http::{header, StatusCode};
 use actix_web::{web, HttpRequest, HttpResponse};
 
-use super::{field, form_pairs};
+use crate::clock::now_utc;
 use crate::db::outbox;
 use crate::domain::access;
 use crate::errors::AppError;
+use crate::extract::form::{NoFields, StaffForm};
 use crate::extract::session::Staff;
 use crate::pages::admin::{AdminContext, OutboxPage, UndeliveredRow};
-use crate::pages::{render, PageContext};
-use crate::services::now_utc;
+use crate::pages::{city_minute, render, PageContext};
 use crate::state::AppState;
 
 const PAGE_SIZE: i64 = 100;
@@ -25,6 +25,7 @@ fn mask_address(address: &str) -> String {
     }
 }
 
+#[tracing::instrument(skip_all, fields(user = %staff.username))]
 pub async fn show(
     req: HttpRequest,
     state: web::Data<AppState>,
@@ -52,9 +53,7 @@ pub async fn show(
         .take(PAGE_SIZE as usize)
         .map(|row| UndeliveredRow {
             id: row.id,
-            created: (row.created_at + chrono::Duration::hours(8))
-                .format("%Y-%m-%d %H:%M")
-                .to_string(),
+            created: city_minute(row.created_at),
             recipient: if row.recipient_kind == "department" {
                 row.recipient.clone()
             } else {
@@ -86,14 +85,13 @@ pub async fn show(
     ))
 }
 
+#[tracing::instrument(skip_all, fields(user = %posted.staff.username))]
 pub async fn retry(
     id: web::Path<String>,
-    body: web::Bytes,
+    posted: StaffForm<NoFields>,
     state: web::Data<AppState>,
-    staff: Staff,
 ) -> Result<HttpResponse, AppError> {
-    let pairs = form_pairs(&body);
-    staff.verify_csrf(field(&pairs, "csrf_token"))?;
+    let staff = posted.staff;
     if !access::may_see_outbox(staff.role) {
         return Err(AppError::Forbidden);
     }

@@ -3,12 +3,11 @@
 
 use actix_web::http::{header, StatusCode};
 use actix_web::{web, HttpRequest, HttpResponse};
-use diesel::prelude::*;
+use serde::Deserialize;
 
-use super::{field, form_pairs};
-use crate::db::schema::sessions as sessions_table;
-use crate::db::users;
+use crate::db::{sessions, users};
 use crate::errors::AppError;
+use crate::extract::form::{FormFields, StaffForm};
 use crate::extract::session::Staff;
 use crate::pages::admin::{AdminContext, PasswordPage};
 use crate::pages::{render, PageContext};
@@ -34,6 +33,7 @@ async fn page(
     Ok(render(status, &PasswordPage { admin, error }))
 }
 
+#[tracing::instrument(skip_all, fields(user = %staff.username))]
 pub async fn show(
     req: HttpRequest,
     state: web::Data<AppState>,
@@ -42,17 +42,28 @@ pub async fn show(
     page(&req, &state, &staff, StatusCode::OK, None).await
 }
 
+/// `POST /admin/password`.
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub struct PasswordForm {
+    current: Option<String>,
+    new: Option<String>,
+    confirm: Option<String>,
+}
+
+impl FormFields for PasswordForm {}
+
+#[tracing::instrument(skip_all, fields(user = %posted.staff.username))]
 pub async fn submit(
     req: HttpRequest,
-    body: web::Bytes,
+    posted: StaffForm<PasswordForm>,
     state: web::Data<AppState>,
-    staff: Staff,
 ) -> Result<HttpResponse, AppError> {
-    let pairs = form_pairs(&body);
-    staff.verify_csrf(field(&pairs, "csrf_token"))?;
-    let current = field(&pairs, "current").unwrap_or_default().to_owned();
-    let new = field(&pairs, "new").unwrap_or_default().to_owned();
-    let confirm = field(&pairs, "confirm").unwrap_or_default();
+    let StaffForm { staff, posted } = posted;
+    let form = posted.form;
+    let current = form.current.unwrap_or_default();
+    let new = form.new.unwrap_or_default();
+    let confirm = form.confirm.unwrap_or_default();
     let problem = if new.chars().count() < MIN_PASSWORD_CHARS || new.chars().count() > 200 {
         Some("admin.password.too_short")
     } else if new != confirm {
@@ -100,14 +111,7 @@ pub async fn submit(
         .db
         .write(move |conn| {
             users::set_password_hash(conn, &id, &new_hash)?;
-            diesel::delete(
-                sessions_table::table
-                    .filter(sessions_table::user_id.eq(&id))
-                    .filter(sessions_table::id_hash.ne(&keep)),
-            )
-            .execute(conn)
-            .map_err(crate::db::DbError::from)?;
-            Ok::<_, AppError>(())
+            sessions::delete_others_of_user(conn, &id, &keep)
         })
         .await?;
     Ok(HttpResponse::SeeOther()

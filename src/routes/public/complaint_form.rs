@@ -9,6 +9,7 @@ use actix_web::http::{header, StatusCode};
 use actix_web::{web, HttpRequest, HttpResponse};
 use serde::Deserialize;
 
+use crate::clock::now_utc;
 use crate::db::reference::{Named, ReferenceData};
 use crate::domain::attachment::{safe_file_name, sniff};
 use crate::domain::calendar::city_date;
@@ -17,11 +18,11 @@ use crate::domain::intake::{limits, ComplaintInput, FieldProblem, FieldProblems,
 use crate::errors::AppError;
 use crate::extract::client::client_addr;
 use crate::extract::csrf;
-use crate::extract::form_body::{read_form, FileProblem, FormBody};
+use crate::extract::form::{FormFields, Posted, PublicForm};
+use crate::extract::form_body::{FileProblem, Uploads};
 use crate::pages::public::{Choice, ComplaintFormPage, ComplaintFormParts, FormValues, TextField};
 use crate::pages::{render, PageContext};
 use crate::services::filing::{self, Attachment, FilingOutcome, FilingRequest};
-use crate::services::now_utc;
 use crate::state::{AppState, DefaultDeadlines};
 
 pub const FORM_PATH: &str = "/complaints/new";
@@ -29,7 +30,7 @@ pub const FORM_PATH: &str = "/complaints/new";
 pub const RECEIPT_COOKIE: &str = "gc_receipt";
 
 /// The form as posted: every field raw and optional, so that nothing a browser sends
-/// (or leaves out) is a framework error.
+/// (or leaves out) is a framework error. The CSRF token is the extractor's.
 #[derive(Debug, Default, Deserialize)]
 #[serde(default)]
 pub struct ComplaintForm {
@@ -48,26 +49,15 @@ pub struct ComplaintForm {
     email: Option<String>,
     anonymous: Option<String>,
     consent: Option<String>,
-    csrf_token: Option<String>,
     submission_id: Option<String>,
     website: Option<String>,
 }
 
-impl ComplaintForm {
-    /// The form from the first value of each field, for echoing a malformed post back.
-    pub(crate) fn from_first_values(body: &FormBody) -> ComplaintForm {
-        let mut seen = std::collections::HashSet::new();
-        let first: Vec<&(String, String)> = body
-            .pairs
-            .iter()
-            .filter(|(k, _)| seen.insert(k.as_str()))
-            .collect();
-        serde_urlencoded::to_string(&first)
-            .ok()
-            .and_then(|text| serde_urlencoded::from_str(&text).ok())
-            .unwrap_or_default()
-    }
+impl FormFields for ComplaintForm {
+    const TAKES_FILES: bool = true;
+}
 
+impl ComplaintForm {
     pub(crate) fn submission_id(&self) -> Option<&str> {
         self.submission_id.as_deref()
     }
@@ -121,13 +111,14 @@ impl ComplaintForm {
 }
 
 /// Every uploaded file must be a JPEG, PNG or PDF by its bytes, within the limits.
-pub fn check_files(body: &FormBody) -> Result<Vec<Attachment>, FieldProblem> {
-    match body.file_problem {
+pub fn check_files(uploads: &Uploads) -> Result<Vec<Attachment>, FieldProblem> {
+    match uploads.problem {
         Some(FileProblem::TooLarge) => return Err(FieldProblem::FileTooLarge),
         Some(FileProblem::TooMany) => return Err(FieldProblem::TooManyFiles),
         None => {}
     }
-    body.files
+    uploads
+        .files
         .iter()
         .map(|file| {
             let kind = sniff(&file.bytes).ok_or(FieldProblem::FileType)?;
@@ -333,11 +324,7 @@ async fn respond_with_form(
     form: FormRender<'_>,
 ) -> Result<HttpResponse, AppError> {
     let reference = state.reference().await?;
-    let pair = csrf::pair_for_form(
-        req,
-        &state.config.secret_key,
-        now_utc().and_utc().timestamp(),
-    );
+    let pair = csrf::pair_for_page(req, &state.config);
     let ctx = PageContext::new(req, FORM_PATH);
     let form = form_parts(
         &ctx,
@@ -348,12 +335,11 @@ async fn respond_with_form(
     );
     let page = ComplaintFormPage { ctx, form };
     let mut response = render(status, &page);
-    response
-        .add_cookie(&csrf::cookie(&pair, state.config.behind_tls()))
-        .map_err(|e| anyhow::anyhow!("setting the CSRF cookie: {e}"))?;
+    csrf::set_cookie(&mut response, &pair, &state.config)?;
     Ok(response)
 }
 
+#[tracing::instrument(skip_all)]
 pub async fn show(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpResponse, AppError> {
     let form = FormRender {
         values: FormValues::default(),
@@ -381,29 +367,20 @@ fn see_tracking_page(code: &str, receipt: bool, secure: bool) -> HttpResponse {
     response.finish()
 }
 
+#[tracing::instrument(skip_all)]
 pub async fn submit(
     req: HttpRequest,
-    payload: web::Payload,
+    PublicForm(posted): PublicForm<ComplaintForm>,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, AppError> {
     let now = now_utc();
-    let body = read_form(&req, payload).await?;
-    // The token is found even in a body the form type cannot take.
-    let token = body.field("csrf_token");
-    let (form, malformed) = match serde_urlencoded::from_str::<ComplaintForm>(&body.urlencoded()) {
-        Ok(form) => (form, false),
-        // A repeated field, say: answered with the form and a general message, keeping
-        // what was typed (the first value of each field).
-        Err(_) => (ComplaintForm::from_first_values(&body), true),
-    };
-    if !csrf::verify(
-        &req,
-        token,
-        &state.config.secret_key,
-        now.and_utc().timestamp(),
-    ) {
-        return Err(AppError::Csrf);
-    }
+    // A repeated field, say: answered with the form and a general message, keeping what
+    // was typed (the first value of each field).
+    let Posted {
+        form,
+        malformed,
+        uploads,
+    } = posted;
     if form
         .website
         .as_deref()
@@ -439,7 +416,7 @@ pub async fn submit(
         None
     } else {
         let complaint = NewComplaint::parse(&form.input(), &*reference, city_date(now));
-        let files = check_files(&body);
+        let files = check_files(&uploads);
         Some(match (complaint, files) {
             (Ok(complaint), Ok(files)) => Ok((complaint, files)),
             (Ok(_), Err(problem)) => Err(FieldProblems::from([("attachments", problem)])),

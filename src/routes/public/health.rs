@@ -5,6 +5,7 @@ use diesel::connection::SimpleConnection;
 
 use crate::state::AppState;
 
+#[tracing::instrument(skip_all)]
 pub async fn check(state: web::Data<AppState>) -> HttpResponse {
     let answered = state
         .db

@@ -8,6 +8,7 @@ use crate::pages::public::HomePage;
 use crate::pages::{render, PageContext};
 use crate::state::{AppState, DefaultDeadlines};
 
+#[tracing::instrument(skip_all)]
 pub async fn show(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpResponse, AppError> {
     let ctx = PageContext::new(&req, "/");
     let days = DefaultDeadlines::of(&*state.reference().await?);
@@ -21,6 +22,7 @@ pub async fn show(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpRe
 
 const STYLESHEET: &str = include_str!("../../../static/app.css");
 
+#[tracing::instrument(skip_all)]
 pub async fn stylesheet() -> HttpResponse {
     HttpResponse::Ok()
         .content_type("text/css; charset=utf-8")

@@ -31,6 +31,7 @@ fn local_path(next: Option<&str>) -> &str {
     }
 }
 
+#[tracing::instrument(skip_all, fields(tag = %tag))]
 pub async fn switch(
     tag: web::Path<String>,
     query: Result<web::Query<SwitchQuery>, actix_web::Error>,

@@ -7,25 +7,23 @@ use std::time::Instant;
 
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse};
-use askama::Template;
-use diesel::prelude::*;
 use hmac::{Hmac, Mac};
 use serde::Deserialize;
 use sha2::Sha256;
 
-use crate::db::outbox;
-use crate::db::schema::complaints;
-use crate::db::{AnyConnection, DbError};
+use crate::clock::now_utc;
+use crate::db::{outbox, recovery, DbError};
 use crate::domain::calendar::city_date;
 use crate::domain::fields::{Email, FieldError};
 use crate::domain::intake::FieldProblem;
 use crate::errors::AppError;
 use crate::extract::client::client_addr;
 use crate::extract::csrf;
+use crate::extract::form::{FormFields, PublicForm};
 use crate::extract::locale::locale_of;
 use crate::mail::messages::{self, RecoveredCase};
+use crate::pages::public::RecoverPage;
 use crate::pages::{render, PageContext};
-use crate::services::now_utc;
 use crate::state::AppState;
 
 pub const PATH: &str = "/track/recover";
@@ -33,24 +31,13 @@ pub const PATH: &str = "/track/recover";
 const MAX_CASES: i64 = 50;
 const EMAIL_MAX: usize = 254;
 
-// The page struct lives beside its only handler (`pages/` is shared with other work).
-#[derive(Template)]
-#[template(path = "public/recover.html")]
-pub struct RecoverPage {
-    pub ctx: PageContext,
-    pub csrf_token: String,
-    pub email: String,
-    pub error: Option<String>,
-    /// The request was taken: shown whether or not any case matched.
-    pub sent: bool,
-}
-
 #[derive(Debug, Default, Deserialize)]
 #[serde(default)]
 pub struct RecoverForm {
     email: Option<String>,
-    csrf_token: Option<String>,
 }
+
+impl FormFields for RecoverForm {}
 
 async fn respond(
     req: &HttpRequest,
@@ -60,11 +47,7 @@ async fn respond(
     error: Option<String>,
     sent: bool,
 ) -> Result<HttpResponse, AppError> {
-    let pair = csrf::pair_for_form(
-        req,
-        &state.config.secret_key,
-        now_utc().and_utc().timestamp(),
-    );
+    let pair = csrf::pair_for_page(req, &state.config);
     let page = RecoverPage {
         ctx: PageContext::new(req, PATH),
         csrf_token: pair.token.clone(),
@@ -73,12 +56,11 @@ async fn respond(
         sent,
     };
     let mut response = render(status, &page);
-    response
-        .add_cookie(&csrf::cookie(&pair, state.config.behind_tls()))
-        .map_err(|e| anyhow::anyhow!("setting the CSRF cookie: {e}"))?;
+    csrf::set_cookie(&mut response, &pair, &state.config)?;
     Ok(response)
 }
 
+#[tracing::instrument(skip_all)]
 pub async fn show(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpResponse, AppError> {
     respond(&req, &state, StatusCode::OK, String::new(), None, false).await
 }
@@ -96,66 +78,39 @@ fn address_key(secret: &[u8], address: &str) -> IpAddr {
     IpAddr::V6(Ipv6Addr::from(first))
 }
 
-/// The cases filed with exactly this address, newest first. Exactly: the local part of an
-/// address may be case-sensitive, and codes must not reach another mailbox.
-fn cases_filed_with(
-    conn: &mut AnyConnection,
-    address: &str,
-) -> Result<Vec<RecoveredCase>, DbError> {
-    let rows: Vec<(String, String, chrono::NaiveDateTime)> = complaints::table
-        .filter(complaints::email.eq(address))
-        // The id breaks ties, so that the cut at MAX_CASES is the same on both backends.
-        .order((complaints::created_at.desc(), complaints::id.desc()))
-        .limit(MAX_CASES)
-        .select((
-            complaints::tracking_code,
-            complaints::business_name,
-            complaints::created_at,
-        ))
-        .load(conn)?;
+/// The cases filed with `address`, as the message lists them.
+async fn cases_filed_with(
+    state: &AppState,
+    address: String,
+) -> Result<Vec<RecoveredCase>, AppError> {
+    let rows = state
+        .db
+        .read(move |conn| recovery::cases_filed_with(conn, &address, MAX_CASES))
+        .await?;
     Ok(rows
         .into_iter()
-        .map(|(tracking_code, business_name, created_at)| RecoveredCase {
-            tracking_code,
-            business_name,
-            filed_on: city_date(created_at),
+        .map(|row| RecoveredCase {
+            tracking_code: row.tracking_code,
+            business_name: row.business_name,
+            filed_on: city_date(row.created_at),
         })
         .collect())
 }
 
+#[tracing::instrument(skip_all)]
 pub async fn submit(
     req: HttpRequest,
-    body: web::Bytes,
+    PublicForm(posted): PublicForm<RecoverForm>,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, AppError> {
     let now = now_utc();
-    let pairs: Vec<(String, String)> = serde_urlencoded::from_bytes(&body).unwrap_or_default();
-    let form = serde_urlencoded::from_bytes::<RecoverForm>(&body).unwrap_or_default();
-    let token = pairs
-        .iter()
-        .find(|(name, _)| name == "csrf_token")
-        .map(|(_, value)| value.as_str())
-        .or(form.csrf_token.as_deref());
-    if !csrf::verify(
-        &req,
-        token,
-        &state.config.secret_key,
-        now.and_utc().timestamp(),
-    ) {
-        return Err(AppError::Csrf);
-    }
     let client = client_addr(&req, &state.config.trusted_proxies);
     state
         .recover_client_limit
         .hit(client, Instant::now())
         .map_err(AppError::RateLimited)?;
 
-    let typed = pairs
-        .iter()
-        .find(|(name, _)| name == "email")
-        .map(|(_, value)| value.clone())
-        .or(form.email)
-        .unwrap_or_default();
+    let typed = posted.form.email.unwrap_or_default();
     let parsed = if typed.trim().is_empty() {
         Err(FieldError::Required)
     } else {
@@ -189,11 +144,7 @@ pub async fn submit(
         )
         .map_err(AppError::RateLimited)?;
 
-    let address = email.as_str().to_owned();
-    let cases = state
-        .db
-        .read(move |conn| cases_filed_with(conn, &address))
-        .await?;
+    let cases = cases_filed_with(&state, email.as_str().to_owned()).await?;
     let row = if cases.is_empty() {
         None
     } else {

@@ -1,5 +1,6 @@
-//! `GET /track`, `GET /track/{code}` and `POST /track/{code}/withdraw`: the resident's view
-//! of a case by its tracking code. Never shows the description or anyone's personal data.
+//! `GET /track`, `GET /track/{code}` and the resident's `POST /track/{code}/withdraw`,
+//! `…/info` and `…/rating`: the resident's view of a case by its tracking code. Never shows
+//! the description or anyone's personal data.
 
 use std::time::Instant;
 
@@ -10,9 +11,10 @@ use chrono::{Datelike as _, Timelike as _};
 use serde::Deserialize;
 
 use super::complaint_form::RECEIPT_COOKIE;
+use crate::clock::now_utc;
 use crate::db::complaints::{self, ComplaintRow, EventRow};
 use crate::db::reference::{Named, ReferenceData};
-use crate::domain::calendar::city_date;
+use crate::domain::calendar::{city_date, city_time};
 use crate::domain::complaint::{ComplaintKind, ComplaintState, EventKind};
 use crate::domain::fields;
 use crate::domain::intake::FieldProblem;
@@ -20,7 +22,8 @@ use crate::domain::tracking_code::TrackingCode;
 use crate::errors::AppError;
 use crate::extract::client::client_addr;
 use crate::extract::csrf;
-use crate::extract::form_body::read_form;
+use crate::extract::form::{FormFields, Posted, PublicForm};
+use crate::extract::locale::locale_of;
 use crate::i18n;
 use crate::pages::public::{
     Deadline, ResidentFormProblem, TimelineEntry, TrackLookupPage, TrackPage,
@@ -29,7 +32,6 @@ use crate::pages::{render, PageContext};
 use crate::routes::public::complaint_form::check_files;
 use crate::routes::bridge::case_settings;
 use crate::services::case::{self, Command};
-use crate::services::now_utc;
 use crate::state::AppState;
 
 #[derive(Deserialize)]
@@ -45,6 +47,7 @@ fn count_lookup(req: &HttpRequest, state: &AppState) -> Result<(), AppError> {
         .map_err(AppError::RateLimited)
 }
 
+#[tracing::instrument(skip_all)]
 pub async fn lookup(
     req: HttpRequest,
     query: Result<web::Query<LookupQuery>, actix_web::Error>,
@@ -62,9 +65,7 @@ pub async fn lookup(
         return render(StatusCode::OK, &page);
     }
     match TrackingCode::parse(&typed) {
-        Some(code) => HttpResponse::SeeOther()
-            .insert_header((header::LOCATION, format!("/track/{code}")))
-            .finish(),
+        Some(code) => see_case(&code),
         None => {
             let ctx = PageContext::new(&req, "/track");
             let page = TrackLookupPage {
@@ -88,6 +89,7 @@ async fn find(state: &AppState, raw_code: &str) -> Result<(TrackingCode, Complai
     Ok((code, complaint))
 }
 
+#[tracing::instrument(skip_all)]
 pub async fn show(
     req: HttpRequest,
     raw_code: web::Path<String>,
@@ -112,9 +114,7 @@ pub async fn show(
         .ok_or(AppError::NotFound)?;
     if raw_code.as_str() != code.as_str() {
         // One address per case: typed variants lead to the canonical one.
-        return Ok(HttpResponse::SeeOther()
-            .insert_header((header::LOCATION, format!("/track/{code}")))
-            .finish());
+        return Ok(see_case(&code));
     }
     let just_filed = req
         .cookie(RECEIPT_COOKIE)
@@ -174,11 +174,7 @@ fn render_page(
     status: StatusCode,
     shown: TrackRender,
 ) -> Result<HttpResponse, AppError> {
-    let pair = csrf::pair_for_form(
-        req,
-        &state.config.secret_key,
-        now_utc().and_utc().timestamp(),
-    );
+    let pair = csrf::pair_for_page(req, &state.config);
     let ctx = PageContext::new(req, &format!("/track/{code}"));
     let just_filed = shown.just_filed;
     let page = track_page(
@@ -191,19 +187,14 @@ fn render_page(
         pair.token.clone(),
     );
     let mut response = render(status, &page);
-    let secure = state.config.behind_tls();
-    let cookies = [
-        Some(csrf::cookie(&pair, secure)),
-        just_filed.then(|| {
-            let mut gone = Cookie::build(RECEIPT_COOKIE, "").path("/track").finish();
-            gone.make_removal();
-            gone
-        }),
-    ];
-    for cookie in cookies.into_iter().flatten() {
+    csrf::set_cookie(&mut response, &pair, &state.config)?;
+    if just_filed {
+        // The receipt is shown once.
+        let mut gone = Cookie::build(RECEIPT_COOKIE, "").path("/track").finish();
+        gone.make_removal();
         response
-            .add_cookie(&cookie)
-            .map_err(|e| anyhow::anyhow!("setting a cookie: {e}"))?;
+            .add_cookie(&gone)
+            .map_err(|e| anyhow::anyhow!("removing the receipt cookie: {e}"))?;
     }
     Ok(response)
 }
@@ -257,7 +248,7 @@ fn track_page(
                 ),
                 other => ctx.t(&format!("event.{}", other.as_str())).to_owned(),
             };
-            let at_city = event.at + chrono::Duration::hours(8);
+            let at_city = city_time(event.at);
             // Written out by hand: `format("%Y…")` parses its pattern again on every call.
             let (date, time) = (at_city.date(), at_city.time());
             let day = format!("{:04}-{:02}-{:02}", date.year(), date.month(), date.day());
@@ -305,63 +296,80 @@ fn track_page(
 }
 
 const WITHDRAW_REASON_MAX: usize = 1000;
+const INFO_MAX: usize = 5000;
+const COMMENT_MAX: usize = 1000;
 
+/// The message of a refused resident field, in the visitor's language.
+fn field_message(req: &HttpRequest, problem: FieldProblem, field: &str, max: usize) -> String {
+    i18n::t_args(
+        locale_of(req),
+        &problem.message_key(field),
+        &[("max", &max.to_string()), ("min", "1")],
+    )
+}
+
+/// A resident's form refused: the case's page again (`422`), the message beside that form.
+async fn refuse(
+    req: &HttpRequest,
+    state: &AppState,
+    (code, complaint): (&TrackingCode, &ComplaintRow),
+    problem: ResidentFormProblem,
+) -> Result<HttpResponse, AppError> {
+    let shown = TrackRender {
+        just_filed: false,
+        problem: Some(problem),
+    };
+    respond_with_page(
+        req,
+        state,
+        code,
+        complaint,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        shown,
+    )
+    .await
+}
+
+/// To the case's page, at its one canonical address.
+fn see_case(code: &TrackingCode) -> HttpResponse {
+    HttpResponse::SeeOther()
+        .insert_header((header::LOCATION, format!("/track/{code}")))
+        .finish()
+}
+
+/// `POST /track/{code}/withdraw`: an optional reason.
 #[derive(Deserialize, Default)]
 #[serde(default)]
 pub struct WithdrawForm {
-    csrf_token: Option<String>,
     reason: Option<String>,
 }
 
+impl FormFields for WithdrawForm {}
+
+#[tracing::instrument(skip_all)]
 pub async fn withdraw(
     req: HttpRequest,
     raw_code: web::Path<String>,
-    body: web::Bytes,
+    PublicForm(posted): PublicForm<WithdrawForm>,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, AppError> {
     let now = now_utc();
-    let pairs: Vec<(String, String)> = serde_urlencoded::from_bytes(&body).unwrap_or_default();
-    let form = serde_urlencoded::from_bytes::<WithdrawForm>(&body).unwrap_or_default();
-    let token = pairs
-        .iter()
-        .find(|(name, _)| name == "csrf_token")
-        .map(|(_, value)| value.as_str())
-        .or(form.csrf_token.as_deref());
-    if !csrf::verify(
-        &req,
-        token,
-        &state.config.secret_key,
-        now.and_utc().timestamp(),
-    ) {
-        return Err(AppError::Csrf);
-    }
+    let form = posted.form;
     let (code, complaint) = find(&state, &raw_code).await?;
     let reason = match fields::multi_line(form.reason.as_deref(), 0, WITHDRAW_REASON_MAX) {
         Ok(reason) => reason,
         Err(problem) => {
-            let locale = crate::extract::locale::locale_of(&req);
-            let message = i18n::t_args(
-                locale,
-                &FieldProblem::Field(problem).message_key("reason"),
-                &[("max", &WITHDRAW_REASON_MAX.to_string())],
-            );
-            let shown = TrackRender {
-                just_filed: false,
-                problem: Some(ResidentFormProblem {
-                    form: "withdraw",
-                    message,
-                    typed: form.reason.unwrap_or_default(),
-                }),
+            let problem = ResidentFormProblem {
+                form: "withdraw",
+                message: field_message(
+                    &req,
+                    FieldProblem::Field(problem),
+                    "reason",
+                    WITHDRAW_REASON_MAX,
+                ),
+                typed: form.reason.unwrap_or_default(),
             };
-            return respond_with_page(
-                &req,
-                &state,
-                &code,
-                &complaint,
-                StatusCode::UNPROCESSABLE_ENTITY,
-                shown,
-            )
-            .await;
+            return refuse(&req, &state, (&code, &complaint), problem).await;
         }
     };
     let reference = state.reference().await?;
@@ -370,46 +378,33 @@ pub async fn withdraw(
     case::by_complainant(&state.db, &reference, &settings, &complaint, command, now).await?;
     tracing::info!(code = %code.redacted(), "complaint withdrawn");
     state.mail_wakeup.notify_one();
-    Ok(HttpResponse::SeeOther()
-        .insert_header((header::LOCATION, format!("/track/{code}")))
-        .finish())
-}
-
-const INFO_MAX: usize = 5000;
-const COMMENT_MAX: usize = 1000;
-
-/// The message of a refused resident field, in the visitor's language.
-fn field_message(req: &HttpRequest, problem: FieldProblem, field: &str, max: usize) -> String {
-    let locale = crate::extract::locale::locale_of(req);
-    i18n::t_args(
-        locale,
-        &problem.message_key(field),
-        &[("max", &max.to_string()), ("min", "1")],
-    )
+    Ok(see_case(&code))
 }
 
 /// `POST /track/{code}/info`: the information a department asked for, with optional files.
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub struct InfoForm {
+    message: Option<String>,
+}
+
+impl FormFields for InfoForm {
+    const TAKES_FILES: bool = true;
+}
+
+#[tracing::instrument(skip_all)]
 pub async fn supply_info(
     req: HttpRequest,
     raw_code: web::Path<String>,
-    payload: web::Payload,
+    PublicForm(posted): PublicForm<InfoForm>,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, AppError> {
     let now = now_utc();
-    let body = read_form(&req, payload).await?;
-    if !csrf::verify(
-        &req,
-        body.field("csrf_token"),
-        &state.config.secret_key,
-        now.and_utc().timestamp(),
-    ) {
-        return Err(AppError::Csrf);
-    }
+    let Posted { form, uploads, .. } = posted;
     let (code, complaint) = find(&state, &raw_code).await?;
     let message =
-        fields::multi_line(body.field("message"), 1, INFO_MAX).map_err(FieldProblem::Field);
-    let files = check_files(&body);
-    let (message, files) = match (message, files) {
+        fields::multi_line(form.message.as_deref(), 1, INFO_MAX).map_err(FieldProblem::Field);
+    let (message, files) = match (message, check_files(&uploads)) {
         (Ok(Some(message)), Ok(files)) => (message, files),
         (message, files) => {
             let problem = match (message, files) {
@@ -424,23 +419,12 @@ pub async fn supply_info(
             } else {
                 "message"
             };
-            let shown = TrackRender {
-                just_filed: false,
-                problem: Some(ResidentFormProblem {
-                    form: "info",
-                    message: field_message(&req, problem, field, INFO_MAX),
-                    typed: body.field("message").unwrap_or_default().to_owned(),
-                }),
+            let problem = ResidentFormProblem {
+                form: "info",
+                message: field_message(&req, problem, field, INFO_MAX),
+                typed: form.message.unwrap_or_default(),
             };
-            return respond_with_page(
-                &req,
-                &state,
-                &code,
-                &complaint,
-                StatusCode::UNPROCESSABLE_ENTITY,
-                shown,
-            )
-            .await;
+            return refuse(&req, &state, (&code, &complaint), problem).await;
         }
     };
     let reference = state.reference().await?;
@@ -449,70 +433,51 @@ pub async fn supply_info(
     case::by_complainant(&state.db, &reference, &settings, &complaint, command, now).await?;
     state.mail_wakeup.notify_one();
     tracing::info!(code = %code.redacted(), "information supplied");
-    Ok(HttpResponse::SeeOther()
-        .insert_header((header::LOCATION, format!("/track/{code}")))
-        .finish())
+    Ok(see_case(&code))
 }
 
 /// `POST /track/{code}/rating`: a score of 1–5 and an optional comment on the answer.
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub struct RatingForm {
+    score: Option<String>,
+    comment: Option<String>,
+}
+
+impl FormFields for RatingForm {}
+
+#[tracing::instrument(skip_all)]
 pub async fn rate(
     req: HttpRequest,
     raw_code: web::Path<String>,
-    body: web::Bytes,
+    PublicForm(posted): PublicForm<RatingForm>,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, AppError> {
     let now = now_utc();
-    let pairs: Vec<(String, String)> = serde_urlencoded::from_bytes(&body).unwrap_or_default();
-    let field = |name: &str| {
-        pairs
-            .iter()
-            .find(|(k, _)| k == name)
-            .map(|(_, v)| v.as_str())
-    };
-    if !csrf::verify(
-        &req,
-        field("csrf_token"),
-        &state.config.secret_key,
-        now.and_utc().timestamp(),
-    ) {
-        return Err(AppError::Csrf);
-    }
+    let form = posted.form;
     let (code, complaint) = find(&state, &raw_code).await?;
-    let score = field("score")
+    let score = form
+        .score
+        .as_deref()
         .and_then(|s| s.trim().parse::<u8>().ok())
         .filter(|s| (1..=5).contains(s));
-    let comment = fields::multi_line(field("comment"), 0, COMMENT_MAX);
+    let comment = fields::multi_line(form.comment.as_deref(), 0, COMMENT_MAX);
     let (score, comment) = match (score, comment) {
         (Some(score), Ok(comment)) => (score, comment),
         (score, comment) => {
             let message = match (score, comment) {
-                (None, _) => i18n::t(
-                    crate::extract::locale::locale_of(&req),
-                    "track.rating.score_required",
-                )
-                .to_owned(),
+                (None, _) => i18n::t(locale_of(&req), "track.rating.score_required").to_owned(),
                 (_, Err(problem)) => {
                     field_message(&req, FieldProblem::Field(problem), "comment", COMMENT_MAX)
                 }
                 _ => String::new(),
             };
-            let shown = TrackRender {
-                just_filed: false,
-                problem: Some(ResidentFormProblem {
-                    form: "rating",
-                    message,
-                    typed: field("comment").unwrap_or_default().to_owned(),
-                }),
+            let problem = ResidentFormProblem {
+                form: "rating",
+                message,
+                typed: form.comment.unwrap_or_default(),
             };
-            return respond_with_page(
-                &req,
-                &state,
-                &code,
-                &complaint,
-                StatusCode::UNPROCESSABLE_ENTITY,
-                shown,
-            )
-            .await;
+            return refuse(&req, &state, (&code, &complaint), problem).await;
         }
     };
     let reference = state.reference().await?;
@@ -521,7 +486,5 @@ pub async fn rate(
     case::by_complainant(&state.db, &reference, &settings, &complaint, command, now).await?;
     state.mail_wakeup.notify_one();
     tracing::info!(code = %code.redacted(), "answer rated");
-    Ok(HttpResponse::SeeOther()
-        .insert_header((header::LOCATION, format!("/track/{code}")))
-        .finish())
+    Ok(see_case(&code))
 }

@@ -1,5 +1,6 @@
 //! Per-address sliding-window limits, counted in this instance's memory (documented: with
-//! N instances a client may get up to N times the limit).
+//! N instances a client may get up to N times the limit). A plain counter with no request
+//! in sight: `state` owns the limits and `errors` reports a wait, neither through `extract`.
 
 use std::collections::{HashMap, VecDeque};
 use std::net::IpAddr;
