@@ -17,7 +17,7 @@ use crate::domain::search::index_terms;
 use crate::domain::tracking_code::TrackingCode;
 use crate::errors::AppError;
 use crate::i18n::Locale;
-use crate::mail::messages::{self, CaseFacts};
+use crate::mail::messages::{CaseContext, CaseUpdate, DepartmentNotice};
 
 pub struct FilingRequest {
     pub complaint: NewComplaint,
@@ -194,42 +194,18 @@ fn build(
         .flatten(),
     );
 
-    let facts = CaseFacts {
-        complaint_id: &id,
-        tracking_code: tracking_code.as_str(),
-        kind: c.kind.as_str(),
-        category: &c.category,
-        district: &c.district,
-        business_name: &c.business_name,
-        accept_due,
-    };
-    let mut emails = Vec::new();
-    if let Some(address) = email {
-        emails.push(messages::complaint_received(
-            &facts,
-            reference,
-            &route.lead,
-            request.locale,
-            address,
-            base_url,
-        )?);
-    }
-    let lead = reference
-        .department(&route.lead)
-        .ok_or_else(|| anyhow::anyhow!("lead department {} is unknown", route.lead))?;
-    emails.push(messages::new_case(&facts, reference, lead, base_url)?);
-    for code in &route.co_handlers {
-        if let Some(co) = reference.department(code) {
-            emails.push(messages::co_handling_requested(
-                &facts,
-                reference,
-                &route.lead,
-                co,
+    let mut notices = vec![DepartmentNotice::NewCase];
+    notices.extend(
+        route
+            .co_handlers
+            .iter()
+            .map(|code| DepartmentNotice::CoHandlingRequested {
+                department: code.clone(),
                 opinion_due,
-                base_url,
-            )?);
-        }
-    }
+            }),
+    );
+    let emails = CaseContext::of(&complaint, reference, base_url)?
+        .emails(Some(&CaseUpdate::Received), &notices)?;
     let outbox_rows = emails
         .into_iter()
         .map(|e| e.into_outbox_row(Some(&id), now))

@@ -10,8 +10,7 @@ use crate::db::reference::ReferenceData;
 use crate::domain::calendar::city_date;
 use crate::domain::complaint::{ActorKind, CaseStatus, ComplaintState, Effect, Transition};
 use crate::errors::AppError;
-use crate::i18n::Locale;
-use crate::mail::messages::{self, CaseFacts};
+use crate::mail::messages::{CaseContext, CaseUpdate};
 use crate::mail::OutgoingEmail;
 use crate::services::filing::Attachment;
 use crate::services::triage::{effects, EffectPlan};
@@ -25,18 +24,6 @@ fn status(row: &ComplaintRow, now: NaiveDateTime) -> CaseStatus {
         designated: row.designated,
         paused: row.paused_since.is_some(),
         within_acceptance_window: city_date(now) <= row.accept_due,
-    }
-}
-
-fn facts(row: &ComplaintRow) -> CaseFacts<'_> {
-    CaseFacts {
-        complaint_id: &row.id,
-        tracking_code: &row.tracking_code,
-        kind: &row.kind,
-        category: &row.category_code,
-        district: &row.district_code,
-        business_name: &row.business_name,
-        accept_due: row.accept_due,
     }
 }
 
@@ -151,17 +138,13 @@ pub async fn rate(
     plan.changes.rating_comment = Some(comment.clone());
     plan.changes.rated_at = Some(Some(now));
     let event = event(row, &transition, comment, now);
-    let mut emails = Vec::new();
-    if let Some(to) = row.email.clone() {
-        let locale = Locale::from_tag(&row.locale).unwrap_or_default();
-        let base_url = &state.config.base_url;
-        emails.push(match transition.effect {
-            Effect::Reopen { .. } => {
-                let finish = plan.changes.finish_due.unwrap_or(row.finish_due);
-                messages::reopened(&facts(row), reference, locale, to, base_url, finish)?
-            }
-            _ => messages::closed(&facts(row), reference, locale, to, base_url)?,
-        });
-    }
+    let update = match transition.effect {
+        Effect::Reopen { .. } => CaseUpdate::Reopened {
+            finish_due: plan.changes.finish_due.unwrap_or(row.finish_due),
+        },
+        _ => CaseUpdate::Closed,
+    };
+    let emails =
+        CaseContext::of(row, reference, &state.config.base_url)?.emails(Some(&update), &[])?;
     write(state, row, plan, event, Vec::new(), emails, now).await
 }

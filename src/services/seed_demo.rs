@@ -22,7 +22,7 @@ use crate::domain::routing::route;
 use crate::domain::search::index_terms;
 use crate::domain::tracking_code::TrackingCode;
 use crate::i18n::Locale;
-use crate::mail::messages::{self, CaseFacts};
+use crate::mail::messages::{CaseContext, CaseUpdate, DepartmentNotice};
 use crate::mail::OutgoingEmail;
 
 /// Complaints per write transaction. Tracking codes, submission ids and contacts are
@@ -805,48 +805,26 @@ impl<'a> Generator<'a> {
         );
         history.events[1].department_code = Some(route.lead.clone());
         // What the filing itself mailed.
-        {
-            let facts = facts_of(&row);
-            if let Some(to) = &email {
-                let mail = messages::complaint_received(
-                    &facts,
-                    reference,
-                    &route.lead,
-                    locale,
-                    to.clone(),
-                    &self.base_url,
-                )?;
-                history.mail(mail, created_at);
-            }
-            let lead = reference
-                .department(&route.lead)
-                .context("the lead department is unknown")?;
-            history.mail(
-                messages::new_case(&facts, reference, lead, &self.base_url)?,
-                created_at,
-            );
-            for co in &co_handlers {
-                if let Some(department) = reference.department(&co.department_code) {
-                    history.mail(
-                        messages::co_handling_requested(
-                            &facts,
-                            reference,
-                            &route.lead,
-                            department,
-                            opinion_due,
-                            &self.base_url,
-                        )?,
-                        created_at,
-                    );
-                }
-            }
-        }
+        let mut notices = vec![DepartmentNotice::NewCase];
+        notices.extend(
+            co_handlers
+                .iter()
+                .map(|co| DepartmentNotice::CoHandlingRequested {
+                    department: co.department_code.clone(),
+                    opinion_due,
+                }),
+        );
+        history.tell(
+            CaseContext::of(&row, reference, &self.base_url)?,
+            Some(&CaseUpdate::Received),
+            &notices,
+            created_at,
+        )?;
 
         self.live(
             &mut row,
             &mut history,
             &co_handlers,
-            locale,
             accept_days,
             finish_days,
             calendar,
@@ -878,7 +856,6 @@ impl<'a> Generator<'a> {
         row: &mut ComplaintRow,
         history: &mut History,
         co_handlers: &[CoHandlerRow],
-        locale: Locale,
         accept_days: u32,
         finish_days: u32,
         calendar: &WorkCalendar,
@@ -888,7 +865,6 @@ impl<'a> Generator<'a> {
         let received = city_date(row.created_at);
         let clerk = self.staff.clerk(&row.lead_department);
         let now = self.now;
-        let to = row.email.clone();
         let roll = self.rng.random_range(0..100);
 
         // Withdrawn by the complainant within a few days.
@@ -905,25 +881,12 @@ impl<'a> Generator<'a> {
                 Some(ComplaintState::Assigned),
                 ComplaintState::Withdrawn,
             );
-            let facts = facts_of(row);
-            if let Some(to) = &to {
-                history.mail(
-                    messages::withdrawn_to_complainant(
-                        &facts,
-                        reference,
-                        locale,
-                        to.clone(),
-                        &base_url,
-                    )?,
-                    at,
-                );
-            }
-            if let Some(lead) = reference.department(&row.lead_department) {
-                history.mail(
-                    messages::withdrawn_to_department(&facts, reference, lead, &base_url)?,
-                    at,
-                );
-            }
+            history.tell(
+                CaseContext::of(row, reference, &base_url)?,
+                Some(&CaseUpdate::Withdrawn),
+                &[DepartmentNotice::Withdrawn],
+                at,
+            )?;
             row.state = ComplaintState::Withdrawn.as_str().to_owned();
             row.current_due = None;
             return Ok(());
@@ -952,19 +915,14 @@ impl<'a> Generator<'a> {
                 ComplaintState::Rejected,
                 Some(reason),
             );
-            if let Some(to) = &to {
-                history.mail(
-                    messages::rejected(
-                        &facts_of(row),
-                        reference,
-                        locale,
-                        to.clone(),
-                        &base_url,
-                        reason,
-                    )?,
-                    decided_at,
-                );
-            }
+            history.tell(
+                CaseContext::of(row, reference, &base_url)?,
+                Some(&CaseUpdate::Rejected {
+                    reason: reason.to_owned(),
+                }),
+                &[],
+                decided_at,
+            )?;
             row.state = ComplaintState::Rejected.as_str().to_owned();
             row.current_due = None;
             return Ok(());
@@ -978,20 +936,15 @@ impl<'a> Generator<'a> {
             ComplaintState::Accepted,
             None,
         );
-        if let Some(to) = &to {
-            history.mail(
-                messages::accepted(
-                    &facts_of(row),
-                    reference,
-                    locale,
-                    to.clone(),
-                    &base_url,
-                    None,
-                    Some(finish_due),
-                )?,
-                decided_at,
-            );
-        }
+        history.tell(
+            CaseContext::of(row, reference, &base_url)?,
+            Some(&CaseUpdate::Accepted {
+                message: None,
+                finish_due: Some(finish_due),
+            }),
+            &[],
+            decided_at,
+        )?;
         row.state = ComplaintState::Accepted.as_str().to_owned();
         row.accepted_at = Some(decided_at);
         row.finish_due = Some(finish_due);
@@ -1049,19 +1002,14 @@ impl<'a> Generator<'a> {
                 ComplaintState::AwaitingInfo,
                 Some(question),
             );
-            if let Some(to) = &to {
-                history.mail(
-                    messages::info_requested(
-                        &facts_of(row),
-                        reference,
-                        locale,
-                        to.clone(),
-                        &base_url,
-                        question,
-                    )?,
-                    asked_at,
-                );
-            }
+            history.tell(
+                CaseContext::of(row, reference, &base_url)?,
+                Some(&CaseUpdate::InfoRequested {
+                    request: question.to_owned(),
+                }),
+                &[],
+                asked_at,
+            )?;
             let supplied_at = asked_at + TimeDelta::hours(self.rng.random_range(3..150));
             if supplied_at > now {
                 row.state = ComplaintState::AwaitingInfo.as_str().to_owned();
@@ -1112,20 +1060,15 @@ impl<'a> Generator<'a> {
             ComplaintState::Resolved,
             Some(reply),
         );
-        if let Some(to) = &to {
-            history.mail(
-                messages::resolved(
-                    &facts_of(row),
-                    reference,
-                    locale,
-                    to.clone(),
-                    &base_url,
-                    reply,
-                    outcome,
-                )?,
-                replied_at,
-            );
-        }
+        history.tell(
+            CaseContext::of(row, reference, &base_url)?,
+            Some(&CaseUpdate::Resolved {
+                reply: reply.to_owned(),
+                outcome,
+            }),
+            &[],
+            replied_at,
+        )?;
         row.state = ComplaintState::Resolved.as_str().to_owned();
         row.resolved_at = Some(replied_at);
         row.outcome = Some(outcome.as_str().to_owned());
@@ -1153,12 +1096,12 @@ impl<'a> Generator<'a> {
             event.actor_kind = ActorKind::Complainant.as_str().to_owned();
             event.internal_note = comment.clone();
             history.events.push(event);
-            if let Some(to) = &to {
-                history.mail(
-                    messages::closed(&facts_of(row), reference, locale, to.clone(), &base_url)?,
-                    at,
-                );
-            }
+            history.tell(
+                CaseContext::of(row, reference, &base_url)?,
+                Some(&CaseUpdate::Closed),
+                &[],
+                at,
+            )?;
             row.state = ComplaintState::Closed.as_str().to_owned();
             row.rating_score = Some(i32::from(score));
             row.rating_comment = comment;
@@ -1178,12 +1121,12 @@ impl<'a> Generator<'a> {
             );
             event.actor_kind = ActorKind::System.as_str().to_owned();
             history.events.push(event);
-            if let Some(to) = &to {
-                history.mail(
-                    messages::closed(&facts_of(row), reference, locale, to.clone(), &base_url)?,
-                    at,
-                );
-            }
+            history.tell(
+                CaseContext::of(row, reference, &base_url)?,
+                Some(&CaseUpdate::Closed),
+                &[],
+                at,
+            )?;
             row.state = ComplaintState::Closed.as_str().to_owned();
         }
         Ok(())
@@ -1278,20 +1221,18 @@ impl History {
         event
     }
 
-    fn mail(&mut self, email: OutgoingEmail, at: NaiveDateTime) {
-        self.emails.push(SentEmailRow::from(email, &self.id, at));
-    }
-}
-
-fn facts_of(row: &ComplaintRow) -> CaseFacts<'_> {
-    CaseFacts {
-        complaint_id: &row.id,
-        tracking_code: &row.tracking_code,
-        kind: &row.kind,
-        category: &row.category_code,
-        district: &row.district_code,
-        business_name: &row.business_name,
-        accept_due: row.accept_due,
+    /// What the service mails about `update` and `notices`, sent at `at`.
+    fn tell(
+        &mut self,
+        case: CaseContext<'_>,
+        update: Option<&CaseUpdate>,
+        notices: &[DepartmentNotice],
+        at: NaiveDateTime,
+    ) -> anyhow::Result<()> {
+        for email in case.emails(update, notices)? {
+            self.emails.push(SentEmailRow::from(email, &self.id, at));
+        }
+        Ok(())
     }
 }
 

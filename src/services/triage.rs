@@ -17,8 +17,7 @@ use crate::domain::complaint::{
 use crate::domain::routing::route;
 use crate::errors::AppError;
 use crate::extract::session::Staff;
-use crate::i18n::Locale;
-use crate::mail::messages::{self, CaseFacts};
+use crate::mail::messages::{CaseContext, CaseUpdate, DepartmentNotice};
 use crate::mail::OutgoingEmail;
 use crate::services::WriteError;
 use crate::state::AppState;
@@ -317,7 +316,6 @@ fn plan(
         loaded,
         request,
         transition,
-        office,
         &changes,
         opinion_due,
         base_url,
@@ -484,107 +482,62 @@ fn emails(
     loaded: &LoadedComplaint,
     request: &ActionRequest,
     transition: &Transition,
-    office: &str,
     changes: &ComplaintChanges,
     opinion_due: Option<NaiveDate>,
     base_url: &str,
 ) -> anyhow::Result<Vec<OutgoingEmail>> {
     let row = &loaded.row;
     let accept_due = changes.accept_due.unwrap_or(row.accept_due);
-    let facts = CaseFacts {
-        complaint_id: &row.id,
-        tracking_code: &row.tracking_code,
-        kind: &row.kind,
-        category: &row.category_code,
-        district: &row.district_code,
-        business_name: &row.business_name,
-        accept_due,
-    };
-    let locale = Locale::from_tag(&row.locale).unwrap_or_default();
     let finish_due = changes.finish_due.unwrap_or(row.finish_due);
-    let message = request.message.as_deref().unwrap_or_default();
-    let mut out = Vec::new();
-    if let Some(to) = row.email.clone() {
-        let email = match (request.action, &transition.effect) {
-            (StaffAction::Accept, _) => Some(messages::accepted(
-                &facts,
-                reference,
-                locale,
-                to,
-                base_url,
-                request.message.as_deref(),
-                finish_due,
-            )?),
-            (StaffAction::Reject, _) => Some(messages::rejected(
-                &facts, reference, locale, to, base_url, message,
-            )?),
-            (StaffAction::Return, _) => Some(messages::returned_to_office_for_complainant(
-                &facts, reference, locale, to, base_url,
-            )?),
-            (StaffAction::Transfer, Effect::Designate { department }) => {
-                Some(messages::designated_for_complainant(
-                    &facts, reference, department, locale, to, base_url,
-                )?)
-            }
-            (StaffAction::RequestInfo, _) => Some(messages::info_requested(
-                &facts, reference, locale, to, base_url, message,
-            )?),
-            (StaffAction::Pause, _) => Some(messages::paused(
-                &facts, reference, locale, to, base_url, message,
-            )?),
-            (StaffAction::Resume, _) => Some(messages::resumed(
-                &facts, reference, locale, to, base_url, finish_due,
-            )?),
-            (StaffAction::Reply, Effect::Resolve { outcome }) => Some(messages::resolved(
-                &facts, reference, locale, to, base_url, message, *outcome,
-            )?),
-            (StaffAction::Reopen, _) => Some(messages::reopened(
-                &facts, reference, locale, to, base_url, finish_due,
-            )?),
-            _ => None,
-        };
-        out.extend(email);
-    }
-    match (&request.action, &transition.effect) {
-        (StaffAction::Return, _) => {
-            if let Some(office_row) = reference.department(office) {
-                out.push(messages::returned_to_office(
-                    &facts,
-                    reference,
-                    office_row,
-                    &row.lead_department,
-                    message,
-                    base_url,
-                )?);
-            }
-        }
+    let message = request.message.clone().unwrap_or_default();
+    let update = match (request.action, &transition.effect) {
+        (StaffAction::Accept, _) => Some(CaseUpdate::Accepted {
+            message: request.message.clone(),
+            finish_due,
+        }),
+        (StaffAction::Reject, _) => Some(CaseUpdate::Rejected {
+            reason: message.clone(),
+        }),
+        (StaffAction::Return, _) => Some(CaseUpdate::Returned),
+        (StaffAction::Transfer, Effect::Designate { department }) => Some(CaseUpdate::Designated {
+            department: department.clone(),
+            accept_due,
+        }),
+        (StaffAction::RequestInfo, _) => Some(CaseUpdate::InfoRequested {
+            request: message.clone(),
+        }),
+        (StaffAction::Pause, _) => Some(CaseUpdate::Paused {
+            reason: message.clone(),
+        }),
+        (StaffAction::Resume, _) => Some(CaseUpdate::Resumed { finish_due }),
+        (StaffAction::Reply, Effect::Resolve { outcome }) => Some(CaseUpdate::Resolved {
+            reply: message.clone(),
+            outcome: *outcome,
+        }),
+        (StaffAction::Reopen, _) => Some(CaseUpdate::Reopened { finish_due }),
+        _ => None,
+    };
+    let notice = match (&request.action, &transition.effect) {
+        (StaffAction::Return, _) => Some(DepartmentNotice::ReturnedToOffice {
+            returned_by: row.lead_department.clone(),
+            reason: message,
+        }),
         (StaffAction::Transfer, Effect::Designate { department }) => {
-            if let Some(dept) = reference.department(department) {
-                out.push(messages::designated_to_department(
-                    &facts,
-                    reference,
-                    dept,
-                    base_url,
-                    request.message.as_deref(),
-                )?);
-            }
+            Some(DepartmentNotice::Designated {
+                department: department.clone(),
+                accept_due,
+                note: request.message.clone(),
+            })
         }
         (StaffAction::Assist, Effect::AddCoHandler { department }) => {
-            if let (Some(dept), Some(opinion_due)) = (reference.department(department), opinion_due)
-            {
-                out.push(messages::co_handling_requested(
-                    &facts,
-                    reference,
-                    &row.lead_department,
-                    dept,
-                    opinion_due,
-                    base_url,
-                )?);
-            }
+            opinion_due.map(|opinion_due| DepartmentNotice::CoHandlingRequested {
+                department: department.clone(),
+                opinion_due,
+            })
         }
-        _ => {}
-    }
-    Ok(out)
+        _ => None,
+    };
+    CaseContext::of(row, reference, base_url)?.emails(update.as_ref(), notice.as_slice())
 }
 
 /// The outcome codes a reply may record, for the form.

@@ -9,8 +9,7 @@ use crate::db::reference::ReferenceData;
 use crate::db::Database;
 use crate::domain::complaint::{ActorKind, ComplaintState};
 use crate::errors::AppError;
-use crate::i18n::Locale;
-use crate::mail::messages::{self, CaseFacts};
+use crate::mail::messages::{CaseContext, CaseUpdate, DepartmentNotice};
 use crate::services::WriteError;
 
 pub async fn withdraw(
@@ -24,31 +23,8 @@ pub async fn withdraw(
     let state = ComplaintState::parse(&complaint.state)
         .ok_or_else(|| anyhow::anyhow!("unknown state {}", complaint.state))?;
     let transition = state.withdraw()?;
-    let facts = CaseFacts {
-        complaint_id: &complaint.id,
-        tracking_code: &complaint.tracking_code,
-        kind: &complaint.kind,
-        category: &complaint.category_code,
-        district: &complaint.district_code,
-        business_name: &complaint.business_name,
-        accept_due: complaint.accept_due,
-    };
-    let mut emails = Vec::new();
-    if let Some(address) = &complaint.email {
-        let locale = Locale::from_tag(&complaint.locale).unwrap_or_default();
-        emails.push(messages::withdrawn_to_complainant(
-            &facts,
-            reference,
-            locale,
-            address.clone(),
-            base_url,
-        )?);
-    }
-    if let Some(lead) = reference.department(&complaint.lead_department) {
-        emails.push(messages::withdrawn_to_department(
-            &facts, reference, lead, base_url,
-        )?);
-    }
+    let emails = CaseContext::of(complaint, reference, base_url)?
+        .emails(Some(&CaseUpdate::Withdrawn), &[DepartmentNotice::Withdrawn])?;
     let rows: Vec<_> = emails
         .into_iter()
         .map(|e| e.into_outbox_row(Some(&complaint.id), now))
