@@ -80,7 +80,7 @@ impl CaseUpdate {
     }
 
     /// The message keys of the subject and of the first paragraph.
-    fn keys(&self) -> (&'static str, &'static str) {
+    pub(super) fn keys(&self) -> (&'static str, &'static str) {
         match self {
             CaseUpdate::Received => ("email.received.subject", "email.received.body"),
             CaseUpdate::Accepted { .. } => ("email.accepted.subject", "email.accepted.body"),

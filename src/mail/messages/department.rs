@@ -48,7 +48,7 @@ impl DepartmentNotice {
     }
 
     /// The message keys of the subject and of the first paragraph.
-    fn keys(&self) -> (&'static str, &'static str) {
+    pub(super) fn keys(&self) -> (&'static str, &'static str) {
         match self {
             DepartmentNotice::NewCase => ("email.new_case.subject", "email.new_case.body"),
             DepartmentNotice::CoHandlingRequested { .. } => {
