@@ -862,6 +862,19 @@ impl<'a> Generator<'a> {
     ) -> anyhow::Result<()> {
         let reference = self.reference;
         let base_url = self.base_url.clone();
+        // What the service mails the complainant about a step of the case, sent at `at`.
+        let tell = |history: &mut History,
+                    row: &ComplaintRow,
+                    update: CaseUpdate,
+                    at: NaiveDateTime|
+         -> anyhow::Result<()> {
+            history.tell(
+                CaseContext::of(row, reference, &base_url)?,
+                Some(&update),
+                &[],
+                at,
+            )
+        };
         let received = city_date(row.created_at);
         let clerk = self.staff.clerk(&row.lead_department);
         let now = self.now;
@@ -915,14 +928,10 @@ impl<'a> Generator<'a> {
                 ComplaintState::Rejected,
                 Some(reason),
             );
-            history.tell(
-                CaseContext::of(row, reference, &base_url)?,
-                Some(&CaseUpdate::Rejected {
-                    reason: reason.to_owned(),
-                }),
-                &[],
-                decided_at,
-            )?;
+            let update = CaseUpdate::Rejected {
+                reason: reason.to_owned(),
+            };
+            tell(history, row, update, decided_at)?;
             row.state = ComplaintState::Rejected.as_str().to_owned();
             row.current_due = None;
             return Ok(());
@@ -936,15 +945,11 @@ impl<'a> Generator<'a> {
             ComplaintState::Accepted,
             None,
         );
-        history.tell(
-            CaseContext::of(row, reference, &base_url)?,
-            Some(&CaseUpdate::Accepted {
-                message: None,
-                finish_due: Some(finish_due),
-            }),
-            &[],
-            decided_at,
-        )?;
+        let update = CaseUpdate::Accepted {
+            message: None,
+            finish_due: Some(finish_due),
+        };
+        tell(history, row, update, decided_at)?;
         row.state = ComplaintState::Accepted.as_str().to_owned();
         row.accepted_at = Some(decided_at);
         row.finish_due = Some(finish_due);
@@ -1002,14 +1007,10 @@ impl<'a> Generator<'a> {
                 ComplaintState::AwaitingInfo,
                 Some(question),
             );
-            history.tell(
-                CaseContext::of(row, reference, &base_url)?,
-                Some(&CaseUpdate::InfoRequested {
-                    request: question.to_owned(),
-                }),
-                &[],
-                asked_at,
-            )?;
+            let update = CaseUpdate::InfoRequested {
+                request: question.to_owned(),
+            };
+            tell(history, row, update, asked_at)?;
             let supplied_at = asked_at + TimeDelta::hours(self.rng.random_range(3..150));
             if supplied_at > now {
                 row.state = ComplaintState::AwaitingInfo.as_str().to_owned();
@@ -1060,15 +1061,11 @@ impl<'a> Generator<'a> {
             ComplaintState::Resolved,
             Some(reply),
         );
-        history.tell(
-            CaseContext::of(row, reference, &base_url)?,
-            Some(&CaseUpdate::Resolved {
-                reply: reply.to_owned(),
-                outcome,
-            }),
-            &[],
-            replied_at,
-        )?;
+        let update = CaseUpdate::Resolved {
+            reply: reply.to_owned(),
+            outcome,
+        };
+        tell(history, row, update, replied_at)?;
         row.state = ComplaintState::Resolved.as_str().to_owned();
         row.resolved_at = Some(replied_at);
         row.outcome = Some(outcome.as_str().to_owned());
@@ -1096,12 +1093,7 @@ impl<'a> Generator<'a> {
             event.actor_kind = ActorKind::Complainant.as_str().to_owned();
             event.internal_note = comment.clone();
             history.events.push(event);
-            history.tell(
-                CaseContext::of(row, reference, &base_url)?,
-                Some(&CaseUpdate::Closed),
-                &[],
-                at,
-            )?;
+            tell(history, row, CaseUpdate::Closed, at)?;
             row.state = ComplaintState::Closed.as_str().to_owned();
             row.rating_score = Some(i32::from(score));
             row.rating_comment = comment;
@@ -1121,12 +1113,7 @@ impl<'a> Generator<'a> {
             );
             event.actor_kind = ActorKind::System.as_str().to_owned();
             history.events.push(event);
-            history.tell(
-                CaseContext::of(row, reference, &base_url)?,
-                Some(&CaseUpdate::Closed),
-                &[],
-                at,
-            )?;
+            tell(history, row, CaseUpdate::Closed, at)?;
             row.state = ComplaintState::Closed.as_str().to_owned();
         }
         Ok(())

@@ -42,6 +42,14 @@ fn facts(locale: Locale) -> CaseFacts<'static> {
     }
 }
 
+fn case(reference: &ReferenceData, locale: Locale) -> CaseContext<'_> {
+    CaseContext {
+        facts: facts(locale),
+        reference,
+        base_url: BASE,
+    }
+}
+
 fn date(y: i32, m: u32, d: u32) -> NaiveDate {
     NaiveDate::from_ymd_opt(y, m, d).unwrap()
 }
@@ -252,11 +260,7 @@ fn every_message_in_every_language_matches_its_snapshot() {
     let reference = reference();
     let mut snapshots = Snapshots::new();
     for locale in Locale::ALL {
-        let case = CaseContext {
-            facts: facts(locale),
-            reference: &reference,
-            base_url: BASE,
-        };
+        let case = case(&reference, locale);
         for (name, update) in updates() {
             let email = case.to_complainant(&update).unwrap().unwrap();
             assert_eq!(email.template, update.name());
@@ -295,11 +299,7 @@ fn every_message_in_every_language_matches_its_snapshot() {
         snapshots.email("recover", &recover);
     }
     // Department inboxes read Simplified Chinese whatever the complainant's language.
-    let case = CaseContext {
-        facts: facts(Locale::En),
-        reference: &reference,
-        base_url: BASE,
-    };
+    let case = case(&reference, Locale::En);
     for (name, notice) in notices() {
         let email = case.to_department(&notice).unwrap().unwrap();
         assert_eq!(email.template, notice.name());
@@ -313,11 +313,7 @@ fn every_message_in_every_language_matches_its_snapshot() {
 fn complainant_messages_carry_the_code_and_the_links_in_their_language() {
     let reference = reference();
     for locale in Locale::ALL {
-        let case = CaseContext {
-            facts: facts(locale),
-            reference: &reference,
-            base_url: BASE,
-        };
+        let case = case(&reference, locale);
         for (name, update) in updates() {
             let email = case.to_complainant(&update).unwrap().unwrap();
             assert_eq!(email.locale, locale, "{name}");
@@ -329,11 +325,7 @@ fn complainant_messages_carry_the_code_and_the_links_in_their_language() {
             assert!(email.text_body.contains(&format!("{BASE}/track/{CODE}\n")));
         }
     }
-    let case = CaseContext {
-        facts: facts(Locale::En),
-        reference: &reference,
-        base_url: BASE,
-    };
+    let case = case(&reference, Locale::En);
     let resolved = case
         .to_complainant(&CaseUpdate::Resolved {
             reply: "Refunded.".into(),
@@ -357,11 +349,7 @@ fn complainant_messages_carry_the_code_and_the_links_in_their_language() {
 #[test]
 fn department_messages_name_the_case_but_not_the_complainant() {
     let reference = reference();
-    let case = CaseContext {
-        facts: facts(Locale::ZhHans),
-        reference: &reference,
-        base_url: BASE,
-    };
+    let case = case(&reference, Locale::ZhHans);
     for (name, notice) in notices() {
         let email = case.to_department(&notice).unwrap().unwrap();
         assert_eq!(email.recipient_kind, RecipientKind::Department);
@@ -388,14 +376,8 @@ fn department_messages_name_the_case_but_not_the_complainant() {
 #[test]
 fn without_an_address_only_the_departments_hear_and_an_unknown_one_is_skipped() {
     let reference = reference();
-    let case = CaseContext {
-        facts: CaseFacts {
-            complainant: None,
-            ..facts(Locale::ZhHans)
-        },
-        reference: &reference,
-        base_url: BASE,
-    };
+    let mut case = case(&reference, Locale::ZhHans);
+    case.facts.complainant = None;
     let emails = case
         .emails(
             Some(&CaseUpdate::Withdrawn),
@@ -410,28 +392,16 @@ fn without_an_address_only_the_departments_hear_and_an_unknown_one_is_skipped() 
         .unwrap();
     let templates: Vec<&str> = emails.iter().map(|e| e.template).collect();
     assert_eq!(templates, ["withdrawn_department"]);
-    let orphan = CaseContext {
-        facts: CaseFacts {
-            lead: "no-such-department",
-            ..case.facts
-        },
-        ..case
-    };
-    assert!(orphan.to_department(&DepartmentNotice::NewCase).is_err());
+    case.facts.lead = "no-such-department";
+    assert!(case.to_department(&DepartmentNotice::NewCase).is_err());
 }
 
 #[test]
 fn a_business_name_that_looks_like_an_argument_stays_as_typed() {
     let reference = reference();
     let business = "{department} {code} 超市";
-    let case = CaseContext {
-        facts: CaseFacts {
-            business_name: business,
-            ..facts(Locale::En)
-        },
-        reference: &reference,
-        base_url: BASE,
-    };
+    let mut case = case(&reference, Locale::En);
+    case.facts.business_name = business;
     let received = case.to_complainant(&CaseUpdate::Received).unwrap().unwrap();
     assert!(
         received.text_body.contains(&format!("“{business}”")),
