@@ -753,7 +753,10 @@ fn pgbench_same_transaction(url: &str, seconds: u64) -> anyhow::Result<f64> {
 async fn email(settings: &Settings, backend: Backend, table: &mut Table) -> anyhow::Result<()> {
     use green_channel::db::reference::ReferenceData;
     use green_channel::db::{Database, DatabaseLocation};
-    use green_channel::mail::messages::{self, CaseFacts};
+    use green_channel::domain::complaint::ComplaintKind;
+    use green_channel::mail::messages::{
+        CaseContext, CaseFacts, CaseUpdate, Complainant, DepartmentNotice,
+    };
 
     let dir = support::fresh_dir(&settings.root, &format!("email-{backend:?}"))?;
     if let (Backend::Postgres, Some(url)) = (backend, &settings.postgres) {
@@ -772,34 +775,34 @@ async fn email(settings: &Settings, backend: Backend, table: &mut Table) -> anyh
         let db = Database::open(&location, 1)?;
         let reference = db.read_blocking(ReferenceData::load)?;
         let now = green_channel::services::now_utc();
-        let lead = reference
-            .department("food-drug")
-            .ok_or_else(|| anyhow::anyhow!("no food-drug department"))?
-            .clone();
         let mut rows = Vec::with_capacity(n);
         for i in 0..n {
             let code = format!("BENCH-{i:05}-MAILS");
-            let facts = CaseFacts {
-                complaint_id: "00000000-0000-7000-8000-000000000000",
-                tracking_code: &code,
-                kind: "complaint",
-                category: "food",
-                district: "361102",
-                business_name: "信州区好又多超市",
-                accept_due: now.date(),
+            let address = format!("resident{i}@example.com");
+            let case = CaseContext {
+                facts: CaseFacts {
+                    complaint_id: "00000000-0000-7000-8000-000000000000",
+                    tracking_code: &code,
+                    kind: ComplaintKind::Complaint,
+                    category: "food",
+                    district: "361102",
+                    business_name: "信州区好又多超市",
+                    lead: "food-drug",
+                    accept_due: now.date(),
+                    complainant: Some(Complainant {
+                        address: &address,
+                        locale: green_channel::i18n::Locale::ZhHans,
+                    }),
+                },
+                reference: &reference,
+                base_url: "http://gc.bench",
             };
             let email = if i % 2 == 0 {
-                messages::complaint_received(
-                    &facts,
-                    &reference,
-                    "food-drug",
-                    green_channel::i18n::Locale::ZhHans,
-                    format!("resident{i}@example.com"),
-                    "http://gc.bench",
-                )?
+                case.to_complainant(&CaseUpdate::Received)?
             } else {
-                messages::new_case(&facts, &reference, &lead, "http://gc.bench")?
-            };
+                case.to_department(&DepartmentNotice::NewCase)?
+            }
+            .ok_or_else(|| anyhow::anyhow!("no recipient"))?;
             rows.push(email.into_outbox_row(None, now));
         }
         for chunk in rows.chunks(1000) {

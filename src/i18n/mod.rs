@@ -173,13 +173,39 @@ pub fn t(locale: Locale, key: &str) -> &'static str {
     }
 }
 
-/// The text of `key` with each `{name}` replaced by its value.
+/// The text of `key` with each `{name}` replaced by its value (see [`fill`]).
 pub fn t_args(locale: Locale, key: &str, args: &[(&str, &str)]) -> String {
-    let mut text = t(locale, key).to_owned();
-    for (name, value) in args {
-        text = text.replace(&format!("{{{name}}}"), value);
+    fill(t(locale, key), args)
+}
+
+/// `template` with each `{name}` that `args` names replaced by its value, in one pass:
+/// values are copied as they are, so a business name holding `{department}` stays
+/// literal instead of being expanded by a later argument. Braces around anything else
+/// are kept as written.
+pub fn fill(template: &str, args: &[(&str, &str)]) -> String {
+    let mut out = String::with_capacity(template.len());
+    let mut rest = template;
+    while let Some(open) = rest.find('{') {
+        out.push_str(&rest[..open]);
+        let after = &rest[open + 1..];
+        let named = after.find('}').and_then(|close| {
+            let name = &after[..close];
+            let (_, value) = args.iter().find(|(n, _)| *n == name)?;
+            Some((value, &after[close + 1..]))
+        });
+        match named {
+            Some((value, tail)) => {
+                out.push_str(value);
+                rest = tail;
+            }
+            None => {
+                out.push('{');
+                rest = after;
+            }
+        }
     }
-    text
+    out.push_str(rest);
+    out
 }
 
 pub fn has_key(key: &str) -> bool {
@@ -221,6 +247,27 @@ mod tests {
             assert_eq!(args(&texts[0]), args(&texts[1]), "{key}");
             assert_eq!(args(&texts[0]), args(&texts[2]), "{key}");
         }
+    }
+
+    #[test]
+    fn arguments_are_filled_in_one_pass_and_values_stay_literal() {
+        let args = [
+            ("business", "{department} & {code}"),
+            ("department", "市场监管局"),
+        ];
+        assert_eq!(
+            fill("{business} → {department}", &args),
+            "{department} & {code} → 市场监管局"
+        );
+        // Unknown names, lone and nested braces are kept as written.
+        assert_eq!(fill("{a{department}} {x} {", &args), "{a市场监管局} {x} {");
+        assert_eq!(fill("no arguments", &[]), "no arguments");
+        let received = t_args(
+            Locale::En,
+            "email.received.body",
+            &[("business", "Shop {department}"), ("department", "Bureau")],
+        );
+        assert!(received.contains("“Shop {department}”"), "{received}");
     }
 
     #[test]

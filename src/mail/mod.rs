@@ -72,9 +72,8 @@ pub struct EmailContent {
     pub links: Vec<EmailLink>,
 }
 
-#[derive(Template)]
-#[template(path = "email/message.txt")]
-struct TextEmail<'a> {
+/// What the text and the HTML part both show.
+struct Body<'a> {
     greeting: &'a str,
     paragraphs: &'a [String],
     links: &'a [EmailLink],
@@ -83,15 +82,17 @@ struct TextEmail<'a> {
 }
 
 #[derive(Template)]
+#[template(path = "email/message.txt")]
+struct TextEmail<'a> {
+    body: &'a Body<'a>,
+}
+
+#[derive(Template)]
 #[template(path = "email/message.html")]
 struct HtmlEmail<'a> {
     lang: &'a str,
     subject: &'a str,
-    greeting: &'a str,
-    paragraphs: &'a [String],
-    links: &'a [EmailLink],
-    site_name: &'a str,
-    footer: &'a str,
+    body: &'a Body<'a>,
 }
 
 impl EmailContent {
@@ -102,25 +103,18 @@ impl EmailContent {
         recipient_kind: RecipientKind,
     ) -> anyhow::Result<OutgoingEmail> {
         let locale = self.locale;
-        let greeting = i18n::t(locale, "email.greeting");
-        let site_name = i18n::t(locale, "site.name");
-        let footer = i18n::t(locale, "email.automatic");
-        let text_body = TextEmail {
-            greeting,
+        let body = Body {
+            greeting: i18n::t(locale, "email.greeting"),
             paragraphs: &self.paragraphs,
             links: &self.links,
-            site_name,
-            footer,
-        }
-        .render()?;
+            site_name: i18n::t(locale, "site.name"),
+            footer: i18n::t(locale, "email.automatic"),
+        };
+        let text_body = TextEmail { body: &body }.render()?;
         let html_body = HtmlEmail {
             lang: locale.tag(),
             subject: &self.subject,
-            greeting,
-            paragraphs: &self.paragraphs,
-            links: &self.links,
-            site_name,
-            footer,
+            body: &body,
         }
         .render()?;
         Ok(OutgoingEmail {

@@ -19,8 +19,7 @@ use crate::domain::complaint::{
 use crate::domain::deadlines::{self, CaseClock, ClockChange};
 use crate::domain::ids::{ComplaintId, DepartmentCode, UserId};
 use crate::domain::routing::route;
-use crate::i18n::Locale;
-use crate::mail::messages::{self, CaseFacts};
+use crate::mail::messages::{CaseContext, CaseUpdate, DepartmentNotice};
 use crate::mail::OutgoingEmail;
 use crate::services::filing::Attachment;
 use crate::services::ServiceError;
@@ -471,7 +470,6 @@ pub fn plan(
         &transition,
         request,
         &co_handlers,
-        &office,
     )?;
     Ok(CaseChange {
         changes,
@@ -610,22 +608,9 @@ fn changes_for(
     (changes, co_handlers, event_department)
 }
 
-/// The facts of a case that its emails mention.
-pub fn facts(row: &ComplaintRow) -> CaseFacts<'_> {
-    CaseFacts {
-        complaint_id: &row.id,
-        tracking_code: &row.tracking_code,
-        kind: row.kind.as_str(),
-        category: &row.category_code,
-        district: &row.district_code,
-        business_name: &row.business_name,
-        accept_due: row.accept_due,
-    }
-}
-
 /// The messages a change sends: the complainant hears of every step that concerns them,
-/// departments of new work. `after` is the case as the change leaves it.
-#[allow(clippy::too_many_arguments)]
+/// departments of new work. The facts are those of `before`; what the change moves (a
+/// deadline, the designated department) comes from `after`.
 fn emails(
     reference: &ReferenceData,
     settings: &CaseSettings,
@@ -634,115 +619,64 @@ fn emails(
     transition: &Transition,
     request: Option<&ActionRequest>,
     co_handlers: &CoHandlerChange,
-    office: &DepartmentCode,
 ) -> anyhow::Result<Vec<OutgoingEmail>> {
     let row = &after.row;
-    let facts = facts(row);
-    let base_url = settings.base_url.as_str();
-    let locale = Locale::from_tag(&row.locale).unwrap_or_default();
-    let message = request.and_then(|r| r.message.as_deref());
-    let text = message.unwrap_or_default();
-    let mut out = Vec::new();
-    let to_complainant = row.email.clone().map(|to| {
-        let action = request.map(|r| r.action);
-        match (action, &transition.effect) {
-            (Some(StaffAction::Accept), _) => messages::accepted(
-                &facts,
-                reference,
-                locale,
-                to,
-                base_url,
-                message,
-                row.finish_due,
-            )
-            .map(Some),
-            (Some(StaffAction::Reject), _) => {
-                messages::rejected(&facts, reference, locale, to, base_url, text).map(Some)
-            }
-            (Some(StaffAction::Return), _) => messages::returned_to_office_for_complainant(
-                &facts, reference, locale, to, base_url,
-            )
-            .map(Some),
-            (Some(StaffAction::Transfer), Effect::Designate { department }) => {
-                messages::designated_for_complainant(
-                    &facts, reference, department, locale, to, base_url,
-                )
-                .map(Some)
-            }
-            (Some(StaffAction::RequestInfo), _) => {
-                messages::info_requested(&facts, reference, locale, to, base_url, text).map(Some)
-            }
-            (Some(StaffAction::Pause), _) => {
-                messages::paused(&facts, reference, locale, to, base_url, text).map(Some)
-            }
-            (Some(StaffAction::Resume), _) => {
-                messages::resumed(&facts, reference, locale, to, base_url, row.finish_due)
-                    .map(Some)
-            }
-            (Some(StaffAction::Reply), Effect::Resolve { outcome }) => {
-                messages::resolved(&facts, reference, locale, to, base_url, text, *outcome)
-                    .map(Some)
-            }
-            (Some(StaffAction::Reopen), _) | (None, Effect::Reopen { .. }) => {
-                messages::reopened(&facts, reference, locale, to, base_url, row.finish_due)
-                    .map(Some)
-            }
-            (None, Effect::RecordRating { .. }) => {
-                messages::closed(&facts, reference, locale, to, base_url).map(Some)
-            }
-            (None, _) if transition.to == ComplaintState::Closed => {
-                messages::closed(&facts, reference, locale, to, base_url).map(Some)
-            }
-            (None, _) if transition.to == ComplaintState::Withdrawn => {
-                messages::withdrawn_to_complainant(&facts, reference, locale, to, base_url)
-                    .map(Some)
-            }
-            _ => Ok(None),
+    let message = request.and_then(|r| r.message.clone());
+    let text = || message.clone().unwrap_or_default();
+    let update = match (request.map(|r| r.action), &transition.effect) {
+        (Some(StaffAction::Accept), _) => Some(CaseUpdate::Accepted {
+            message: message.clone(),
+            finish_due: row.finish_due,
+        }),
+        (Some(StaffAction::Reject), _) => Some(CaseUpdate::Rejected { reason: text() }),
+        (Some(StaffAction::Return), _) => Some(CaseUpdate::Returned),
+        (Some(StaffAction::Transfer), Effect::Designate { department }) => {
+            Some(CaseUpdate::Designated {
+                department: department.to_string(),
+                accept_due: row.accept_due,
+            })
         }
-    });
-    if let Some(email) = to_complainant.transpose()?.flatten() {
-        out.push(email);
-    }
-    match (request.map(|r| r.action), &transition.effect, co_handlers) {
-        (Some(StaffAction::Return), _, _) => {
-            if let Some(office_row) = reference.department(office) {
-                out.push(messages::returned_to_office(
-                    &facts,
-                    reference,
-                    office_row,
-                    &before.row.lead_department,
-                    text,
-                    base_url,
-                )?);
-            }
+        (Some(StaffAction::RequestInfo), _) => Some(CaseUpdate::InfoRequested { request: text() }),
+        (Some(StaffAction::Pause), _) => Some(CaseUpdate::Paused { reason: text() }),
+        (Some(StaffAction::Resume), _) => Some(CaseUpdate::Resumed {
+            finish_due: row.finish_due,
+        }),
+        (Some(StaffAction::Reply), Effect::Resolve { outcome }) => Some(CaseUpdate::Resolved {
+            reply: text(),
+            outcome: *outcome,
+        }),
+        (Some(StaffAction::Reopen), _) | (None, Effect::Reopen { .. }) => {
+            Some(CaseUpdate::Reopened {
+                finish_due: row.finish_due,
+            })
         }
+        (None, _) if transition.to == ComplaintState::Closed => Some(CaseUpdate::Closed),
+        (None, _) if transition.to == ComplaintState::Withdrawn => Some(CaseUpdate::Withdrawn),
+        _ => None,
+    };
+    let notice = match (request.map(|r| r.action), &transition.effect, co_handlers) {
+        (Some(StaffAction::Return), _, _) => Some(DepartmentNotice::ReturnedToOffice {
+            returned_by: before.row.lead_department.to_string(),
+            reason: text(),
+        }),
         (Some(StaffAction::Transfer), Effect::Designate { department }, _) => {
-            if let Some(dept) = reference.department(department) {
-                out.push(messages::designated_to_department(
-                    &facts, reference, dept, base_url, message,
-                )?);
-            }
+            Some(DepartmentNotice::Designated {
+                department: department.to_string(),
+                accept_due: row.accept_due,
+                note: message.clone(),
+            })
         }
         (Some(StaffAction::Assist), _, CoHandlerChange::Add(added)) => {
-            if let Some(dept) = reference.department(&added.department_code) {
-                out.push(messages::co_handling_requested(
-                    &facts,
-                    reference,
-                    &row.lead_department,
-                    dept,
-                    added.opinion_due,
-                    base_url,
-                )?);
-            }
+            Some(DepartmentNotice::CoHandlingRequested {
+                department: added.department_code.to_string(),
+                opinion_due: added.opinion_due,
+            })
         }
         (None, _, _) if transition.to == ComplaintState::Withdrawn => {
-            if let Some(lead) = reference.department(&row.lead_department) {
-                out.push(messages::withdrawn_to_department(
-                    &facts, reference, lead, base_url,
-                )?);
-            }
+            Some(DepartmentNotice::Withdrawn)
         }
-        _ => {}
-    }
-    Ok(out)
+        _ => None,
+    };
+    CaseContext::of(&before.row, reference, &settings.base_url)?
+        .emails(update.as_ref(), notice.as_slice())
 }

@@ -18,9 +18,8 @@ use crate::domain::routing::route;
 use crate::domain::search::index_terms;
 use crate::domain::tracking_code::TrackingCode;
 use crate::i18n::Locale;
-use crate::mail::messages;
+use crate::mail::messages::{CaseContext, CaseUpdate, DepartmentNotice};
 use crate::mail::OutgoingEmail;
-use crate::services::case;
 use crate::services::ServiceError;
 
 pub struct FilingRequest {
@@ -197,35 +196,18 @@ pub fn build(
         .flatten(),
     );
 
-    let facts = case::facts(&complaint);
-    let mut emails = Vec::new();
-    if let Some(address) = email {
-        emails.push(messages::complaint_received(
-            &facts,
-            reference,
-            &route.lead,
-            request.locale,
-            address,
-            base_url,
-        )?);
-    }
-    let lead = reference
-        .department(&route.lead)
-        .ok_or_else(|| anyhow::anyhow!("lead department {} is unknown", route.lead))?;
-    emails.push(messages::new_case(&facts, reference, lead, base_url)?);
-    for code in &route.co_handlers {
-        if let Some(co) = reference.department(code) {
-            emails.push(messages::co_handling_requested(
-                &facts,
-                reference,
-                &route.lead,
-                co,
+    let mut notices = vec![DepartmentNotice::NewCase];
+    notices.extend(
+        route
+            .co_handlers
+            .iter()
+            .map(|code| DepartmentNotice::CoHandlingRequested {
+                department: code.clone(),
                 opinion_due,
-                base_url,
-            )?);
-        }
-    }
-
+            }),
+    );
+    let emails = CaseContext::of(&complaint, reference, base_url)?
+        .emails(Some(&CaseUpdate::Received), &notices)?;
     let attachments = request
         .attachments
         .iter()
@@ -278,7 +260,7 @@ pub async fn file(
     let tracking_code = TrackingCode::generate(&mut rand::rng());
     let id = ComplaintId::from(uuid::Uuid::now_v7().to_string());
     let (filing, emails) = build(&request, reference, base_url, now, id, &tracking_code)?;
-    let outbox_rows = case::outbox_rows(&emails, &filing.complaint.id, now);
+    let outbox_rows = crate::services::case::outbox_rows(&emails, &filing.complaint.id, now);
     let emailed = filing.complaint.email.is_some();
     let submission_id = filing.complaint.submission_id.clone();
     let written = db

@@ -169,6 +169,33 @@ async fn department_emails_carry_the_case_but_never_the_complainants_contact_det
 }
 
 #[tokio::test]
+async fn a_business_name_written_like_an_argument_reaches_every_inbox_as_typed() {
+    let smtp = SmtpServer::start().await;
+    let app = app_with_smtp(&smtp, |_| {}).await;
+    let business = "好又多{department}超市{code}";
+    let code = app
+        .file_valid(with(valid_complaint(), "business_name", business))
+        .await;
+    app.dispatch_all_pending_emails().await;
+    let messages = smtp.messages();
+    let receipt = to(&messages, "zhang.san@example.com");
+    let department = to(&messages, DEPARTMENT_INBOX);
+    assert_eq!((receipt.len(), department.len()), (1, 1));
+    let receipt = receipt[0].text();
+    assert!(
+        receipt.contains(&format!("我们已收到您关于“{business}”的投诉")),
+        "{receipt}"
+    );
+    assert_eq!(receipt.matches(code.as_str()).count(), 2, "{receipt}");
+    let department = department[0].text();
+    assert!(
+        department.contains(&format!("经营者：{business}。")),
+        "{department}"
+    );
+    app.assert_no_unsent_emails().await;
+}
+
+#[tokio::test]
 async fn while_the_server_is_down_messages_wait_and_retry_and_arrive_once_it_is_back() {
     let smtp = SmtpServer::start_down().await;
     let app = app_with_smtp(&smtp, |_| {}).await;

@@ -1,0 +1,437 @@
+//! Every message for one fixed case, in every language, against the files in
+//! `src/mail/snapshots/` (`UPDATE_SNAPSHOTS=1 cargo test --lib mail::` rewrites them), and
+//! the rules no snapshot shows at a glance.
+
+use std::collections::BTreeSet;
+use std::path::{Path, PathBuf};
+
+use chrono::NaiveDate;
+
+use super::*;
+use crate::db::reference::ReferenceData;
+use crate::domain::complaint::Outcome;
+use crate::mail::RecipientKind;
+
+fn reference() -> ReferenceData {
+    let db = tempfile::tempdir().unwrap();
+    let location = crate::db::DatabaseLocation::SqliteFile(db.path().join("reference.db"));
+    let database = crate::db::Database::open(&location, 1).unwrap();
+    database
+        .write_blocking(crate::db::seed::seed_if_empty)
+        .unwrap();
+    database.read_blocking(ReferenceData::load).unwrap()
+}
+
+const BASE: &str = "https://gc.example";
+const CODE: &str = "ABCDE-FGHJK-MNPQR";
+
+fn facts(locale: Locale) -> CaseFacts<'static> {
+    CaseFacts {
+        complaint_id: "0190f0a0-0000-7000-8000-000000000001",
+        tracking_code: CODE,
+        kind: ComplaintKind::Complaint,
+        category: "food",
+        district: "361102",
+        business_name: "信州区好又多超市",
+        lead: "food-drug",
+        accept_due: date(2026, 12, 8),
+        complainant: Some(Complainant {
+            address: "zhang.san@example.com",
+            locale,
+        }),
+    }
+}
+
+fn case(reference: &ReferenceData, locale: Locale) -> CaseContext<'_> {
+    CaseContext {
+        facts: facts(locale),
+        reference,
+        base_url: BASE,
+    }
+}
+
+fn date(y: i32, m: u32, d: u32) -> NaiveDate {
+    NaiveDate::from_ymd_opt(y, m, d).unwrap()
+}
+
+/// Each update once (with the variants whose paragraphs differ), by snapshot name.
+fn updates() -> Vec<(&'static str, CaseUpdate)> {
+    let finish_due = Some(date(2027, 2, 1));
+    vec![
+        ("received", CaseUpdate::Received),
+        (
+            "accepted",
+            CaseUpdate::Accepted {
+                message: Some("请保留购物小票".into()),
+                finish_due,
+            },
+        ),
+        (
+            "accepted-bare",
+            CaseUpdate::Accepted {
+                message: None,
+                finish_due: None,
+            },
+        ),
+        (
+            "rejected",
+            CaseUpdate::Rejected {
+                reason: "不属于质量问题".into(),
+            },
+        ),
+        ("returned", CaseUpdate::Returned),
+        (
+            "designated",
+            CaseUpdate::Designated {
+                department: "market-regulation".into(),
+                accept_due: date(2026, 12, 15),
+            },
+        ),
+        (
+            "info_requested",
+            CaseUpdate::InfoRequested {
+                request: "请提供购物凭证照片".into(),
+            },
+        ),
+        (
+            "paused",
+            CaseUpdate::Paused {
+                reason: "送检：奶粉样品".into(),
+            },
+        ),
+        ("resumed", CaseUpdate::Resumed { finish_due }),
+        (
+            "resolved",
+            CaseUpdate::Resolved {
+                reply: "已退款。\n欢迎再次监督。".into(),
+                outcome: Outcome::Refund,
+            },
+        ),
+        ("reopened", CaseUpdate::Reopened { finish_due }),
+        ("closed", CaseUpdate::Closed),
+        ("withdrawn", CaseUpdate::Withdrawn),
+    ]
+}
+
+fn notices() -> Vec<(&'static str, DepartmentNotice)> {
+    let designated = |note: Option<&str>| DepartmentNotice::Designated {
+        department: "market-regulation".into(),
+        accept_due: date(2026, 12, 15),
+        note: note.map(str::to_owned),
+    };
+    vec![
+        ("new_case", DepartmentNotice::NewCase),
+        (
+            "co_handling",
+            DepartmentNotice::CoHandlingRequested {
+                department: "market-regulation".into(),
+                opinion_due: date(2026, 12, 4),
+            },
+        ),
+        ("withdrawn_department", DepartmentNotice::Withdrawn),
+        (
+            "designated_department",
+            designated(Some("属于市场监管职责")),
+        ),
+        ("designated_department-bare", designated(None)),
+        (
+            "returned_office",
+            DepartmentNotice::ReturnedToOffice {
+                returned_by: "food-drug".into(),
+                reason: "不属于本部门职责".into(),
+            },
+        ),
+    ]
+}
+
+fn recovered_cases() -> Vec<RecoveredCase> {
+    vec![
+        RecoveredCase {
+            tracking_code: CODE.into(),
+            business_name: "信州区好又多超市".into(),
+            filed_on: date(2026, 11, 2),
+        },
+        RecoveredCase {
+            tracking_code: "QRSTU-VWXYZ-ABCDE".into(),
+            business_name: "<b>电梯</b>公司".into(),
+            filed_on: date(2026, 11, 20),
+        },
+    ]
+}
+
+fn snapshot(email: &OutgoingEmail) -> String {
+    format!(
+        "template: {}\nto: {} ({})\nlocale: {}\nsubject: {}\n\n--- text\n{}\n--- html\n{}\n",
+        email.template,
+        email.recipient,
+        email.recipient_kind.as_str(),
+        email.locale.tag(),
+        email.subject,
+        email.text_body,
+        email.html_body
+    )
+}
+
+/// A `{name}` left in `text`: an argument the message did not fill.
+fn unfilled_argument(text: &str) -> Option<&str> {
+    text.match_indices('{').find_map(|(open, _)| {
+        let rest = &text[open + 1..];
+        let name = &rest[..rest.find('}')?];
+        (!name.is_empty() && name.chars().all(|c| c.is_ascii_lowercase() || c == '_'))
+            .then_some(name)
+    })
+}
+
+struct Snapshots {
+    dir: PathBuf,
+    update: bool,
+    seen: BTreeSet<String>,
+    failures: Vec<String>,
+}
+
+impl Snapshots {
+    fn new() -> Self {
+        Snapshots {
+            dir: Path::new(env!("CARGO_MANIFEST_DIR")).join("src/mail/snapshots"),
+            update: std::env::var_os("UPDATE_SNAPSHOTS").is_some(),
+            seen: BTreeSet::new(),
+            failures: Vec::new(),
+        }
+    }
+
+    fn check(&mut self, name: &str, locale: Locale, actual: &str) {
+        let file = format!("{name}.{}.txt", locale.tag());
+        let path = self.dir.join(&file);
+        assert!(self.seen.insert(file.clone()), "{file} checked twice");
+        if self.update {
+            std::fs::write(&path, actual).unwrap();
+            return;
+        }
+        match std::fs::read_to_string(&path) {
+            Ok(expected) if expected == actual => {}
+            Ok(expected) => {
+                let (line, (want, got)) = expected
+                    .lines()
+                    .chain(std::iter::repeat(""))
+                    .zip(actual.lines().chain(std::iter::repeat("")))
+                    .enumerate()
+                    .find(|(_, (want, got))| want != got)
+                    .unwrap_or((0, ("", "")));
+                self.failures.push(format!(
+                    "{file}, line {}:\n  expected: {want}\n  rendered: {got}",
+                    line + 1
+                ));
+            }
+            Err(_) => self.failures.push(format!("{file}: no snapshot")),
+        }
+    }
+
+    fn email(&mut self, name: &str, email: &OutgoingEmail) {
+        for text in [&email.subject, &email.text_body, &email.html_body] {
+            if let Some(argument) = unfilled_argument(text) {
+                self.failures
+                    .push(format!("{name}: {{{argument}}} left unfilled in {text}"));
+            }
+        }
+        self.check(name, email.locale, &snapshot(email));
+    }
+
+    /// Fails on any difference, and on a snapshot file no message wrote.
+    fn finish(self) {
+        let stale: Vec<String> = std::fs::read_dir(&self.dir)
+            .unwrap()
+            .map(|entry| entry.unwrap().file_name().to_string_lossy().into_owned())
+            .filter(|file| !self.seen.contains(file))
+            .collect();
+        let mut failures = self.failures;
+        if !stale.is_empty() {
+            failures.push(format!("snapshots no message wrote: {stale:?}"));
+        }
+        assert!(
+            failures.is_empty(),
+            "{}\n(UPDATE_SNAPSHOTS=1 rewrites the snapshots after an intended change)",
+            failures.join("\n")
+        );
+    }
+}
+
+#[test]
+fn every_message_in_every_language_matches_its_snapshot() {
+    let reference = reference();
+    let mut snapshots = Snapshots::new();
+    for locale in Locale::ALL {
+        let case = case(&reference, locale);
+        for (name, update) in updates() {
+            let email = case.to_complainant(&update).unwrap().unwrap();
+            assert_eq!(email.template, update.name());
+            snapshots.email(name, &email);
+        }
+        let report = CaseContext {
+            facts: CaseFacts {
+                kind: ComplaintKind::Report,
+                ..facts(locale)
+            },
+            ..case
+        };
+        let email = report.to_complainant(&CaseUpdate::Received).unwrap();
+        snapshots.email("received-report", &email.unwrap());
+        // The outcome words of every reply, one line each.
+        let outcomes: String = Outcome::ALL
+            .iter()
+            .map(|&outcome| {
+                let update = CaseUpdate::Resolved {
+                    reply: "-".into(),
+                    outcome,
+                };
+                let email = case.to_complainant(&update).unwrap().unwrap();
+                let first_paragraph = email.text_body.lines().nth(2).unwrap().to_owned();
+                format!("{outcome}: {first_paragraph}\n")
+            })
+            .collect();
+        snapshots.check("resolved-outcomes", locale, &outcomes);
+        let recover = tracking_codes(
+            &recovered_cases(),
+            locale,
+            "zhang.san@example.com".into(),
+            BASE,
+        )
+        .unwrap();
+        snapshots.email("recover", &recover);
+    }
+    // Department inboxes read Simplified Chinese whatever the complainant's language.
+    let case = case(&reference, Locale::En);
+    for (name, notice) in notices() {
+        let email = case.to_department(&notice).unwrap().unwrap();
+        assert_eq!(email.template, notice.name());
+        assert_eq!(email.locale, Locale::ZhHans);
+        snapshots.email(name, &email);
+    }
+    snapshots.finish();
+}
+
+#[test]
+fn complainant_messages_carry_the_code_and_the_links_in_their_language() {
+    let reference = reference();
+    for locale in Locale::ALL {
+        let case = case(&reference, locale);
+        for (name, update) in updates() {
+            let email = case.to_complainant(&update).unwrap().unwrap();
+            assert_eq!(email.locale, locale, "{name}");
+            assert_eq!(email.recipient, "zhang.san@example.com");
+            assert_eq!(email.recipient_kind, RecipientKind::Complainant);
+            assert!(email.subject.contains(CODE), "{}", email.subject);
+            let (subject, body) = update.keys();
+            assert!(i18n::has_key(subject) && i18n::has_key(body), "{name}");
+            assert!(email.text_body.contains(&format!("{BASE}/track/{CODE}\n")));
+        }
+    }
+    let case = case(&reference, Locale::En);
+    let resolved = case
+        .to_complainant(&CaseUpdate::Resolved {
+            reply: "Refunded.".into(),
+            outcome: Outcome::Refund,
+        })
+        .unwrap()
+        .unwrap();
+    assert!(resolved
+        .text_body
+        .contains(&format!("{BASE}/track/{CODE}#rating")));
+    let info = case
+        .to_complainant(&CaseUpdate::InfoRequested {
+            request: "請提供照片".into(),
+        })
+        .unwrap()
+        .unwrap();
+    assert!(info.text_body.contains("請提供照片"));
+    assert!(info.text_body.contains(&format!("/track/{CODE}#info")));
+}
+
+#[test]
+fn department_messages_name_the_case_but_not_the_complainant() {
+    let reference = reference();
+    let case = case(&reference, Locale::ZhHans);
+    for (name, notice) in notices() {
+        let email = case.to_department(&notice).unwrap().unwrap();
+        assert_eq!(email.recipient_kind, RecipientKind::Department);
+        assert!(email.recipient.ends_with(".invalid"), "{}", email.recipient);
+        assert!(email.text_body.contains("信州区好又多超市"), "{name}");
+        assert!(email.text_body.contains("/admin/complaints/0190f0a0"));
+        let (subject, body) = notice.keys();
+        assert!(i18n::has_key(subject) && i18n::has_key(body), "{name}");
+        for text in [&email.subject, &email.text_body, &email.html_body] {
+            assert!(!text.contains(CODE), "{name}: no tracking code for staff");
+            assert!(
+                !text.contains("zhang.san"),
+                "{name}: no complainant address"
+            );
+        }
+    }
+    let designated = case.to_department(&notices()[3].1).unwrap().unwrap();
+    let market = reference.department("market-regulation").unwrap();
+    assert_eq!(designated.recipient, market.inbox_email);
+    let returned = case.to_department(&notices()[5].1).unwrap().unwrap();
+    assert_eq!(returned.recipient, reference.office().unwrap().inbox_email);
+}
+
+#[test]
+fn without_an_address_only_the_departments_hear_and_an_unknown_one_is_skipped() {
+    let reference = reference();
+    let mut case = case(&reference, Locale::ZhHans);
+    case.facts.complainant = None;
+    let emails = case
+        .emails(
+            Some(&CaseUpdate::Withdrawn),
+            &[
+                DepartmentNotice::Withdrawn,
+                DepartmentNotice::CoHandlingRequested {
+                    department: "no-such-department".into(),
+                    opinion_due: date(2026, 12, 4),
+                },
+            ],
+        )
+        .unwrap();
+    let templates: Vec<&str> = emails.iter().map(|e| e.template).collect();
+    assert_eq!(templates, ["withdrawn_department"]);
+    case.facts.lead = "no-such-department";
+    assert!(case.to_department(&DepartmentNotice::NewCase).is_err());
+}
+
+#[test]
+fn a_business_name_that_looks_like_an_argument_stays_as_typed() {
+    let reference = reference();
+    let business = "{department} {code} 超市";
+    let mut case = case(&reference, Locale::En);
+    case.facts.business_name = business;
+    let received = case.to_complainant(&CaseUpdate::Received).unwrap().unwrap();
+    assert!(
+        received.text_body.contains(&format!("“{business}”")),
+        "{}",
+        received.text_body
+    );
+    let new_case = case
+        .to_department(&DepartmentNotice::NewCase)
+        .unwrap()
+        .unwrap();
+    assert!(
+        new_case.text_body.contains(business),
+        "{}",
+        new_case.text_body
+    );
+}
+
+#[test]
+fn the_recovery_message_lists_every_case_with_its_link() {
+    let cases = recovered_cases();
+    let email = tracking_codes(&cases, Locale::En, "a@example.com".into(), BASE).unwrap();
+    assert_eq!(email.recipient_kind, RecipientKind::Complainant);
+    for case in &cases {
+        assert!(email
+            .text_body
+            .contains(&format!("{BASE}/track/{}", case.tracking_code)));
+    }
+    assert!(
+        !email.html_body.contains("<b>电梯</b>"),
+        "escaped: {}",
+        email.html_body
+    );
+}
