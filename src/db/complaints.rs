@@ -6,7 +6,9 @@ use diesel::prelude::*;
 
 use super::schema::{complaint_departments, complaint_search, complaints, events};
 use super::{on_backend, AnyConnection, DbError};
-use crate::domain::complaint::{ActorKind, Channel, ComplaintKind, ComplaintState, EventKind, Outcome};
+use crate::domain::complaint::{
+    ActorKind, Channel, ComplaintKind, ComplaintState, EventKind, Outcome,
+};
 use crate::domain::ids::{ComplaintId, DepartmentCode, UserId};
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]

@@ -3,10 +3,10 @@
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
-use crate::domain::access::Role;
-use crate::domain::ids::{DepartmentCode, UserId};
 use super::schema::users;
 use super::{AnyConnection, DbError};
+use crate::domain::access::Role;
+use crate::domain::ids::{DepartmentCode, UserId};
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
 #[diesel(table_name = users)]

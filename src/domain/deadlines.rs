@@ -229,11 +229,12 @@ mod tests {
         let calendar = WorkCalendar::official_2026();
         let table = [
             // (received, kind, accept due, opinion due)
-            // A Friday before the Spring Festival (Feb 15–23 rest, Feb 14 and 28 worked).
-            (day(2, 13), ComplaintKind::Complaint, day(2, 27), day(2, 25)),
+            // A Friday before the Spring Festival (Feb 15–23 rest, Saturdays Feb 14 and 28
+            // worked): 14, 24, 25, 26, 27, 28, Mar 2.
+            (day(2, 13), ComplaintKind::Complaint, day(3, 2), day(2, 27)),
             // Saturday Feb 14 is a make-up working day: counting starts on Tuesday 24th.
             (day(2, 14), ComplaintKind::Complaint, day(3, 3), day(2, 28)),
-            (day(2, 13), ComplaintKind::Report, day(3, 10), day(2, 25)),
+            (day(2, 13), ComplaintKind::Report, day(3, 12), day(2, 27)),
             // New Year's Eve of 2025: Jan 1–3 rest, Sunday Jan 4 worked.
             (
                 NaiveDate::from_ymd_opt(2025, 12, 31).unwrap(),
@@ -241,8 +242,14 @@ mod tests {
                 day(1, 12),
                 day(1, 8),
             ),
-            // Filed on a holiday: counting starts at the first working day after it.
-            (day(10, 3), ComplaintKind::Complaint, day(10, 19), day(10, 15)),
+            // Filed on a holiday: counting starts at the first working day after it
+            // (Oct 8), and Saturday Oct 10 is worked.
+            (
+                day(10, 3),
+                ComplaintKind::Complaint,
+                day(10, 15),
+                day(10, 13),
+            ),
         ];
         for (received, kind, accept, opinion) in table {
             let got = at_filing(&calendar, &RULES, kind, received);
@@ -393,10 +400,10 @@ mod tests {
             // (finish due, stopped on, restarted on, new due)
             (day(5, 8), None, day(3, 2), day(5, 8)),
             (day(5, 8), Some(day(3, 2)), day(3, 2), day(5, 8)),
-            // Mon → Fri: 4 working days.
-            (day(5, 8), Some(day(3, 2)), day(3, 6), day(5, 14)),
+            // Mon → Fri: 4 working days, and Saturday May 9 is worked.
+            (day(5, 8), Some(day(3, 2)), day(3, 6), day(5, 13)),
             // Across the Qingming rest (Apr 4–6): Apr 3 (Fri) → Apr 8 (Wed) is 2 days.
-            (day(5, 8), Some(day(4, 3)), day(4, 8), day(5, 12)),
+            (day(5, 8), Some(day(4, 3)), day(4, 8), day(5, 11)),
             // Across May Day: the new due date skips May 1–5, May 9 is worked.
             (day(4, 29), Some(day(4, 27)), day(4, 29), day(5, 6)),
         ];

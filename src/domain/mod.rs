@@ -22,6 +22,13 @@ macro_rules! text_enum {
             }
         }
 
+        /// Compares with a stored or typed code, as tests and templates read them.
+        impl PartialEq<&str> for $name {
+            fn eq(&self, other: &&str) -> bool {
+                self.as_str() == *other
+            }
+        }
+
         impl std::fmt::Display for $name {
             fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
                 f.write_str(self.as_str())
@@ -31,12 +38,12 @@ macro_rules! text_enum {
 }
 
 pub mod access;
-pub mod deadlines;
-pub mod ids;
 pub mod attachment;
 pub mod calendar;
 pub mod complaint;
+pub mod deadlines;
 pub mod fields;
+pub mod ids;
 pub mod intake;
 pub mod login;
 pub mod routing;

@@ -240,7 +240,11 @@ fn event_text(event: &EventRow, reference: &ReferenceData, locale: Locale) -> St
 }
 
 /// Lays out the page of a case from what was read for it.
-pub fn build(mut admin: AdminContext, input: CasePageInput<'_>, data: CaseRecords) -> ComplaintPage {
+pub fn build(
+    mut admin: AdminContext,
+    input: CasePageInput<'_>,
+    data: CaseRecords,
+) -> ComplaintPage {
     let CasePageInput {
         case: loaded,
         member: staff,
@@ -258,7 +262,8 @@ pub fn build(mut admin: AdminContext, input: CasePageInput<'_>, data: CaseRecord
     let row = &loaded.row;
     let locale = admin.ctx.locale;
     if let Some(done) = done {
-        admin.flash = Some(i18n::t(locale, &format!("admin.action.{}.done", done.as_str())).to_owned());
+        admin.flash =
+            Some(i18n::t(locale, &format!("admin.action.{}.done", done.as_str())).to_owned());
     }
     let t = |key: &str| i18n::t(locale, key);
     let name_of = |code: &str, named: Option<&dyn Named>| {
@@ -470,4 +475,3 @@ pub fn build(mut admin: AdminContext, input: CasePageInput<'_>, data: CaseRecord
         admin,
     }
 }
-

@@ -16,10 +16,9 @@ impl From<ServiceError> for AppError {
             ServiceError::Stale => AppError::Conflict,
             ServiceError::NotAllowed(e) => AppError::NotAllowed(e),
             // Handlers that take an argument show it beside its field before this point.
-            ServiceError::Argument(problem) => AppError::Unexpected(anyhow::anyhow!(
-                "unhandled refusal of {}",
-                problem.field
-            )),
+            ServiceError::Argument(problem) => {
+                AppError::Unexpected(anyhow::anyhow!("unhandled refusal of {}", problem.field))
+            }
             ServiceError::Db(e) => e.into(),
             ServiceError::Unexpected(e) => AppError::Unexpected(e),
         }

@@ -106,9 +106,14 @@ pub enum Command {
     },
     /// The complainant rates the answer: 1–2 within the rating window reopens the case and
     /// flags it to the office, anything else closes it; the rating is kept either way.
-    Rate { score: u8, comment: Option<String> },
+    Rate {
+        score: u8,
+        comment: Option<String>,
+    },
     /// The complainant withdraws the case before it is resolved.
-    Withdraw { reason: Option<String> },
+    Withdraw {
+        reason: Option<String>,
+    },
     /// The rating window ended without a rating (the service, as the sweeper).
     CloseUnrated,
 }
@@ -407,9 +412,13 @@ pub fn plan(
                 None,
             )
         }
-        (Command::Withdraw { reason }, _) => {
-            (row.state.withdraw()?, None, reason.clone(), Vec::new(), None)
-        }
+        (Command::Withdraw { reason }, _) => (
+            row.state.withdraw()?,
+            None,
+            reason.clone(),
+            Vec::new(),
+            None,
+        ),
         (Command::CloseUnrated, _) => {
             let window = Duration::days(i64::from(settings.rating_window_days));
             let passed = row.resolved_at.is_some_and(|r| now - r > window);

@@ -145,21 +145,22 @@ pub fn build(
         rated_at: None,
         current_due: Some(accept_due),
     };
-    let event = |kind: EventKind, actor: ActorKind, department: Option<DepartmentCode>| NewEventRow {
-        complaint_id: id.clone(),
-        at: now,
-        actor_kind: actor,
-        actor_user: (actor == ActorKind::User)
-            .then(|| request.filed_by.clone())
-            .flatten(),
-        kind,
-        from_state: None,
-        to_state: Some(ComplaintState::Assigned),
-        department_code: department,
-        public_message: None,
-        internal_note: None,
-        is_opinion: false,
-    };
+    let event =
+        |kind: EventKind, actor: ActorKind, department: Option<DepartmentCode>| NewEventRow {
+            complaint_id: id.clone(),
+            at: now,
+            actor_kind: actor,
+            actor_user: (actor == ActorKind::User)
+                .then(|| request.filed_by.clone())
+                .flatten(),
+            kind,
+            from_state: None,
+            to_state: Some(ComplaintState::Assigned),
+            department_code: department,
+            public_message: None,
+            internal_note: None,
+            is_opinion: false,
+        };
     let events = vec![
         event(
             EventKind::Submitted,

@@ -1,6 +1,7 @@
 //! One binary, two backends: the migration folders match, the schema each backend builds
 //! matches `schema.rs`, and start-up refuses a database it cannot run on.
 
+use green_channel::domain::ids::ComplaintId;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
@@ -563,7 +564,7 @@ async fn search_finds_the_same(app: &TestApp) {
     let office = app
         .login("search-office", crate::helpers::STAFF_PASSWORD)
         .await;
-    let none: [&String; 0] = [];
+    let none: [&ComplaintId; 0] = [];
     for (query, expected) in [
         ("奶粉", vec![&milk]),
         ("电梯", vec![&lift]),
@@ -582,7 +583,7 @@ async fn search_finds_the_same(app: &TestApp) {
         ("x²", vec![&cafe]),
         ("①", vec![&cafe]),
     ] {
-        let mut expected: Vec<String> = expected.into_iter().cloned().collect();
+        let mut expected: Vec<String> = expected.into_iter().map(|id| id.to_string()).collect();
         expected.sort();
         assert_eq!(search(app, &office, query).await, expected, "{query}");
     }

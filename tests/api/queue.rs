@@ -87,7 +87,7 @@ async fn staff(app: &TestApp, username: &str, role: &str, department: &str) -> M
 /// Files over HTTP and returns the complaint's id.
 async fn file(app: &TestApp, fields: Vec<(&'static str, String)>) -> String {
     let code = app.file_valid(fields).await;
-    stored_complaint(app, &code).await.id
+    stored_complaint(app, &code).await.id.to_string()
 }
 
 /// A valid complaint with these fields changed; `None` leaves a field out.
@@ -413,7 +413,7 @@ async fn search_finds_words_names_and_exact_keys() {
     let app = spawn_app().await;
     let milk = valid_complaint();
     let milk_code = app.file_valid(milk).await;
-    let milk_id = stored_complaint(&app, &milk_code).await.id;
+    let milk_id = stored_complaint(&app, &milk_code).await.id.to_string();
     let lift = file(
         &app,
         complaint(&[

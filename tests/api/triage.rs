@@ -189,7 +189,7 @@ async fn a_clerk_handles_a_complaint_from_acceptance_to_a_rated_answer() {
     }
     let after = complaint(&app, &code).await;
     assert_eq!(
-        (after.state.as_str(), after.outcome.as_deref()),
+        (after.state.as_str(), after.outcome.map(|o| o.as_str())),
         ("resolved", Some("refund"))
     );
 

@@ -5,9 +5,9 @@ use actix_web::http::header::{self, ContentDisposition, DispositionParam, Dispos
 use actix_web::{web, HttpResponse};
 
 use crate::db::attachments;
+use crate::domain::ids::ComplaintId;
 use crate::errors::AppError;
 use crate::extract::session::Staff;
-use crate::domain::ids::ComplaintId;
 use crate::routes::bridge::member;
 use crate::services::case;
 use crate::state::AppState;

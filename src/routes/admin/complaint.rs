@@ -162,18 +162,29 @@ pub async fn act(
             let reference = state.reference().await?;
             let settings = case_settings(&state.config);
             let member = member(&staff);
-            match case::act(&state.db, &reference, &settings, &member, &id, request, now_utc()).await {
-            Ok(()) => {
-                return Ok(HttpResponse::SeeOther()
-                    .insert_header((
-                        header::LOCATION,
-                        format!("/admin/complaints/{id}?done={}", action.as_str()),
-                    ))
-                    .finish())
+            match case::act(
+                &state.db,
+                &reference,
+                &settings,
+                &member,
+                &id,
+                request,
+                now_utc(),
+            )
+            .await
+            {
+                Ok(()) => {
+                    return Ok(HttpResponse::SeeOther()
+                        .insert_header((
+                            header::LOCATION,
+                            format!("/admin/complaints/{id}?done={}", action.as_str()),
+                        ))
+                        .finish())
+                }
+                Err(ServiceError::Argument(problem)) => refused(String::new(), problem.message_key),
+                Err(error) => return Err(error.into()),
             }
-            Err(ServiceError::Argument(problem)) => refused(String::new(), problem.message_key),
-            Err(error) => return Err(error.into()),
-        }},
+        }
         Err((typed, key)) => refused(typed, key),
     };
     // A refused field: the page again, with the message in the action's form. Hidden

@@ -29,8 +29,8 @@ use crate::pages::public::{
     Deadline, ResidentFormProblem, TimelineEntry, TrackLookupPage, TrackPage,
 };
 use crate::pages::{render, PageContext};
-use crate::routes::public::complaint_form::check_files;
 use crate::routes::bridge::case_settings;
+use crate::routes::public::complaint_form::check_files;
 use crate::services::case::{self, Command};
 use crate::state::AppState;
 

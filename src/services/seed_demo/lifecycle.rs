@@ -14,7 +14,9 @@ use crate::db::complaints::{Filing, NewEventRow};
 use crate::db::reference::ReferenceData;
 use crate::domain::access::{Role, StaffMember};
 use crate::domain::calendar::city_date;
-use crate::domain::complaint::{ActionArgument, Channel, ComplaintKind, ComplaintState, StaffAction};
+use crate::domain::complaint::{
+    ActionArgument, Channel, ComplaintKind, ComplaintState, StaffAction,
+};
 use crate::domain::fields::{CreditCode, Phone};
 use crate::domain::ids::{ComplaintId, DepartmentCode, UserId};
 use crate::domain::intake::{ComplaintInput, NewComplaint};

@@ -216,4 +216,3 @@ impl Staff {
         self.clerks.get(department).cloned()
     }
 }
-
