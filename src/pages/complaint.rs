@@ -2,6 +2,7 @@
 //! explanation, deadlines, timeline, attachments and the forms of the allowed actions.
 //! `build` lays it out from what the handler read; it reads and writes nothing itself.
 
+use super::city_minute;
 use askama::Template;
 use chrono::NaiveDateTime;
 
@@ -37,12 +38,6 @@ pub struct CasePageInput<'a> {
 /// case, never an anonymous reporter's.
 pub fn shows_contact(case: &Case, member: &StaffMember) -> bool {
     !case.row.anonymous && access::may_see_contact(member.role, case.relation(&member.department))
-}
-
-fn city_time(t: NaiveDateTime) -> String {
-    (t + chrono::Duration::hours(8))
-        .format("%Y-%m-%d %H:%M")
-        .to_string()
 }
 
 pub struct Fact {
@@ -334,7 +329,7 @@ pub fn build(
     });
     facts.push(Fact {
         label: t("track.filed_on"),
-        value: city_time(row.created_at),
+        value: city_minute(row.created_at),
     });
 
     // Contact details: only here, to those who handle the case, never an anonymous
@@ -428,7 +423,7 @@ pub fn build(
     let timeline = events
         .iter()
         .map(|e| TimelineItem {
-            at: city_time(e.at),
+            at: city_minute(e.at),
             what: event_text(e, reference, locale),
             actor: match (e.actor_kind, &e.actor_user) {
                 (ActorKind::User, Some(id)) => actors.get(id).cloned().unwrap_or_default(),

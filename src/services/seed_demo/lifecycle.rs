@@ -3,6 +3,7 @@
 //! through `services::case::plan`, in memory, with the moment each step happened. Only the
 //! random choices (which step, when, which words) are the seeder's own.
 
+use crate::domain::calendar::utc_of_city_time;
 use anyhow::Context as _;
 use chrono::{NaiveDate, NaiveDateTime, NaiveTime, TimeDelta};
 use rand::rngs::StdRng;
@@ -126,7 +127,7 @@ impl<'a> Generator<'a> {
     fn moment(&mut self, day: NaiveDate, from_hour: u32, to_hour: u32) -> NaiveDateTime {
         let seconds = self.rng.random_range(from_hour * 3600..to_hour * 3600);
         let city = day.and_time(NaiveTime::MIN) + TimeDelta::seconds(i64::from(seconds));
-        city - TimeDelta::hours(8)
+        utc_of_city_time(city)
     }
 
     /// Filing times grow slowly over the two years (the channel becomes known) and run in
@@ -138,7 +139,7 @@ impl<'a> Generator<'a> {
         let b = 0.8;
         let share = (-a + (a * a + 2.0 * b * position).sqrt()) / b;
         let seconds = (share * HISTORY_DAYS as f64 * 86_400.0) as i64;
-        let start = self.first_day.and_time(NaiveTime::MIN) - TimeDelta::hours(8);
+        let start = utc_of_city_time(self.first_day.and_time(NaiveTime::MIN));
         let at = start + TimeDelta::seconds(seconds);
         let latest = self.now - TimeDelta::minutes(1);
         at.min(latest)

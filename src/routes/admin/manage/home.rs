@@ -5,11 +5,12 @@ use actix_web::http::StatusCode;
 use actix_web::HttpResponse;
 use chrono::Datelike as _;
 
-use super::{city_time, failed, Desk};
+use super::{failed, Desk};
 use crate::db::reference::ReferenceData;
 use crate::domain::calendar::city_date;
 use crate::errors::AppError;
 use crate::i18n::{self, Locale};
+use crate::pages::city_minute;
 use crate::pages::manage::{AuditView, ManageHomePage, SectionLink};
 use crate::pages::render;
 use crate::services::now_utc;
@@ -102,7 +103,7 @@ pub async fn show(desk: Desk) -> Result<HttpResponse, AppError> {
     let recent = recent
         .into_iter()
         .map(|(event, username)| AuditView {
-            at: city_time(event.at),
+            at: city_minute(event.at),
             who: username.unwrap_or_else(|| admin.t("manage.audit.system").to_owned()),
             entity: event.entity,
             entity_key: event.entity_key,

@@ -442,10 +442,3 @@ fn yes_no(admin: &AdminContext, value: bool) -> String {
         .t(if value { "manage.yes" } else { "manage.no" })
         .to_owned()
 }
-
-/// A UTC timestamp as the city reads it (UTC+8, no daylight saving), to the minute.
-fn city_time(at: chrono::NaiveDateTime) -> String {
-    (at + chrono::TimeDelta::hours(8))
-        .format("%Y-%m-%d %H:%M")
-        .to_string()
-}

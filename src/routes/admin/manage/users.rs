@@ -6,13 +6,14 @@ use actix_web::{web, HttpResponse};
 
 use super::Post;
 use super::{
-    after, city_time, department_choices, department_choices_keeping, department_name, failed,
-    list_page, record_page, refused, row, saved, yes_no, Desk, RecordView, Section, Store,
+    after, department_choices, department_choices_keeping, department_name, failed, list_page,
+    record_page, refused, row, saved, yes_no, Desk, RecordView, Section, Store,
 };
 use crate::db::users::UserRow;
 use crate::domain::access::Role;
 use crate::errors::AppError;
 use crate::i18n::{self, Locale};
+use crate::pages::city_minute;
 use crate::pages::manage::{Choice, FormBuilder};
 use crate::services::manage::accounts::UserForm;
 use crate::services::manage::form::{FieldErrors, NoFields, USERNAME_MAX};
@@ -154,7 +155,7 @@ fn account_page(
         ),
         (
             admin.t("manage.users.created").to_owned(),
-            city_time(user.created_at),
+            city_minute(user.created_at),
         ),
     ];
     let view = RecordView {
