@@ -6,6 +6,7 @@ pub mod attachments;
 pub mod bulk;
 mod checkpointer;
 pub mod complaints;
+pub mod deadlines;
 pub mod manage;
 pub mod outbox;
 pub mod queue;

@@ -136,6 +136,23 @@ diesel::table! {
 }
 
 diesel::table! {
+    deadlines (id) {
+        id -> BigInt,
+        complaint_id -> Text,
+        department_code -> Text,
+        kind -> Text,
+        started_on -> Date,
+        due_on -> Date,
+        paused_on -> Nullable<Date>,
+        met_at -> Nullable<Timestamp>,
+        superseded_at -> Nullable<Timestamp>,
+        reminded_at -> Nullable<Timestamp>,
+        overdue_at -> Nullable<Timestamp>,
+        escalated_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
     events (id) {
         id -> BigInt,
         complaint_id -> Text,
@@ -239,9 +256,11 @@ diesel::joinable!(sessions -> users (user_id));
 diesel::joinable!(complaints -> categories (category_code));
 diesel::joinable!(complaints -> districts (district_code));
 diesel::joinable!(events -> complaints (complaint_id));
+diesel::joinable!(deadlines -> complaints (complaint_id));
 diesel::joinable!(complaint_departments -> complaints (complaint_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
+    deadlines,
     districts,
     departments,
     categories,

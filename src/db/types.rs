@@ -13,6 +13,7 @@ use crate::domain::access::Role;
 use crate::domain::complaint::{
     ActorKind, Channel, ComplaintKind, ComplaintState, EventKind, Outcome,
 };
+use crate::domain::deadlines::DeadlineKind;
 use crate::domain::ids::{ComplaintId, DepartmentCode, UserId};
 
 /// Gives a type with `as_str(&self) -> &str` and `parse(&str) -> Option<Self>` the diesel
@@ -89,6 +90,7 @@ macro_rules! text_column {
 }
 
 text_column!(
+    DeadlineKind,
     ComplaintKind,
     ComplaintState,
     Channel,

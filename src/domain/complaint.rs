@@ -44,6 +44,8 @@ text_enum! {
         Rated => "rated",
         Closed => "closed",
         Withdrawn => "withdrawn",
+        Overdue => "overdue",
+        Escalated => "escalated",
     }
 }
 
@@ -52,7 +54,11 @@ impl EventKind {
     pub fn is_public(self) -> bool {
         !matches!(
             self,
-            EventKind::AssistAdded | EventKind::Assigned | EventKind::Note
+            EventKind::AssistAdded
+                | EventKind::Assigned
+                | EventKind::Note
+                | EventKind::Overdue
+                | EventKind::Escalated
         )
     }
 }

@@ -7,6 +7,17 @@ use chrono::NaiveDate;
 use super::calendar::WorkCalendar;
 use super::complaint::{ComplaintKind, ComplaintState, Effect, Transition};
 
+text_enum! {
+    /// What a tracked deadline is for: deciding on a case, finishing it, a co-handler's
+    /// opinion, or telling a named reporter whether the report was taken up.
+    DeadlineKind {
+        Accept => "accept",
+        Finish => "finish",
+        Opinion => "opinion",
+        Notify => "notify",
+    }
+}
+
 /// A category's deadlines in working days (editable data, because the rules change: the
 /// defaults come from SAMR Order 20).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
