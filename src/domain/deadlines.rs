@@ -190,10 +190,64 @@ pub fn moved_by_stop(
     calendar.add_working_days(due, stopped)
 }
 
+/// Where a running deadline stands on a city date, in working days, as pages show it
+/// beside the date ("due in 3 working days", "overdue by 2 working days").
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Standing {
+    /// Working days left before the due date (at least 1).
+    DueIn(u32),
+    /// Due today, or on the next working day after a run of rest days.
+    DueToday,
+    /// Working days since the due date (at least 1, also on a rest day after it).
+    Overdue(u32),
+}
+
+pub fn standing(calendar: &WorkCalendar, due: NaiveDate, today: NaiveDate) -> Standing {
+    if today > due {
+        Standing::Overdue(calendar.working_days_between(due, today).max(1))
+    } else {
+        match calendar.working_days_between(today, due) {
+            0 => Standing::DueToday,
+            n => Standing::DueIn(n),
+        }
+    }
+}
+
+/// A reminder goes out when a running deadline is this many working days away or less.
+pub const REMIND_WITHIN_WORKING_DAYS: u32 = 2;
+
+/// An unmet overdue deadline is escalated to the office (督办) this many working days after
+/// the day it went overdue (at once for a case the office designated).
+pub const ESCALATE_AFTER_WORKING_DAYS: u32 = 2;
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::domain::complaint::{EventKind, Outcome};
+
+    /// Working days counted from the 2026 calendar: rest days never count, make-up
+    /// Saturdays do, and a rest day after the due date is already overdue.
+    #[test]
+    fn standing_counts_working_days_either_side_of_the_due_date() {
+        let calendar = WorkCalendar::official_2026();
+        let table = [
+            // (due, today, standing)
+            (day(3, 6), day(3, 2), Standing::DueIn(4)),
+            (day(3, 6), day(3, 6), Standing::DueToday),
+            (day(3, 6), day(3, 9), Standing::Overdue(1)),
+            // Saturday after a Friday due date: overdue, though no working day passed.
+            (day(3, 6), day(3, 7), Standing::Overdue(1)),
+            // Due on the first working day after the National Day rest: from Oct 3 it is 1.
+            (day(10, 8), day(10, 3), Standing::DueIn(1)),
+            // Due on a rest day, seen the working day before: nothing lies between.
+            (day(10, 4), day(9, 30), Standing::DueToday),
+            // Across the Spring Festival, Saturdays Feb 14 and 28 worked: 14, 24–28.
+            (day(2, 13), day(2, 28), Standing::Overdue(6)),
+        ];
+        for (due, today, expected) in table {
+            assert_eq!(standing(&calendar, due, today), expected, "{due} {today}");
+        }
+    }
 
     fn day(m: u32, d: u32) -> NaiveDate {
         NaiveDate::from_ymd_opt(2026, m, d).unwrap()
