@@ -5,7 +5,8 @@
 use chrono::NaiveDate;
 
 use super::calendar::WorkCalendar;
-use super::complaint::{ComplaintKind, ComplaintState, Effect, Transition};
+use super::complaint::{ComplaintKind, ComplaintState, Effect, EventKind, Transition};
+use super::ids::DepartmentCode;
 
 text_enum! {
     /// What a tracked deadline is for: deciding on a case, finishing it, a co-handler's
@@ -188,6 +189,170 @@ pub fn moved_by_stop(
 ) -> NaiveDate {
     let stopped = stopped_on.map_or(0, |since| calendar.working_days_between(since, today));
     calendar.add_working_days(due, stopped)
+}
+
+/// A deadline record the case still runs against (neither met nor superseded).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OpenDeadline {
+    pub id: i64,
+    pub kind: DeadlineKind,
+    pub department: DepartmentCode,
+    pub due_on: NaiveDate,
+    /// The city date the clock stopped; `None` while it runs.
+    pub paused_on: Option<NaiveDate>,
+}
+
+/// What a change does to the deadline records of its case.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum RecordChange {
+    /// A new deadline from today; `met` when the change itself keeps it (a decision mailed
+    /// to a named reporter is the notice the `notify` deadline asks for).
+    Start {
+        kind: DeadlineKind,
+        department: DepartmentCode,
+        due_on: NaiveDate,
+        met: bool,
+    },
+    Meet(i64),
+    /// No longer owed: the case left the department or ended otherwise.
+    Supersede(i64),
+    /// The clock stopped today.
+    Pause(i64),
+    /// The clock runs again; the due date moved by the working days it stood still.
+    Resume {
+        id: i64,
+        due_on: NaiveDate,
+    },
+}
+
+/// Who the case concerns around a change, for its records.
+#[derive(Debug, Clone, Copy)]
+pub struct RecordParties<'a> {
+    /// The lead department before and after the change.
+    pub lead_before: &'a DepartmentCode,
+    pub lead_after: &'a DepartmentCode,
+    /// The department of the staff member acting (`None`: complainant or service).
+    pub acting_department: Option<&'a DepartmentCode>,
+    /// The complainant of a report gave their name (an anonymous tip is told nothing);
+    /// `Some(true)` when they gave an address too, so the decision email tells them.
+    pub named_reporter_with_email: Option<bool>,
+}
+
+/// The record changes of `transition` given the case's open deadlines, the clock change
+/// `after` computed, and the co-handlers it adds (department, opinion due).
+pub fn records_after(
+    transition: &Transition,
+    open: &[OpenDeadline],
+    clock: &ClockChange,
+    parties: RecordParties<'_>,
+    added_co_handlers: &[(DepartmentCode, NaiveDate)],
+    calendar: &WorkCalendar,
+    today: NaiveDate,
+) -> Vec<RecordChange> {
+    let mut out = Vec::new();
+    let open_of = |kind: DeadlineKind| open.iter().filter(move |d| d.kind == kind);
+    let start = |kind, department: &DepartmentCode, due_on| RecordChange::Start {
+        kind,
+        department: department.clone(),
+        due_on,
+        met: false,
+    };
+    let decided = transition.from == ComplaintState::Assigned
+        && matches!(
+            transition.to,
+            ComplaintState::Accepted | ComplaintState::Rejected
+        );
+    if decided {
+        out.extend(open_of(DeadlineKind::Accept).map(|d| RecordChange::Meet(d.id)));
+    }
+    match &transition.effect {
+        Effect::StartFinishClock => {
+            if let Some(Some(finish)) = clock.finish_due {
+                out.push(start(DeadlineKind::Finish, parties.lead_after, finish));
+            }
+        }
+        Effect::Reopen { .. } => {
+            out.extend(open_of(DeadlineKind::Finish).map(|d| RecordChange::Supersede(d.id)));
+            if let Some(Some(finish)) = clock.finish_due {
+                out.push(start(DeadlineKind::Finish, parties.lead_after, finish));
+            }
+        }
+        Effect::LeadBecomesOffice => {
+            // The office designates within what is left of the acceptance window.
+            for d in open_of(DeadlineKind::Accept) {
+                out.push(RecordChange::Supersede(d.id));
+                out.push(start(DeadlineKind::Accept, parties.lead_after, d.due_on));
+            }
+        }
+        Effect::Designate { .. } => {
+            out.extend(
+                open.iter()
+                    .filter(|d| d.kind != DeadlineKind::Notify)
+                    .map(|d| RecordChange::Supersede(d.id)),
+            );
+            if let Some(accept) = clock.accept_due {
+                out.push(start(DeadlineKind::Accept, parties.lead_after, accept));
+            }
+        }
+        Effect::StopClock => out.extend(
+            open_of(DeadlineKind::Finish)
+                .filter(|d| d.paused_on.is_none())
+                .map(|d| RecordChange::Pause(d.id)),
+        ),
+        Effect::RestartClock => {
+            out.extend(open_of(DeadlineKind::Finish).map(|d| RecordChange::Resume {
+                id: d.id,
+                due_on: moved_by_stop(calendar, d.due_on, d.paused_on, today),
+            }))
+        }
+        Effect::Resolve { .. } => {
+            out.extend(open_of(DeadlineKind::Finish).map(|d| RecordChange::Meet(d.id)));
+            out.extend(open_of(DeadlineKind::Opinion).map(|d| RecordChange::Supersede(d.id)));
+        }
+        Effect::None
+        | Effect::AddCoHandler { .. }
+        | Effect::Assign { .. }
+        | Effect::RecordRating { .. } => {}
+    }
+    for (department, due_on) in added_co_handlers {
+        out.push(start(DeadlineKind::Opinion, department, *due_on));
+    }
+    if transition.event == EventKind::Note {
+        // A co-handler's note is its opinion.
+        out.extend(
+            open_of(DeadlineKind::Opinion)
+                .filter(|d| Some(&d.department) == parties.acting_department)
+                .map(|d| RecordChange::Meet(d.id)),
+        );
+    }
+    // Any later step the lead department records counts as having told the reporter
+    // (by the phone number they left) once the decision is made.
+    if !decided && parties.acting_department == Some(parties.lead_before) {
+        out.extend(open_of(DeadlineKind::Notify).map(|d| RecordChange::Meet(d.id)));
+    }
+    if let (Some(notify_due), Some(told)) = (clock.notify_due, parties.named_reporter_with_email) {
+        out.push(RecordChange::Start {
+            kind: DeadlineKind::Notify,
+            department: parties.lead_before.clone(),
+            due_on: notify_due,
+            met: told,
+        });
+    }
+    if !transition.to.is_open() {
+        let settled: Vec<i64> = out
+            .iter()
+            .filter_map(|c| match c {
+                RecordChange::Meet(id) | RecordChange::Supersede(id) => Some(*id),
+                _ => None,
+            })
+            .collect();
+        out.extend(
+            open.iter()
+                .filter(|d| d.kind != DeadlineKind::Notify && !settled.contains(&d.id))
+                .map(|d| RecordChange::Supersede(d.id)),
+        );
+    }
+    out
 }
 
 /// Where a running deadline stands on a city date, in working days, as pages show it

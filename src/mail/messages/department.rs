@@ -5,6 +5,7 @@ use chrono::NaiveDate;
 
 use super::{compose, CaseContext};
 use crate::db::reference::{DepartmentRow, Named};
+use crate::domain::deadlines::DeadlineKind;
 use crate::i18n::{self, Locale};
 use crate::mail::{EmailLink, OutgoingEmail, RecipientKind};
 
@@ -33,6 +34,25 @@ pub enum DepartmentNotice {
     },
     /// To the lead: the complainant withdrew the case.
     Withdrawn,
+    /// To `department`: its `deadline` falls due on `due_on`, two working days or less away.
+    DeadlineReminder {
+        department: String,
+        deadline: DeadlineKind,
+        due_on: NaiveDate,
+    },
+    /// To `department` (and its supervisors): its `deadline` passed on `due_on` unmet.
+    DeadlineOverdue {
+        department: String,
+        deadline: DeadlineKind,
+        due_on: NaiveDate,
+    },
+    /// To the coordination office: `department`'s `deadline`, due on `due_on`, is still
+    /// unmet and the office is to supervise it (督办).
+    Escalated {
+        department: String,
+        deadline: DeadlineKind,
+        due_on: NaiveDate,
+    },
 }
 
 impl DepartmentNotice {
@@ -44,6 +64,9 @@ impl DepartmentNotice {
             DepartmentNotice::ReturnedToOffice { .. } => "returned_office",
             DepartmentNotice::Designated { .. } => "designated_department",
             DepartmentNotice::Withdrawn => "withdrawn_department",
+            DepartmentNotice::DeadlineReminder { .. } => "deadline_reminder",
+            DepartmentNotice::DeadlineOverdue { .. } => "deadline_overdue",
+            DepartmentNotice::Escalated { .. } => "escalated",
         }
     }
 
@@ -66,6 +89,17 @@ impl DepartmentNotice {
                 "email.withdrawn_department.subject",
                 "email.withdrawn_department.body",
             ),
+            DepartmentNotice::DeadlineReminder { .. } => (
+                "email.deadline_reminder.subject",
+                "email.deadline_reminder.body",
+            ),
+            DepartmentNotice::DeadlineOverdue { .. } => (
+                "email.deadline_overdue.subject",
+                "email.deadline_overdue.body",
+            ),
+            DepartmentNotice::Escalated { .. } => {
+                ("email.escalated.subject", "email.escalated.body")
+            }
         }
     }
 
@@ -80,10 +114,29 @@ impl DepartmentNotice {
             }
             DepartmentNotice::Withdrawn => reference.department(case.facts.lead),
             DepartmentNotice::CoHandlingRequested { department, .. }
-            | DepartmentNotice::Designated { department, .. } => reference.department(department),
-            DepartmentNotice::ReturnedToOffice { .. } => reference.office(),
+            | DepartmentNotice::Designated { department, .. }
+            | DepartmentNotice::DeadlineReminder { department, .. }
+            | DepartmentNotice::DeadlineOverdue { department, .. } => {
+                reference.department(department)
+            }
+            DepartmentNotice::ReturnedToOffice { .. } | DepartmentNotice::Escalated { .. } => {
+                reference.office()
+            }
         })
     }
+}
+
+/// What a deadline is for, as a department email names it.
+fn deadline_name(locale: Locale, deadline: DeadlineKind) -> &'static str {
+    i18n::t(
+        locale,
+        match deadline {
+            DeadlineKind::Accept => "deadline.kind.accept",
+            DeadlineKind::Finish => "deadline.kind.finish",
+            DeadlineKind::Opinion => "deadline.kind.opinion",
+            DeadlineKind::Notify => "deadline.kind.notify",
+        },
+    )
 }
 
 pub(super) fn render(
@@ -153,6 +206,28 @@ pub(super) fn render(
             )
         }
         DepartmentNotice::Withdrawn => (Vec::new(), vec![case_facts]),
+        DepartmentNotice::DeadlineReminder {
+            department,
+            deadline,
+            due_on,
+        }
+        | DepartmentNotice::DeadlineOverdue {
+            department,
+            deadline,
+            due_on,
+        }
+        | DepartmentNotice::Escalated {
+            department,
+            deadline,
+            due_on,
+        } => (
+            vec![
+                ("department", case.department_name(department, locale)),
+                ("deadline", deadline_name(locale, *deadline).to_owned()),
+                ("due_on", due_on.to_string()),
+            ],
+            vec![case_facts],
+        ),
     };
 
     let mut all_args = vec![

@@ -10,6 +10,7 @@ use chrono::NaiveDate;
 use super::*;
 use crate::db::reference::ReferenceData;
 use crate::domain::complaint::Outcome;
+use crate::domain::deadlines::DeadlineKind;
 use crate::mail::RecipientKind;
 
 fn reference() -> ReferenceData {
@@ -139,6 +140,30 @@ fn notices() -> Vec<(&'static str, DepartmentNotice)> {
             DepartmentNotice::ReturnedToOffice {
                 returned_by: "food-drug".into(),
                 reason: "不属于本部门职责".into(),
+            },
+        ),
+        (
+            "deadline_reminder",
+            DepartmentNotice::DeadlineReminder {
+                department: "market-regulation".into(),
+                deadline: DeadlineKind::Accept,
+                due_on: date(2026, 12, 4),
+            },
+        ),
+        (
+            "deadline_overdue",
+            DepartmentNotice::DeadlineOverdue {
+                department: "market-regulation".into(),
+                deadline: DeadlineKind::Finish,
+                due_on: date(2026, 12, 4),
+            },
+        ),
+        (
+            "escalated",
+            DepartmentNotice::Escalated {
+                department: "market-regulation".into(),
+                deadline: DeadlineKind::Opinion,
+                due_on: date(2026, 12, 4),
             },
         ),
     ]
