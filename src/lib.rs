@@ -38,6 +38,9 @@ pub struct Application {
     db: Database,
     /// Runs beside the server and stops with it; `None` when tests deliver by hand.
     mail_worker: Option<mail::worker::MailWorker>,
+    /// The deadline sweeper; `None` without background tasks or with
+    /// `SWEEP_INTERVAL_SECONDS=0`.
+    sweeper: Option<services::sweeper::SweeperTask>,
 }
 
 /// How long a stopping server waits for the email worker to finish the message in hand.
@@ -131,6 +134,14 @@ impl Application {
         let mail_worker = background_tasks.then(|| {
             mail::worker::MailWorker::new(db.clone(), mailer, delivery, state.mail_wakeup.clone())
         });
+        let sweeper = (background_tasks && state.config.sweep_interval_seconds > 0).then(|| {
+            services::sweeper::SweeperTask {
+                db: db.clone(),
+                settings: routes::bridge::case_settings(&state.config),
+                interval: std::time::Duration::from_secs(state.config.sweep_interval_seconds),
+                passes: state.sweeper_passes.clone(),
+            }
+        });
         let http_metrics = web::Data::new(metrics::HttpMetrics::default());
         let mut server = HttpServer::new(move || {
             App::new()
@@ -153,6 +164,7 @@ impl Application {
             server: server.run(),
             db,
             mail_worker,
+            sweeper,
         })
     }
 
@@ -171,9 +183,16 @@ impl Application {
     /// Serves until the server is stopped (signal or handle), then stops the worker.
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
         let (stop, stopped) = tokio::sync::watch::channel(false);
-        let worker = self.mail_worker.map(|w| tokio::spawn(w.run(stopped)));
+        let worker = self
+            .mail_worker
+            .map(|w| tokio::spawn(w.run(stopped.clone())));
+        // A pass stopped mid-way loses nothing: each effect commits whole or not at all.
+        let sweeper = self.sweeper.map(|s| tokio::spawn(s.run(stopped)));
         let served = self.server.await;
         let _ = stop.send(true);
+        if let Some(sweeper) = sweeper {
+            let _ = tokio::time::timeout(MAIL_WORKER_STOP_WAIT, sweeper).await;
+        }
         if let Some(worker) = worker {
             if tokio::time::timeout(MAIL_WORKER_STOP_WAIT, worker)
                 .await

@@ -1,5 +1,5 @@
 //! The `green-channel` command: serve (the default), migrate, create-user,
-//! load-jurisdiction, seed-demo, healthcheck.
+//! load-jurisdiction, seed-demo, sweep, healthcheck.
 
 use std::io::IsTerminal as _;
 
@@ -57,8 +57,28 @@ enum Command {
         #[arg(long)]
         seed: Option<u64>,
     },
+    /// One pass of the deadline sweeper (reminders, overdue, 督办 escalation, closing
+    /// unrated cases) against the configured database, then print
+    /// `reminded N, overdue N, escalated N, closed N`. Safe beside a running service.
+    Sweep {
+        /// Run as if it were this moment (RFC 3339, e.g. 2027-01-15T09:00:00+08:00), for
+        /// drills and tests; default: now.
+        #[arg(long, value_parser = parse_moment)]
+        as_of: Option<chrono::NaiveDateTime>,
+        /// Tests only: after claiming each batch, print `claimed N` to stderr and wait this
+        /// many seconds before writing it (so a test can kill the pass mid-transaction).
+        #[arg(long, hide = true)]
+        hold_after_claim: Option<u64>,
+    },
     /// Exit 0 when the running service's /healthz answers (for container health checks).
     Healthcheck,
+}
+
+/// An RFC 3339 moment as the UTC timestamp the database holds.
+fn parse_moment(text: &str) -> Result<chrono::NaiveDateTime, String> {
+    chrono::DateTime::parse_from_rfc3339(text)
+        .map(|moment| moment.naive_utc())
+        .map_err(|e| format!("expected a moment like 2027-01-15T09:00:00+08:00 ({e})"))
 }
 
 fn main() -> anyhow::Result<()> {
@@ -112,8 +132,42 @@ fn main() -> anyhow::Result<()> {
             Ok(())
         }
         Command::SeedDemo { complaints, seed } => seed_demo(&config, complaints, seed),
+        Command::Sweep {
+            as_of,
+            hold_after_claim,
+        } => sweep(config, as_of, hold_after_claim),
         Command::Healthcheck => unreachable!("answered above"),
     }
+}
+
+fn sweep(
+    config: green_channel::config::Config,
+    as_of: Option<chrono::NaiveDateTime>,
+    hold_after_claim: Option<u64>,
+) -> anyhow::Result<()> {
+    use green_channel::services::sweeper;
+    let (db, _) = prepare_database(&config)?;
+    let settings = green_channel::routes::bridge::case_settings(&config);
+    let now = as_of.unwrap_or_else(green_channel::clock::now_utc);
+    let hook = hold_after_claim.map(|seconds| {
+        let hook: sweeper::AfterClaim = Box::new(move |claimed| {
+            eprintln!("claimed {claimed}");
+            if claimed > 0 {
+                std::thread::sleep(std::time::Duration::from_secs(seconds));
+            }
+        });
+        std::sync::Arc::new(hook)
+    });
+    let counts = actix_web::rt::System::new().block_on(async move {
+        let reference = db
+            .read(green_channel::db::reference::ReferenceData::load)
+            .await?;
+        sweeper::sweep(&db, &reference, &settings, now, hook)
+            .await
+            .context("sweeping deadlines")
+    })?;
+    println!("{counts}");
+    Ok(())
 }
 
 fn serve(config: green_channel::config::Config) -> anyhow::Result<()> {

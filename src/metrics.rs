@@ -174,6 +174,14 @@ pub async fn show(
     let stats = state.db.read(outbox::stats).await?;
     let mut out = String::new();
     render_outbox(&stats, now_utc(), &mut out);
+    let passes = state
+        .sweeper_passes
+        .load(std::sync::atomic::Ordering::Relaxed);
+    out.push_str(
+        "# HELP green_channel_sweeper_passes_total Passes of this instance's deadline sweeper.\n",
+    );
+    out.push_str("# TYPE green_channel_sweeper_passes_total counter\n");
+    let _ = writeln!(out, "green_channel_sweeper_passes_total {passes}");
     http.render(&mut out);
     Ok(HttpResponse::Ok()
         .content_type("text/plain; version=0.0.4; charset=utf-8")

@@ -30,6 +30,8 @@ pub struct AppState {
     pub mail_wakeup: std::sync::Arc<tokio::sync::Notify>,
     /// The reference data as last read.
     pub reference_cache: Arc<ReferenceCache>,
+    /// Passes of this instance's deadline sweeper (`/metrics`).
+    pub sweeper_passes: Arc<std::sync::atomic::AtomicU64>,
 }
 
 /// The reference data as last read, with the audit stamp it was read at. Every change to
@@ -116,6 +118,7 @@ impl AppState {
             recover_address_limit: RateLimit::per_hour(RECOVER_PER_ADDRESS_PER_HOUR),
             mail_wakeup: std::sync::Arc::new(tokio::sync::Notify::new()),
             reference_cache: Arc::new(ReferenceCache::default()),
+            sweeper_passes: Arc::default(),
             config,
             db,
         }

@@ -7,7 +7,9 @@ use diesel::prelude::*;
 
 use super::complaints::Filing;
 use super::outbox::{NewOutboxRow, SENT};
-use super::schema::{complaint_departments, complaint_search, complaints, events, outbox};
+use super::schema::{
+    complaint_departments, complaint_search, complaints, deadlines, events, outbox,
+};
 use super::{on_backend, AnyConnection, DbError};
 
 /// An email as a history leaves it: handed over once, a moment after it was written.
@@ -58,7 +60,8 @@ impl SentEmailRow {
 /// PostgreSQL 65535) for the widest table (complaints, 41 columns).
 const ROWS_PER_STATEMENT: usize = 300;
 
-/// Writes the filings (complaint, co-handlers, events, search terms) and their emails.
+/// Writes the filings (complaint, co-handlers, events, search terms, deadlines) and their
+/// emails.
 pub fn insert_histories(
     conn: &mut AnyConnection,
     filings: Vec<Filing>,
@@ -68,6 +71,7 @@ pub fn insert_histories(
     let mut co_handlers = Vec::new();
     let mut timeline = Vec::new();
     let mut search = Vec::with_capacity(filings.len());
+    let mut deadline_rows = Vec::new();
     for filing in filings {
         search.push((
             complaint_search::complaint_id.eq(filing.complaint.id.clone()),
@@ -76,6 +80,7 @@ pub fn insert_histories(
         rows.push(filing.complaint);
         co_handlers.extend(filing.co_handlers);
         timeline.extend(filing.events);
+        deadline_rows.extend(filing.deadlines);
     }
     for chunk in rows.chunks(ROWS_PER_STATEMENT) {
         on_backend!(conn, |c| diesel::insert_into(complaints::table)
@@ -94,6 +99,11 @@ pub fn insert_histories(
     }
     for chunk in search.chunks(ROWS_PER_STATEMENT) {
         on_backend!(conn, |c| diesel::insert_into(complaint_search::table)
+            .values(chunk)
+            .execute(c))?;
+    }
+    for chunk in deadline_rows.chunks(ROWS_PER_STATEMENT) {
+        on_backend!(conn, |c| diesel::insert_into(deadlines::table)
             .values(chunk)
             .execute(c))?;
     }

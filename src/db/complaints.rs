@@ -111,6 +111,7 @@ pub struct Filing {
     pub events: Vec<NewEventRow>,
     pub search_terms: String,
     pub attachments: Vec<super::attachments::NewAttachmentRow>,
+    pub deadlines: Vec<super::deadlines::NewDeadlineRow>,
 }
 
 pub fn insert_filing(conn: &mut AnyConnection, filing: &Filing) -> Result<(), DbError> {
@@ -134,6 +135,7 @@ pub fn insert_filing(conn: &mut AnyConnection, filing: &Filing) -> Result<(), Db
     for attachment in &filing.attachments {
         super::attachments::insert(conn, attachment)?;
     }
+    super::deadlines::insert(conn, &filing.deadlines)?;
     Ok(())
 }
 
@@ -387,4 +389,22 @@ pub fn case_records(
         actors: super::users::names_by_id(conn)?,
         lead_users: super::users::active_usernames_of(conn, lead)?,
     })
+}
+
+/// Resolved cases whose answer was given before `cutoff` (the rating window is over),
+/// after `after` in id order.
+pub fn resolved_before(
+    conn: &mut AnyConnection,
+    cutoff: NaiveDateTime,
+    after: &ComplaintId,
+    limit: i64,
+) -> Result<Vec<ComplaintId>, DbError> {
+    Ok(complaints::table
+        .filter(complaints::state.eq(ComplaintState::Resolved))
+        .filter(complaints::resolved_at.lt(cutoff))
+        .filter(complaints::id.gt(after))
+        .order(complaints::id)
+        .limit(limit)
+        .select(complaints::id)
+        .load(conn)?)
 }

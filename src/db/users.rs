@@ -80,3 +80,18 @@ pub fn active_usernames_of(
         .select(users::username)
         .load(conn)?)
 }
+
+/// The addresses of a department's active supervisors (who hear of its overdue cases).
+pub fn supervisor_emails(
+    conn: &mut AnyConnection,
+    department: &DepartmentCode,
+) -> Result<Vec<String>, DbError> {
+    Ok(users::table
+        .filter(users::department_code.eq(department))
+        .filter(users::role.eq(Role::Supervisor))
+        .filter(users::active.eq(true))
+        .filter(users::email.is_not_null())
+        .order(users::username)
+        .select(users::email.assume_not_null())
+        .load(conn)?)
+}

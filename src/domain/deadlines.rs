@@ -205,14 +205,8 @@ pub struct OpenDeadline {
 /// What a change does to the deadline records of its case.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum RecordChange {
-    /// A new deadline from today; `met` when the change itself keeps it (a decision mailed
-    /// to a named reporter is the notice the `notify` deadline asks for).
-    Start {
-        kind: DeadlineKind,
-        department: DepartmentCode,
-        due_on: NaiveDate,
-        met: bool,
-    },
+    /// A new deadline from today.
+    Start(NewDeadline),
     Meet(i64),
     /// No longer owed: the case left the department or ended otherwise.
     Supersede(i64),
@@ -223,6 +217,17 @@ pub enum RecordChange {
         id: i64,
         due_on: NaiveDate,
     },
+}
+
+/// A deadline a change starts.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewDeadline {
+    pub kind: DeadlineKind,
+    pub department: DepartmentCode,
+    pub due_on: NaiveDate,
+    /// Kept by the change itself: a decision mailed to a named reporter is the notice the
+    /// `notify` deadline asks for.
+    pub met: bool,
 }
 
 /// Who the case concerns around a change, for its records.
@@ -251,11 +256,13 @@ pub fn records_after(
 ) -> Vec<RecordChange> {
     let mut out = Vec::new();
     let open_of = |kind: DeadlineKind| open.iter().filter(move |d| d.kind == kind);
-    let start = |kind, department: &DepartmentCode, due_on| RecordChange::Start {
-        kind,
-        department: department.clone(),
-        due_on,
-        met: false,
+    let start = |kind, department: &DepartmentCode, due_on| {
+        RecordChange::Start(NewDeadline {
+            kind,
+            department: department.clone(),
+            due_on,
+            met: false,
+        })
     };
     let decided = transition.from == ComplaintState::Assigned
         && matches!(
@@ -331,12 +338,12 @@ pub fn records_after(
         out.extend(open_of(DeadlineKind::Notify).map(|d| RecordChange::Meet(d.id)));
     }
     if let (Some(notify_due), Some(told)) = (clock.notify_due, parties.named_reporter_with_email) {
-        out.push(RecordChange::Start {
+        out.push(RecordChange::Start(NewDeadline {
             kind: DeadlineKind::Notify,
             department: parties.lead_before.clone(),
             due_on: notify_due,
             met: told,
-        });
+        }));
     }
     if !transition.to.is_open() {
         let settled: Vec<i64> = out
@@ -385,6 +392,41 @@ pub const REMIND_WITHIN_WORKING_DAYS: u32 = 2;
 /// the day it went overdue (at once for a case the office designated).
 pub const ESCALATE_AFTER_WORKING_DAYS: u32 = 2;
 
+/// Which of the sweeper's effects an open deadline has come to on the city date `today`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct DueEffects {
+    /// Due within `REMIND_WITHIN_WORKING_DAYS`, not yet past.
+    pub remind: bool,
+    /// Past its due date (from the next calendar day).
+    pub overdue: bool,
+    /// Overdue for `ESCALATE_AFTER_WORKING_DAYS` working days after the day it went
+    /// overdue, or overdue at all on a case the office designated.
+    pub escalate: bool,
+}
+
+/// A stopped clock (the case waits for information or a test) owes nothing.
+pub fn due_effects(
+    calendar: &WorkCalendar,
+    due_on: NaiveDate,
+    paused: bool,
+    designated: bool,
+    today: NaiveDate,
+) -> DueEffects {
+    if paused {
+        return DueEffects::default();
+    }
+    let overdue = today > due_on;
+    let went_overdue = due_on.succ_opt().unwrap_or(due_on);
+    DueEffects {
+        remind: !overdue
+            && calendar.working_days_between(today, due_on) <= REMIND_WITHIN_WORKING_DAYS,
+        overdue,
+        escalate: overdue
+            && (designated
+                || today >= calendar.add_working_days(went_overdue, ESCALATE_AFTER_WORKING_DAYS)),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -411,6 +453,110 @@ mod tests {
         ];
         for (due, today, expected) in table {
             assert_eq!(standing(&calendar, due, today), expected, "{due} {today}");
+        }
+    }
+
+    /// The sweeper's moments around a due date, with rest days and a designated case.
+    #[test]
+    fn due_effects_follow_working_days() {
+        let calendar = WorkCalendar::official_2026();
+        let effects = |remind, overdue, escalate| DueEffects {
+            remind,
+            overdue,
+            escalate,
+        };
+        let table = [
+            // (due, today, paused, designated, effects)
+            // Due Friday Mar 6: Mon–Wed are 3+ working days away, Wed is 2.
+            (
+                day(3, 6),
+                day(3, 3),
+                false,
+                false,
+                effects(false, false, false),
+            ),
+            (
+                day(3, 6),
+                day(3, 4),
+                false,
+                false,
+                effects(true, false, false),
+            ),
+            (
+                day(3, 6),
+                day(3, 6),
+                false,
+                false,
+                effects(true, false, false),
+            ),
+            // Saturday after: overdue; escalation 2 working days after Sat = Tue Mar 10.
+            (
+                day(3, 6),
+                day(3, 7),
+                false,
+                false,
+                effects(false, true, false),
+            ),
+            (
+                day(3, 6),
+                day(3, 9),
+                false,
+                false,
+                effects(false, true, false),
+            ),
+            (
+                day(3, 6),
+                day(3, 10),
+                false,
+                false,
+                effects(false, true, true),
+            ),
+            // A designated case is escalated the day it goes overdue.
+            (
+                day(3, 6),
+                day(3, 7),
+                false,
+                true,
+                effects(false, true, true),
+            ),
+            // Due Apr 3 (Fri) before the Qingming rest Apr 4–6: escalated on Apr 8.
+            (
+                day(4, 3),
+                day(4, 7),
+                false,
+                false,
+                effects(false, true, false),
+            ),
+            (
+                day(4, 3),
+                day(4, 8),
+                false,
+                false,
+                effects(false, true, true),
+            ),
+            // Two working days away across the May Day rest (May 1–5; Apr 30, May 6).
+            (
+                day(5, 6),
+                day(4, 29),
+                false,
+                false,
+                effects(true, false, false),
+            ),
+            // A stopped clock owes nothing, however late.
+            (
+                day(3, 6),
+                day(3, 20),
+                true,
+                false,
+                effects(false, false, false),
+            ),
+        ];
+        for (due, today, paused, designated, expected) in table {
+            assert_eq!(
+                due_effects(&calendar, due, paused, designated, today),
+                expected,
+                "{due} {today} paused={paused} designated={designated}"
+            );
         }
     }
 

@@ -4,31 +4,37 @@
 //! events and emails), and `persist` writes all of it under the version check in one
 //! transaction. `plan` is pure apart from its inputs, so the seeder replays it in memory.
 
-use chrono::{Duration, NaiveDateTime};
+use chrono::{Duration, NaiveDate, NaiveDateTime};
 
 use crate::db::attachments::{self, NewAttachmentRow};
 use crate::db::complaints::{self, CoHandlerRow, ComplaintChanges, ComplaintRow, NewEventRow};
+use crate::db::deadlines::{self as db_deadlines, DeadlineRow};
 use crate::db::outbox::{self, NewOutboxRow};
 use crate::db::reference::ReferenceData;
 use crate::db::{users, AnyConnection, Database, DbError};
 use crate::domain::access::{self, Access, Relation, StaffMember};
 use crate::domain::calendar::city_date;
 use crate::domain::complaint::{
-    ActionArgument, ActorKind, CaseStatus, ComplaintState, Effect, StaffAction, Transition,
+    ActionArgument, ActorKind, CaseStatus, ComplaintKind, ComplaintState, Effect, EventKind,
+    StaffAction, Transition,
 };
-use crate::domain::deadlines::{self, CaseClock, ClockChange};
+use crate::domain::deadlines::{
+    self, CaseClock, ClockChange, OpenDeadline, RecordChange, RecordParties,
+};
 use crate::domain::ids::{ComplaintId, DepartmentCode, UserId};
 use crate::domain::routing::route;
+use crate::i18n::{self, Locale};
 use crate::mail::messages::{CaseContext, CaseUpdate, DepartmentNotice};
 use crate::mail::OutgoingEmail;
 use crate::services::filing::Attachment;
 use crate::services::ServiceError;
 
-/// A complaint with what decides who may see it.
+/// A complaint with what decides who may see it and the deadlines it runs against.
 #[derive(Debug, Clone)]
 pub struct Case {
     pub row: ComplaintRow,
     pub co_handlers: Vec<CoHandlerRow>,
+    pub deadlines: Vec<DeadlineRow>,
 }
 
 impl Case {
@@ -59,6 +65,13 @@ impl Case {
             paused: self.row.paused_since.is_some(),
             within_acceptance_window: city_date(now) <= self.row.accept_due,
         }
+    }
+
+    pub fn open_deadlines(&self) -> Vec<OpenDeadline> {
+        self.deadlines
+            .iter()
+            .filter_map(DeadlineRow::as_open)
+            .collect()
     }
 
     /// The deadline clock as the complaint row holds it.
@@ -141,14 +154,24 @@ pub struct CaseChange {
     pub changes: ComplaintChanges,
     pub event: NewEventRow,
     pub co_handlers: CoHandlerChange,
+    pub deadlines: Vec<RecordChange>,
     pub attachments: Vec<Attachment>,
     pub emails: Vec<OutgoingEmail>,
 }
 
 impl CaseChange {
     /// The case as it is after the change (what the seeder keeps in memory; what `persist`
-    /// leaves in the database, the version included).
-    pub fn apply_to(&self, case: &mut Case, now: NaiveDateTime) {
+    /// leaves in the database, the version included); new deadline records are numbered
+    /// from `next_deadline_id`.
+    pub fn apply_to(&self, case: &mut Case, now: NaiveDateTime, next_deadline_id: &mut i64) {
+        db_deadlines::apply_in_memory(
+            &mut case.deadlines,
+            &case.row.id,
+            &self.deadlines,
+            city_date(now),
+            now,
+            next_deadline_id,
+        );
         self.changes.apply_to(&mut case.row);
         case.row.version += 1;
         case.row.updated_at = now;
@@ -178,7 +201,12 @@ fn load_on(conn: &mut AnyConnection, id: &ComplaintId) -> Result<Option<Case>, D
         return Ok(None);
     };
     let co_handlers = complaints::co_handler_rows(conn, id)?;
-    Ok(Some(Case { row, co_handlers }))
+    let deadlines = db_deadlines::of_complaint(conn, id)?;
+    Ok(Some(Case {
+        row,
+        co_handlers,
+        deadlines,
+    }))
 }
 
 /// Loads a case the member may see; anything else is "not found" (DESIGN §4).
@@ -235,8 +263,8 @@ pub async fn act(
     .await
 }
 
-/// The complainant acts with their code on the case as the tracking page read it (its
-/// co-handlers play no part in what a complainant may do).
+/// The complainant acts with their code on the case as the tracking page read it (at
+/// that page's version).
 pub async fn by_complainant(
     db: &Database,
     reference: &ReferenceData,
@@ -245,10 +273,7 @@ pub async fn by_complainant(
     command: Command,
     now: NaiveDateTime,
 ) -> Result<(), ServiceError> {
-    let case = Case {
-        row: row.clone(),
-        co_handlers: Vec::new(),
-    };
+    let case = load(db, &row.id).await?.ok_or(ServiceError::NotFound)?;
     let version = row.version;
     apply(
         db,
@@ -296,6 +321,7 @@ pub fn persist(
     if !complaints::apply_changes(conn, id, version, &change.changes, now)? {
         return Err(ServiceError::Stale);
     }
+    db_deadlines::apply(conn, id, &change.deadlines, city_date(now), now)?;
     match &change.co_handlers {
         CoHandlerChange::Unchanged => {}
         CoHandlerChange::Add(row) => complaints::add_co_handler(conn, row)?,
@@ -447,11 +473,24 @@ pub fn plan(
         Actor::Staff(member) => (
             ActorKind::User,
             Some(member.user_id.clone()),
-            transition.event == crate::domain::complaint::EventKind::Note
+            transition.event == EventKind::Note
                 && case.relation(&member.department) == Relation::CoHandler,
         ),
         Actor::Complainant => (ActorKind::Complainant, None, false),
         Actor::System => (ActorKind::System, None, false),
+    };
+    // The resident reads on the tracking page by when the restarted case will be finished.
+    let public = match (transition.event, changes.finish_due) {
+        (EventKind::Resumed, Some(Some(finish_due))) => {
+            let locale = Locale::from_tag(&row.locale).unwrap_or_default();
+            let date = finish_due.to_string();
+            Some(i18n::t_args(
+                locale,
+                "event.resumed.public",
+                &[("finish_due", &date)],
+            ))
+        }
+        _ => public,
     };
     let event = NewEventRow {
         complaint_id: row.id.clone(),
@@ -466,6 +505,37 @@ pub fn plan(
         internal_note: internal,
         is_opinion,
     };
+    let added: Vec<(DepartmentCode, NaiveDate)> = match &co_handlers {
+        CoHandlerChange::Unchanged => Vec::new(),
+        CoHandlerChange::Add(added) => vec![(added.department_code.clone(), added.opinion_due)],
+        CoHandlerChange::Replace(rows) => rows
+            .iter()
+            .map(|r| (r.department_code.clone(), r.opinion_due))
+            .collect(),
+    };
+    let lead_after = changes
+        .lead_department
+        .clone()
+        .unwrap_or_else(|| row.lead_department.clone());
+    let parties = RecordParties {
+        lead_before: &row.lead_department,
+        lead_after: &lead_after,
+        acting_department: match actor {
+            Actor::Staff(member) => Some(&member.department),
+            Actor::Complainant | Actor::System => None,
+        },
+        named_reporter_with_email: (row.kind == ComplaintKind::Report && !row.anonymous)
+            .then_some(row.email.is_some()),
+    };
+    let records = deadlines::records_after(
+        &transition,
+        &case.open_deadlines(),
+        &clock,
+        parties,
+        &added,
+        &reference.calendar,
+        today,
+    );
     let mut after = case.clone();
     changes.apply_to(&mut after.row);
     if let CoHandlerChange::Add(added) = &co_handlers {
@@ -484,6 +554,7 @@ pub fn plan(
         changes,
         event,
         co_handlers,
+        deadlines: records,
         attachments: files,
         emails,
     })

@@ -5,13 +5,14 @@ use chrono::NaiveDateTime;
 
 use crate::db::attachments::NewAttachmentRow;
 use crate::db::complaints::{self, CoHandlerRow, ComplaintRow, Filing, NewEventRow};
+use crate::db::deadlines as db_deadlines;
 use crate::db::outbox::{self, NewOutboxRow};
 use crate::db::reference::ReferenceData;
 use crate::db::{AnyConnection, Database, DbError};
 use crate::domain::attachment::FileKind;
 use crate::domain::calendar::city_date;
 use crate::domain::complaint::{ActorKind, Channel, ComplaintState, EventKind};
-use crate::domain::deadlines::{self, FilingDeadlines};
+use crate::domain::deadlines::{self, DeadlineKind, FilingDeadlines, NewDeadline};
 use crate::domain::ids::{ComplaintId, DepartmentCode, UserId};
 use crate::domain::intake::{Complainant, NewComplaint};
 use crate::domain::routing::route;
@@ -223,12 +224,30 @@ pub fn build(
             created_at: now,
         })
         .collect();
+    // The lead decides by the acceptance date, each co-handler gives its opinion by its own.
+    let received = city_date(now);
+    let starts = std::iter::once(NewDeadline {
+        kind: DeadlineKind::Accept,
+        department: route.lead.as_str().into(),
+        due_on: accept_due,
+        met: false,
+    })
+    .chain(co_handlers.iter().map(|co| NewDeadline {
+        kind: DeadlineKind::Opinion,
+        department: co.department_code.clone(),
+        due_on: co.opinion_due,
+        met: false,
+    }));
+    let deadlines = starts
+        .map(|new| db_deadlines::started(&complaint.id, &new, received, now))
+        .collect();
     let filing = Filing {
         complaint,
         co_handlers,
         events,
         search_terms,
         attachments,
+        deadlines,
     };
     Ok((filing, emails))
 }

@@ -12,12 +12,14 @@ use rand::{Rng, SeedableRng};
 use super::corpus::*;
 use super::{SeedOptions, Staff, HISTORY_DAYS};
 use crate::db::complaints::{Filing, NewEventRow};
+use crate::db::deadlines::DeadlineRow;
 use crate::db::reference::ReferenceData;
 use crate::domain::access::{Role, StaffMember};
 use crate::domain::calendar::city_date;
 use crate::domain::complaint::{
     ActionArgument, Channel, ComplaintKind, ComplaintState, StaffAction,
 };
+use crate::domain::deadlines;
 use crate::domain::fields::{CreditCode, Phone};
 use crate::domain::ids::{ComplaintId, DepartmentCode, UserId};
 use crate::domain::intake::{ComplaintInput, NewComplaint};
@@ -52,6 +54,8 @@ struct Life {
     case: Case,
     events: Vec<NewEventRow>,
     emails: Vec<(OutgoingEmail, NaiveDateTime)>,
+    /// Deadline records held in memory are numbered from here (ids are the database's).
+    next_deadline_id: i64,
 }
 
 impl<'a> Generator<'a> {
@@ -165,21 +169,33 @@ impl<'a> Generator<'a> {
             events,
             search_terms,
             attachments,
+            deadlines,
         } = filing;
         let mut life = Life {
             case: Case {
                 row: complaint,
                 co_handlers,
+                deadlines: (0..)
+                    .zip(deadlines)
+                    .map(|(id, row)| DeadlineRow::from_new(id, row))
+                    .collect(),
             },
             events,
             emails: emails.into_iter().map(|e| (e, created_at)).collect(),
+            next_deadline_id: 100,
         };
         self.live(&mut life)?;
         let Life {
             case,
             events,
             emails,
+            ..
         } = life;
+        let deadlines = case
+            .deadlines
+            .into_iter()
+            .map(|row| self.settled(row, case.row.designated).into_new())
+            .collect();
         Ok(SeededComplaint {
             filing: Filing {
                 complaint: case.row,
@@ -187,9 +203,29 @@ impl<'a> Generator<'a> {
                 events,
                 search_terms,
                 attachments,
+                deadlines,
             },
             emails,
         })
+    }
+
+    /// An open deadline with the sweeper's marks it would have set by now, so that the
+    /// first pass over a demo database acts only on what falls due from then on.
+    fn settled(&self, mut row: DeadlineRow, designated: bool) -> DeadlineRow {
+        if row.is_open() {
+            let due = deadlines::due_effects(
+                &self.reference.calendar,
+                row.due_on,
+                row.paused_on.is_some(),
+                designated,
+                city_date(self.now),
+            );
+            let mark = |done: bool| done.then_some(self.now);
+            row.reminded_at = mark(due.remind || due.overdue);
+            row.overdue_at = mark(due.overdue);
+            row.escalated_at = mark(due.escalate);
+        }
+        row
     }
 
     /// What a resident (or a clerk taking a call) would have typed, parsed as the form
@@ -314,7 +350,7 @@ impl<'a> Generator<'a> {
             at,
         )
         .with_context(|| format!("a demo step was refused at {at}"))?;
-        change.apply_to(&mut life.case, at);
+        change.apply_to(&mut life.case, at, &mut life.next_deadline_id);
         life.emails
             .extend(change.emails.iter().cloned().map(|e| (e, at)));
         life.events.push(change.event);
