@@ -17,6 +17,7 @@ mod restart;
 mod security;
 mod sessions;
 mod smtp_server;
+mod sweeper;
 mod test_database;
 mod tracking;
 mod triage;
