@@ -266,17 +266,29 @@ fn decode_secret_key(encoded: &str) -> anyhow::Result<Vec<u8>> {
 /// A single-instance SQLite deployment keeps its generated key beside the database.
 fn load_or_create_secret_key(data_dir: &Path) -> anyhow::Result<Vec<u8>> {
     let path = data_dir.join("secret_key");
-    if path.exists() {
-        let encoded = std::fs::read_to_string(&path)
-            .with_context(|| format!("reading {}", path.display()))?;
-        return decode_secret_key(&encoded).with_context(|| format!("in {}", path.display()));
+    if !path.exists() {
+        std::fs::create_dir_all(data_dir)
+            .with_context(|| format!("creating the data folder {}", data_dir.display()))?;
+        let key: [u8; MIN_SECRET_KEY_BYTES] = rand::random();
+        let encoded = base64::engine::general_purpose::STANDARD.encode(key);
+        // Two processes may start at once (the service and `green-channel sweep`): each
+        // writes its key to a file of its own and links it into place, which succeeds for
+        // exactly one; the other reads the winner's key, never a half-written file.
+        let draft = data_dir.join(format!("secret_key.{}.draft", uuid::Uuid::new_v4()));
+        write_private_file(&draft, &encoded)?;
+        let linked = std::fs::hard_link(&draft, &path);
+        let _ = std::fs::remove_file(&draft);
+        match linked {
+            Ok(()) => return Ok(key.to_vec()),
+            Err(error) if error.kind() == std::io::ErrorKind::AlreadyExists => {}
+            Err(error) => {
+                return Err(error).with_context(|| format!("creating {}", path.display()))
+            }
+        }
     }
-    std::fs::create_dir_all(data_dir)
-        .with_context(|| format!("creating the data folder {}", data_dir.display()))?;
-    let key: [u8; MIN_SECRET_KEY_BYTES] = rand::random();
-    let encoded = base64::engine::general_purpose::STANDARD.encode(key);
-    write_private_file(&path, &encoded)?;
-    Ok(key.to_vec())
+    let encoded =
+        std::fs::read_to_string(&path).with_context(|| format!("reading {}", path.display()))?;
+    decode_secret_key(&encoded).with_context(|| format!("in {}", path.display()))
 }
 
 fn write_private_file(path: &Path, contents: &str) -> anyhow::Result<()> {
@@ -331,6 +343,20 @@ mod tests {
             "the generated key is kept"
         );
         assert_eq!(first.secret_key.len(), 64);
+    }
+
+    #[test]
+    fn processes_starting_at_once_agree_on_one_generated_key() {
+        let dir = tempfile::tempdir().unwrap();
+        let keys: Vec<Vec<u8>> = std::thread::scope(|scope| {
+            let starts: Vec<_> = (0..8)
+                .map(|_| scope.spawn(|| load_or_create_secret_key(dir.path()).unwrap()))
+                .collect();
+            starts.into_iter().map(|s| s.join().unwrap()).collect()
+        });
+        assert!(keys.iter().all(|key| key == &keys[0]), "one key for all");
+        let left: Vec<_> = std::fs::read_dir(dir.path()).unwrap().collect();
+        assert_eq!(left.len(), 1, "no drafts left behind: {left:?}");
     }
 
     #[test]

@@ -577,19 +577,23 @@ impl Drop for TestApp {
                 use diesel::prelude::*;
                 use green_channel::db::schema::outbox;
                 use green_channel::mail::{transport::Mailer, worker};
-                let pending: Vec<i64> = db
+                let pending: Vec<(i64, chrono::NaiveDateTime)> = db
                     .read(|conn| {
                         Ok(outbox::table
                             .filter(outbox::state.eq("pending"))
-                            .select(outbox::id)
+                            .select((outbox::id, outbox::due_at))
                             .load(conn)?)
                     })
                     .await
                     .expect("reading the outbox");
+                // A sweep run `--as-of` a later day writes emails due on that day.
+                let latest_due = pending.iter().map(|(_, due)| *due).max();
+                let pending: Vec<i64> = pending.into_iter().map(|(id, _)| id).collect();
                 let mailer = Mailer::from_config(&config).expect("the file transport");
                 let settings = worker::DeliverySettings::from_config(&config);
                 // Later than any backoff (an hour at most); several passes, each claims a batch.
-                let later = green_channel::services::now_utc() + chrono::Duration::hours(2);
+                let now = green_channel::services::now_utc();
+                let later = latest_due.map_or(now, |due| due.max(now)) + chrono::Duration::hours(2);
                 for _ in 0..1000 {
                     let report = worker::deliver_due(&db, &mailer, &settings, later)
                         .await
