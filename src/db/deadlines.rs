@@ -32,6 +32,11 @@ impl DeadlineRow {
     pub fn is_open(&self) -> bool {
         self.met_at.is_none() && self.superseded_at.is_none()
     }
+
+    /// Escalated to the office (督办) and still owed (the queue's `escalated=1`).
+    pub fn is_escalated(&self) -> bool {
+        self.is_open() && self.escalated_at.is_some()
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Insertable)]
@@ -58,6 +63,18 @@ pub fn of_complaint(
 ) -> Result<Vec<DeadlineRow>, DbError> {
     Ok(deadlines::table
         .filter(deadlines::complaint_id.eq(complaint))
+        .order(deadlines::id.asc())
+        .select(DeadlineRow::as_select())
+        .load(conn)?)
+}
+
+/// Every deadline of the listed cases (a queue page), oldest first.
+pub fn of_complaints(
+    conn: &mut AnyConnection,
+    ids: Vec<String>,
+) -> Result<Vec<DeadlineRow>, DbError> {
+    Ok(deadlines::table
+        .filter(deadlines::complaint_id.eq_any(ids))
         .order(deadlines::id.asc())
         .select(DeadlineRow::as_select())
         .load(conn)?)

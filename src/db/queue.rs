@@ -54,12 +54,13 @@ impl StateFilter {
     }
 }
 
-/// How the department in focus stands to the case.
+/// How the department in focus stands to the case. A department's default view holds the
+/// cases it co-handles too: their opinion deadlines are its own to keep.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum Involvement {
-    #[default]
     Lead,
     CoHandling,
+    #[default]
     Either,
 }
 
@@ -95,6 +96,16 @@ pub struct QueueFilter {
     /// Filed before this UTC instant.
     pub filed_before: Option<NaiveDateTime>,
     pub search: Option<Search>,
+    /// Only cases with an escalated (督办) deadline still unmet.
+    pub escalated: bool,
+}
+
+impl Search {
+    /// A tracking code, credit code, phone or email names its cases exactly: such a look-up
+    /// finds them whatever the other filters say.
+    pub fn is_exact(&self) -> bool {
+        !matches!(self, Search::Text(_))
+    }
 }
 
 impl QueueFilter {
@@ -261,9 +272,13 @@ pub fn visible_to(viewer: &Viewer) -> ComplaintQuery {
     )
 }
 
-/// The visible set narrowed by every filter (no order, no page).
+/// The visible set narrowed by every filter (no order, no page). An exact look-up narrows
+/// the visible set by itself alone.
 pub fn matching(conn: &AnyConnection, viewer: &Viewer, filter: &QueueFilter) -> ComplaintQuery {
     let mut query = visible_to(viewer);
+    if let Some(search) = filter.search.as_ref().filter(|s| s.is_exact()) {
+        return with_search(conn, query, search);
+    }
     query = match filter.state {
         StateFilter::Open => {
             query.filter(complaints::state.eq_any(OPEN_STATES.map(|s| s.as_str())))
@@ -306,6 +321,13 @@ pub fn matching(conn: &AnyConnection, viewer: &Viewer, filter: &QueueFilter) -> 
     }
     if let Some(day) = filter.due_before {
         query = query.filter(complaints::current_due.lt(day));
+    }
+    if filter.escalated {
+        // `DeadlineRow::is_escalated` in SQL: escalated, neither met nor superseded.
+        query = query.filter(sql::<Bool>(
+            "complaints.id IN (SELECT complaint_id FROM deadlines WHERE escalated_at IS NOT NULL \
+             AND met_at IS NULL AND superseded_at IS NULL)",
+        ));
     }
     if let Some(from) = filter.filed_from {
         query = query.filter(complaints::created_at.ge(from));

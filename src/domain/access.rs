@@ -77,6 +77,12 @@ pub fn may_act(role: Role, relation: Relation, action: StaffAction) -> Access {
     }
 }
 
+/// Assigning a case someone else already holds (reassigning) is the supervisor's call, or
+/// the office's; a clerk may assign an unassigned case or hand over their own.
+pub fn may_reassign(member: &StaffMember, current: Option<&UserId>) -> bool {
+    member.role != Role::Clerk || current.is_none_or(|holder| *holder == member.user_id)
+}
+
 /// Only administrators manage departments, districts, categories, routing, users and holidays.
 pub fn may_manage(role: Role) -> bool {
     role == Role::Admin
@@ -127,6 +133,28 @@ mod tests {
             }
         }
         assert!(may_manage(Role::Admin) && !may_manage(Role::Coordinator));
+
+        let member = |role, id: &str| StaffMember {
+            user_id: UserId::from(id),
+            role,
+            department: DepartmentCode::from("food-drug"),
+        };
+        let (me, colleague) = (UserId::from("me"), UserId::from("colleague"));
+        for (role, unassigned, own, someone_else) in [
+            (Role::Clerk, true, true, false),
+            (Role::Supervisor, true, true, true),
+            (Role::Coordinator, true, true, true),
+            (Role::Admin, true, true, true),
+        ] {
+            let who = member(role, "me");
+            assert_eq!(may_reassign(&who, None), unassigned, "{role:?}");
+            assert_eq!(may_reassign(&who, Some(&me)), own, "{role:?}");
+            assert_eq!(
+                may_reassign(&who, Some(&colleague)),
+                someone_else,
+                "{role:?}"
+            );
+        }
         assert!(may_see_outbox(Role::Coordinator) && !may_see_outbox(Role::Supervisor));
     }
 }

@@ -2,7 +2,7 @@
 //! explanation, deadlines, timeline, attachments and the forms of the allowed actions.
 //! `build` lays it out from what the handler read; it reads and writes nothing itself.
 
-use super::city_minute;
+use super::{city_minute, DueStanding};
 use askama::Template;
 use chrono::NaiveDateTime;
 
@@ -12,6 +12,7 @@ use crate::db::reference::{Named, ReferenceData};
 use crate::domain::access::{self, Access, StaffMember};
 use crate::domain::calendar::city_date;
 use crate::domain::complaint::{ActionArgument, ActorKind, Outcome, StaffAction};
+use crate::domain::deadlines::DeadlineKind;
 use crate::i18n::{self, Locale};
 use crate::services::case::Case;
 
@@ -45,7 +46,16 @@ pub struct Fact {
     pub value: String,
 }
 
+/// A line of the routing section: a date carries its standing while it is running.
+pub struct DueFact {
+    pub label: &'static str,
+    pub value: String,
+    pub standing: Option<DueStanding>,
+}
+
 pub struct TimelineItem {
+    /// The event kind's code, the entry's `data-event` marker.
+    pub kind: &'static str,
     pub at: String,
     pub what: String,
     pub actor: String,
@@ -92,8 +102,8 @@ pub struct ComplaintPage {
     pub contact: Vec<Fact>,
     pub contact_note: Option<&'static str>,
     pub routing: String,
-    pub deadlines: Vec<Fact>,
-    pub co_handlers: Vec<Fact>,
+    pub deadlines: Vec<DueFact>,
+    pub co_handlers: Vec<DueFact>,
     pub attachments: Vec<AttachmentLink>,
     pub timeline: Vec<TimelineItem>,
     pub actions: Vec<ActionForm>,
@@ -140,6 +150,11 @@ fn action_forms(
     let mut forms = Vec::new();
     for &action in StaffAction::ALL {
         if access::may_act(staff.role, relation, action) != Access::Allowed {
+            continue;
+        }
+        if action == StaffAction::Assign
+            && !access::may_reassign(staff, loaded.row.assignee.as_ref())
+        {
             continue;
         }
         let select = match action {
@@ -369,18 +384,23 @@ pub fn build(
         ),
     };
     let today = city_date(now);
-    let mut deadlines = vec![Fact {
+    let calendar = &reference.calendar;
+    let running = |date| DueStanding::if_running(calendar, date, row.current_due, today, locale);
+    let mut deadlines = vec![DueFact {
         label: t("track.department"),
         value: lead_name,
+        standing: None,
     }];
-    deadlines.push(Fact {
+    deadlines.push(DueFact {
         label: t("track.deadline.accept"),
         value: row.accept_due.to_string(),
+        standing: running(row.accept_due),
     });
     if let Some(finish) = row.finish_due {
-        deadlines.push(Fact {
+        deadlines.push(DueFact {
             label: t("track.deadline.finish"),
             value: finish.to_string(),
+            standing: running(finish),
         });
     }
     let mut flags = Vec::new();
@@ -397,15 +417,27 @@ pub fn build(
         flags.push(t("admin.complaint.designated").to_owned());
     }
     if let Some(assignee) = row.assignee.as_ref().and_then(|id| actors.get(id)) {
-        deadlines.push(Fact {
+        deadlines.push(DueFact {
             label: t("admin.complaint.assignee"),
             value: assignee.clone(),
+            standing: None,
         });
     }
     let co_handlers = loaded
         .co_handlers
         .iter()
-        .map(|c| Fact {
+        .map(|c| DueFact {
+            // A co-handler's opinion deadline runs until the opinion is given.
+            standing: loaded
+                .deadlines
+                .iter()
+                .find(|d| {
+                    d.kind == DeadlineKind::Opinion
+                        && d.department_code == c.department_code
+                        && d.is_open()
+                        && d.paused_on.is_none()
+                })
+                .map(|d| DueStanding::of(calendar, d.due_on, today, locale)),
             label: t("admin.complaint.co_handler"),
             value: format!(
                 "{} ({} {})",
@@ -423,6 +455,7 @@ pub fn build(
     let timeline = events
         .iter()
         .map(|e| TimelineItem {
+            kind: e.kind.as_str(),
             at: city_minute(e.at),
             what: event_text(e, reference, locale),
             actor: match (e.actor_kind, &e.actor_user) {

@@ -247,6 +247,8 @@ pub struct RecordRow {
     pub href: String,
     pub active: bool,
     pub cells: Vec<String>,
+    /// Something the administrator should mend: `(data-flag code, text)`.
+    pub flags: Vec<(&'static str, &'static str)>,
 }
 
 #[derive(Template)]

@@ -70,6 +70,48 @@ pub fn city_minute(utc: chrono::NaiveDateTime) -> String {
         .to_string()
 }
 
+/// Where a running deadline stands, beside its date on every page that shows a case:
+/// `code` is the `data-due-standing` marker (`due-in`, `due-today`, `overdue`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DueStanding {
+    pub code: &'static str,
+    pub text: String,
+}
+
+impl DueStanding {
+    pub fn of(
+        calendar: &crate::domain::calendar::WorkCalendar,
+        due: chrono::NaiveDate,
+        today: chrono::NaiveDate,
+        locale: Locale,
+    ) -> DueStanding {
+        use crate::domain::deadlines::{standing, Standing};
+        let (code, key, n) = match standing(calendar, due, today) {
+            Standing::DueToday => ("due-today", "deadline.standing.due_today", 0),
+            Standing::DueIn(1) => ("due-in", "deadline.standing.due_in_one", 1),
+            Standing::DueIn(n) => ("due-in", "deadline.standing.due_in", n),
+            Standing::Overdue(1) => ("overdue", "deadline.standing.overdue_one", 1),
+            Standing::Overdue(n) => ("overdue", "deadline.standing.overdue", n),
+        };
+        DueStanding {
+            code,
+            text: i18n::t_args(locale, key, &[("n", &n.to_string())]),
+        }
+    }
+
+    /// The standing of `date` if it is the case's running deadline (`current_due` is none
+    /// while the clock is stopped or nothing is owed).
+    pub fn if_running(
+        calendar: &crate::domain::calendar::WorkCalendar,
+        date: chrono::NaiveDate,
+        current_due: Option<chrono::NaiveDate>,
+        today: chrono::NaiveDate,
+        locale: Locale,
+    ) -> Option<DueStanding> {
+        (current_due == Some(date)).then(|| DueStanding::of(calendar, date, today, locale))
+    }
+}
+
 /// Marks a response whose body is already the page to show, so the error renderer keeps it.
 #[derive(Debug, Clone, Copy)]
 pub struct RenderedPage;

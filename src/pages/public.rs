@@ -89,6 +89,7 @@ pub struct TrackLookupPage {
 pub struct Deadline {
     pub label: &'static str,
     pub date: String,
+    pub standing: Option<super::DueStanding>,
 }
 
 pub struct TimelineEntry {

@@ -7,10 +7,13 @@ use askama::Template;
 use chrono::NaiveDate;
 
 use super::admin::AdminContext;
+use super::DueStanding;
+use crate::db::deadlines::DeadlineRow;
 use crate::db::queue::QueueRow;
 use crate::db::reference::{Named, ReferenceData};
 use crate::domain::calendar::city_date;
 use crate::domain::complaint::ComplaintState;
+use crate::domain::deadlines::DeadlineKind;
 use crate::i18n::Locale;
 
 /// One `<option>` of a filter.
@@ -41,6 +44,9 @@ pub struct FilterForm {
     pub roles: Vec<Choice>,
     pub mine: bool,
     pub overdue: bool,
+    pub escalated: bool,
+    /// The search names cases exactly: the other filters were set aside for it.
+    pub exact_lookup: bool,
     pub from: String,
     pub to: String,
     pub q: String,
@@ -67,8 +73,12 @@ pub struct RowView {
     pub department: String,
     /// The viewer's department co-handles this case rather than leading it.
     pub co_handling: bool,
+    /// The running deadline's date (a co-handled case: the viewer's opinion deadline).
     pub deadline: String,
+    pub standing: Option<DueStanding>,
     pub overdue: bool,
+    /// A deadline of the case is escalated (督办) and still unmet: `data-escalated`.
+    pub escalated: bool,
     pub assignee: String,
     pub complainant: String,
 }
@@ -84,17 +94,43 @@ pub struct RowContext<'a> {
 }
 
 impl RowView {
-    pub fn new(row: &QueueRow, cx: &RowContext<'_>) -> RowView {
+    /// `deadlines` are the case's records, to mark escalation and, on a case the viewer's
+    /// department co-handles, to show its own opinion deadline instead of the lead's.
+    pub fn new(row: &QueueRow, deadlines: &[&DeadlineRow], cx: &RowContext<'_>) -> RowView {
         let t = |key: &str| crate::i18n::t(cx.locale, key);
         let name_of = |named: Option<&dyn Named>, code: &str| {
             named.map_or_else(|| code.to_owned(), |n| n.name(cx.locale).to_owned())
         };
         let open = ComplaintState::parse(&row.state).is_some_and(|s| s.is_open());
-        let overdue = row.current_due.is_some_and(|due| due < cx.today);
-        let deadline = match row.current_due {
-            Some(due) => due.to_string(),
-            None if open => t("queue.clock_stopped").to_owned(),
-            None => t("queue.no_deadline").to_owned(),
+        let calendar = &cx.reference.calendar;
+        let co_handling = row.lead_department != cx.department;
+        let own_opinion = deadlines
+            .iter()
+            .rev()
+            .find(|d| {
+                co_handling
+                    && d.kind == DeadlineKind::Opinion
+                    && d.department_code.as_str() == cx.department
+                    && d.superseded_at.is_none()
+            })
+            .filter(|_| open);
+        let (deadline, standing, overdue) = match (own_opinion, row.current_due) {
+            (Some(opinion), _) if !opinion.is_open() => {
+                (t("queue.opinion_given").to_owned(), None, false)
+            }
+            (Some(opinion), _) => (
+                format!("{} {}", t("queue.opinion_due"), opinion.due_on),
+                (opinion.paused_on.is_none())
+                    .then(|| DueStanding::of(calendar, opinion.due_on, cx.today, cx.locale)),
+                opinion.due_on < cx.today,
+            ),
+            (None, Some(due)) => (
+                due.to_string(),
+                Some(DueStanding::of(calendar, due, cx.today, cx.locale)),
+                due < cx.today,
+            ),
+            (None, None) if open => (t("queue.clock_stopped").to_owned(), None, false),
+            (None, None) => (t("queue.no_deadline").to_owned(), None, false),
         };
         RowView {
             href: format!("/admin/complaints/{}", row.id),
@@ -121,9 +157,11 @@ impl RowView {
                     .map(|d| d as &dyn Named),
                 &row.lead_department,
             ),
-            co_handling: row.lead_department != cx.department,
+            co_handling,
             deadline,
+            standing,
             overdue,
+            escalated: deadlines.iter().any(|d| d.is_escalated()),
             assignee: row
                 .assignee
                 .as_ref()

@@ -408,6 +408,11 @@ pub fn plan(
                 Access::Forbidden => return Err(ServiceError::Forbidden),
                 Access::Hidden => return Err(ServiceError::NotFound),
             }
+            if request.action == StaffAction::Assign
+                && !access::may_reassign(member, row.assignee.as_ref())
+            {
+                return Err(ServiceError::Forbidden);
+            }
             check_department(reference, case, request)?;
             let transition = status.act(request.action, &request.argument, &office)?;
             let message = request.message.clone();

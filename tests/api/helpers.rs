@@ -38,7 +38,7 @@ pub fn test_config(data_dir: &std::path::Path) -> Config {
         smtp_url: None,
         mail_from: "Green Channel <no-reply@gc.test>".into(),
         secret_key: crate::test_database::TEST_SECRET_KEY.to_vec(),
-        admin_password: Some("admin-password-for-tests".into()),
+        admin_password: Some(ADMIN_PASSWORD.into()),
         outbox_retry_base_secs: 1,
         outbox_give_up_hours: 120,
         submit_limit_per_hour: 1000,
@@ -508,6 +508,7 @@ impl TestApp {
 
 /// The password `TestApp::create_user` gives every account it creates.
 pub const STAFF_PASSWORD: &str = "staff-password-for-tests";
+pub const ADMIN_PASSWORD: &str = "admin-password-for-tests";
 
 impl TestApp {
     /// Creates a staff account as `green-channel create-user` does, with `STAFF_PASSWORD`.

@@ -11,11 +11,11 @@ use futures_util::StreamExt as _;
 use green_channel::db::schema::{complaints, events, outbox};
 use green_channel::db::{Database, DatabaseLocation};
 
+use crate::helpers::ADMIN_PASSWORD;
 use crate::helpers::{client, login_at, select_attr, valid_complaint, with};
 use crate::smtp_server::SmtpServer;
 use crate::test_database::{binary_env, database_for, postgres_only, DatabaseGuard};
 
-const ADMIN_PASSWORD: &str = "admin-password-for-tests";
 const STAFF_PASSWORD: &str = "staff-password-for-tests";
 
 /// One `green-channel serve` process, killed when dropped.

@@ -13,12 +13,11 @@ use green_channel::db::{Database, DbError};
 use reqwest::Response;
 use scraper::{Html, Selector};
 
+use crate::helpers::ADMIN_PASSWORD;
 use crate::helpers::{
     city_today, select_attr, select_text, spawn_app, start, stored_complaint, test_config,
     valid_complaint, with, TestApp, STAFF_PASSWORD,
 };
-
-const ADMIN_PASSWORD: &str = "admin-password-for-tests";
 
 /// A signed-in staff member's browser and the session's CSRF token.
 struct Browser {

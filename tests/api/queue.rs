@@ -9,6 +9,7 @@ use green_channel::db::schema::{complaints, users};
 use green_channel::db::DbError;
 use scraper::{Html, Selector};
 
+use crate::helpers::ADMIN_PASSWORD;
 use crate::helpers::{
     city_today, select_attr, select_text, spawn_app, stored_complaint, valid_complaint, with,
     without, TestApp,
@@ -16,7 +17,6 @@ use crate::helpers::{
 use crate::test_database::on_postgres;
 
 const PASSWORD: &str = "queue-password-for-tests";
-const ADMIN_PASSWORD: &str = "admin-password-for-tests";
 
 /// A signed-in browser of one staff member.
 struct Member {
@@ -224,8 +224,9 @@ async fn each_department_sees_only_its_own_and_co_handled_cases() {
         sorted(market_clerk.listed("/admin").await),
         sorted(vec![services.clone(), fakes.clone()])
     );
-    // A co-handling department: not in its own (lead) queue, but visible as co-handled.
-    assert!(police.listed("/admin").await.is_empty());
+    // A co-handling department finds the case in its default queue, not among its leads.
+    assert_eq!(police.listed("/admin").await, vec![fakes.clone()]);
+    assert!(police.listed("/admin?role=lead").await.is_empty());
     assert_eq!(police.listed("/admin?role=co").await, vec![fakes.clone()]);
     assert_eq!(police.listed("/admin?role=all").await, vec![fakes.clone()]);
     assert_eq!(
@@ -841,7 +842,21 @@ async fn overdue_cases_are_marked() {
         .map(|a| a.value().attr("href").unwrap().to_owned())
         .collect();
     assert_eq!(overdue_rows, vec![format!("/admin/complaints/{late}")]);
-    assert_eq!(select_text(&html, "tbody .badge.bad"), vec!["已逾期"]);
+    let standings: Vec<Option<String>> = document
+        .select(&Selector::parse("tbody tr").unwrap())
+        .map(|row| {
+            row.select(&Selector::parse("[data-due-standing]").unwrap())
+                .next()
+                .map(|s| s.value().attr("data-due-standing").unwrap().to_owned())
+        })
+        .collect();
+    assert_eq!(
+        standings,
+        vec![Some("overdue".into()), Some("due-today".into()), None]
+    );
+    let late_badge = select_text(&html, "tbody .badge.bad");
+    assert_eq!(late_badge.len(), 1);
+    assert!(late_badge[0].starts_with("已超期 "), "{late_badge:?}");
     assert!(html.contains("计时暂停"));
     assert_eq!(clerk.listed("/admin?overdue=1").await, vec![late]);
 }
@@ -865,6 +880,8 @@ async fn malformed_parameters_are_dropped_with_a_message_never_an_error() {
         ("role=boss", 1),
         ("assignee=someone", 1),
         ("overdue=yes", 1),
+        ("escalated=yes", 1),
+        ("escalated=%00", 1),
         ("from=2026-13-01", 1),
         ("to=yesterday", 1),
         ("from=2026-2-3", 1),

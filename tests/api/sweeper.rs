@@ -42,7 +42,7 @@ fn sweep_command(app: &TestApp, day: NaiveDate) -> Command {
 }
 
 /// One pass of the real command as of 09:00 on `day`: the line it prints.
-fn sweep_at(app: &TestApp, day: NaiveDate) -> String {
+pub fn sweep_at(app: &TestApp, day: NaiveDate) -> String {
     let output = sweep_command(app, day).output().expect("the binary runs");
     let stdout = String::from_utf8_lossy(&output.stdout).trim().to_owned();
     assert!(
@@ -53,11 +53,11 @@ fn sweep_at(app: &TestApp, day: NaiveDate) -> String {
     stdout
 }
 
-fn counts(reminded: u32, overdue: u32, escalated: u32, closed: u32) -> String {
+pub fn counts(reminded: u32, overdue: u32, escalated: u32, closed: u32) -> String {
     format!("reminded {reminded}, overdue {overdue}, escalated {escalated}, closed {closed}")
 }
 
-async fn records(app: &TestApp, id: &str) -> Vec<DeadlineRow> {
+pub async fn records(app: &TestApp, id: &str) -> Vec<DeadlineRow> {
     let id = id.to_owned();
     app.db
         .read(move |conn| {

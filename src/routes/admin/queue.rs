@@ -7,6 +7,7 @@ use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse};
 use chrono::{NaiveDate, NaiveDateTime, TimeDelta};
 
+use crate::db::deadlines::{self, DeadlineRow};
 use crate::db::queue::{self, Involvement, PageKey, QueueFilter, Search, StateFilter, Viewer};
 use crate::db::reference::{Named, ReferenceData};
 use crate::db::Backend;
@@ -165,14 +166,14 @@ fn parse_request(
         }
     }
     match given("role") {
-        None | Some("lead") => {}
+        None | Some("all") => {}
+        Some("lead") => {
+            filter.involvement = Involvement::Lead;
+            link.push(("role", "lead".into()));
+        }
         Some("co") => {
             filter.involvement = Involvement::CoHandling;
             link.push(("role", "co".into()));
-        }
-        Some("all") => {
-            filter.involvement = Involvement::Either;
-            link.push(("role", "all".into()));
         }
         Some(_) => problems.push("queue.problem.role"),
     }
@@ -191,6 +192,14 @@ fn parse_request(
             link.push(("overdue", "1".into()));
         }
         Some(_) => problems.push("queue.problem.overdue"),
+    }
+    match given("escalated") {
+        None | Some("0") => {}
+        Some("1") => {
+            filter.escalated = true;
+            link.push(("escalated", "1".into()));
+        }
+        Some(_) => problems.push("queue.problem.escalated"),
     }
     let mut date = |name: &'static str, problem: &'static str| {
         let text = given(name)?;
@@ -327,7 +336,7 @@ fn filter_form(
         Vec::new()
     };
     let role = match current("role") {
-        "" => "lead",
+        "" => "all",
         other => other,
     };
     FilterForm {
@@ -354,6 +363,8 @@ fn filter_form(
             .collect(),
         mine: request.filter.assignee.is_some(),
         overdue: request.filter.due_before.is_some(),
+        escalated: request.filter.escalated,
+        exact_lookup: request.filter.search.as_ref().is_some_and(|s| s.is_exact()),
         from: request.from.map(|d| d.to_string()).unwrap_or_default(),
         to: request.to.map(|d| d.to_string()).unwrap_or_default(),
         q: request.q.clone(),
@@ -377,11 +388,13 @@ pub async fn show(
         department: staff.department.clone(),
     };
     let (filter, after) = (request.filter.clone(), request.after.clone());
-    let (page, counts, usernames) = state
+    let (page, counts, usernames, deadlines) = state
         .db
         .read(move |conn| {
             let page = queue::page(conn, &viewer, &filter, after.as_ref(), PAGE_SIZE)?;
             let counts = queue::count_by_state(conn, &viewer, &filter)?;
+            let listed = page.rows.iter().map(|r| r.id.clone()).collect();
+            let deadlines = deadlines::of_complaints(conn, listed)?;
             let mut ids: Vec<String> = page
                 .rows
                 .iter()
@@ -390,7 +403,7 @@ pub async fn show(
             ids.sort();
             ids.dedup();
             let usernames = queue::usernames(conn, ids)?;
-            Ok((page, counts, usernames))
+            Ok((page, counts, usernames, deadlines))
         })
         .await?;
 
@@ -438,7 +451,23 @@ pub async fn show(
         usernames: &usernames,
         department: &staff.department,
     };
-    let rows = page.rows.iter().map(|row| RowView::new(row, &cx)).collect();
+    let mut deadlines_of: HashMap<&str, Vec<&DeadlineRow>> = HashMap::new();
+    for deadline in &deadlines {
+        deadlines_of
+            .entry(deadline.complaint_id.as_str())
+            .or_default()
+            .push(deadline);
+    }
+    let rows = page
+        .rows
+        .iter()
+        .map(|row| {
+            let of_row = deadlines_of
+                .get(row.id.as_str())
+                .map_or(&[][..], Vec::as_slice);
+            RowView::new(row, of_row, &cx)
+        })
+        .collect();
     let next_href = page.next.map(|key| {
         let mut params = request.link.clone();
         params.push(("after", key.encode()));

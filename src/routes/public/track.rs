@@ -28,7 +28,7 @@ use crate::i18n;
 use crate::pages::public::{
     Deadline, ResidentFormProblem, TimelineEntry, TrackLookupPage, TrackPage,
 };
-use crate::pages::{render, PageContext};
+use crate::pages::{render, DueStanding, PageContext};
 use crate::routes::bridge::case_settings;
 use crate::routes::public::complaint_form::check_files;
 use crate::services::case::{self, Command};
@@ -217,6 +217,16 @@ fn track_page(
             .map_or(code, |d| d.name(locale))
             .to_owned()
     };
+    let today = city_date(now_utc());
+    let running = |date| {
+        DueStanding::if_running(
+            &reference.calendar,
+            date,
+            complaint.current_due,
+            today,
+            locale,
+        )
+    };
     let mut deadlines = Vec::new();
     if state == ComplaintState::Assigned {
         let key = match kind {
@@ -226,12 +236,14 @@ fn track_page(
         deadlines.push(Deadline {
             label: ctx.t(key),
             date: complaint.accept_due.to_string(),
+            standing: running(complaint.accept_due),
         });
     }
     if let (true, Some(finish)) = (state.is_open(), complaint.finish_due) {
         deadlines.push(Deadline {
             label: ctx.t("track.deadline.finish"),
             date: finish.to_string(),
+            standing: running(finish),
         });
     }
     let timeline = events

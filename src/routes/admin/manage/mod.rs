@@ -361,6 +361,7 @@ fn row(list: &str, key: &str, active: bool, cells: Vec<String>) -> RecordRow {
         href: format!("{list}/{key}"),
         active,
         cells: all,
+        flags: Vec::new(),
     }
 }
 

@@ -245,6 +245,7 @@ fn rule_rows(
                     department_name(reference, &rule.lead_department, locale),
                     co.join("、"),
                 ],
+                flags: Vec::new(),
             }
         })
         .collect()

@@ -217,7 +217,14 @@ impl Section for Users {
                     department_name(reference, &u.department_code, locale),
                     u.email.clone().unwrap_or_default(),
                 ];
-                row(LIST, &u.username, u.active, cells)
+                let mut listed = row(LIST, &u.username, u.active, cells);
+                // Overdue notices go to a department's supervisors by email.
+                if u.active && u.role == Role::Supervisor && u.email.is_none() {
+                    listed
+                        .flags
+                        .push(("no-email", admin.t("manage.users.no_email")));
+                }
+                listed
             })
             .collect();
         let builder = FormBuilder::new(locale, create, errors)
