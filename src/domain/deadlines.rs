@@ -805,4 +805,307 @@ mod tests {
             );
         }
     }
+
+    /// What each step does to the records: which it meets, supersedes, pauses or moves, and
+    /// which it starts — one row a case, read as "on this step, with these open records".
+    #[test]
+    fn records_after_each_step_meet_start_stop_and_move_the_right_records() {
+        use ComplaintState::*;
+        use RecordChange::*;
+        let calendar = WorkCalendar::official_2026();
+        let (food, police, office) = (
+            DepartmentCode::from("food-drug"),
+            DepartmentCode::from("public-security"),
+            DepartmentCode::from("quality-office"),
+        );
+        let record = |id, kind, department: &DepartmentCode, due_on, paused_on| OpenDeadline {
+            id,
+            kind,
+            department: department.clone(),
+            due_on,
+            paused_on,
+        };
+        let accept = record(1, DeadlineKind::Accept, &food, day(3, 10), None);
+        let finish = record(2, DeadlineKind::Finish, &food, day(5, 8), None);
+        let opinion = record(3, DeadlineKind::Opinion, &police, day(3, 9), None);
+        let notify = record(4, DeadlineKind::Notify, &food, day(3, 9), None);
+        // Paused on the Friday before the Spring Festival, resumed on the first working
+        // Tuesday after it: Saturday Feb 14 (make-up) and Tuesday Feb 24 stood still.
+        let paused = record(2, DeadlineKind::Finish, &food, day(3, 20), Some(day(2, 13)));
+        let start = |kind, department: &DepartmentCode, due_on, met| {
+            Start(NewDeadline {
+                kind,
+                department: department.clone(),
+                due_on,
+                met,
+            })
+        };
+        let step = |from, to, event, effect| Transition {
+            from,
+            to,
+            event,
+            effect,
+        };
+        let finish_clock = ClockChange {
+            finish_due: Some(Some(day(5, 8))),
+            notify_due: None,
+            ..Default::default()
+        };
+        let none = ClockChange::default();
+        struct Row {
+            what: &'static str,
+            transition: Transition,
+            open: Vec<OpenDeadline>,
+            clock: ClockChange,
+            lead_after: DepartmentCode,
+            acting: Option<DepartmentCode>,
+            reporter: Option<bool>,
+            added: Vec<(DepartmentCode, NaiveDate)>,
+            today: NaiveDate,
+            expected: Vec<RecordChange>,
+        }
+        let row = |what, transition, open: &[&OpenDeadline], clock, expected| Row {
+            what,
+            transition,
+            open: open.iter().map(|d| (*d).clone()).collect(),
+            clock,
+            lead_after: food.clone(),
+            acting: Some(food.clone()),
+            reporter: None,
+            added: Vec::new(),
+            today: day(3, 2),
+            expected,
+        };
+        let table =
+            vec![
+            row(
+                "accept meets acceptance, starts the finish deadline",
+                step(Assigned, Accepted, EventKind::Accepted, Effect::StartFinishClock),
+                &[&accept, &opinion],
+                finish_clock,
+                vec![Meet(1), start(DeadlineKind::Finish, &food, day(5, 8), false)],
+            ),
+            row(
+                "reject meets acceptance, and the case over, the opinion is no longer owed",
+                step(Assigned, Rejected, EventKind::Rejected, Effect::None),
+                &[&accept, &opinion],
+                none,
+                vec![Meet(1), Supersede(3)],
+            ),
+            Row {
+                lead_after: police.clone(),
+                acting: Some(office.clone()),
+                ..row(
+                    "designation supersedes all but notify, a fresh acceptance for the new lead",
+                    step(
+                        Assigned,
+                        Assigned,
+                        EventKind::Transferred,
+                        Effect::Designate {
+                            department: "public-security".into(),
+                        },
+                    ),
+                    &[&accept, &opinion, &notify],
+                    ClockChange {
+                        accept_due: Some(day(3, 11)),
+                        ..Default::default()
+                    },
+                    vec![
+                        Supersede(1),
+                        Supersede(3),
+                        start(DeadlineKind::Accept, &police, day(3, 11), false),
+                    ],
+                )
+            },
+            Row {
+                lead_after: office.clone(),
+                ..row(
+                    "a return hands what is left of acceptance to the office",
+                    step(
+                        Assigned,
+                        Assigned,
+                        EventKind::Returned,
+                        Effect::LeadBecomesOffice,
+                    ),
+                    &[&accept],
+                    none,
+                    vec![
+                        Supersede(1),
+                        start(DeadlineKind::Accept, &office, day(3, 10), false),
+                    ],
+                )
+            },
+            row(
+                "a pause stops the finish clock",
+                step(Accepted, Accepted, EventKind::Paused, Effect::StopClock),
+                &[&finish, &opinion],
+                none,
+                vec![Pause(2)],
+            ),
+            row(
+                "a clock already stopped is not paused twice",
+                step(Accepted, AwaitingInfo, EventKind::InfoRequested, Effect::StopClock),
+                &[&paused],
+                none,
+                vec![],
+            ),
+            Row {
+                today: day(2, 24),
+                ..row(
+                    "a resume moves the date by the working days stood still, holidays not",
+                    step(Accepted, Accepted, EventKind::Resumed, Effect::RestartClock),
+                    &[&paused],
+                    none,
+                    vec![Resume {
+                        id: 2,
+                        // Friday Mar 20 plus two working days.
+                        due_on: day(3, 24),
+                    }],
+                )
+            },
+            row(
+                "a reply meets the finish deadline; an opinion not given is no longer owed",
+                step(
+                    Accepted,
+                    Resolved,
+                    EventKind::Replied,
+                    Effect::Resolve {
+                        outcome: Outcome::Refund,
+                    },
+                ),
+                &[&finish, &opinion],
+                none,
+                vec![Meet(2), Supersede(3)],
+            ),
+            Row {
+                acting: Some(office.clone()),
+                ..row(
+                    "a reopening starts a fresh finish deadline",
+                    step(
+                        Resolved,
+                        Accepted,
+                        EventKind::Reopened,
+                        Effect::Reopen { flag_office: false },
+                    ),
+                    &[],
+                    finish_clock,
+                    vec![start(DeadlineKind::Finish, &food, day(5, 8), false)],
+                )
+            },
+            Row {
+                acting: Some(police.clone()),
+                ..row(
+                    "a co-handler's note is its opinion",
+                    step(Accepted, Accepted, EventKind::Note, Effect::None),
+                    &[&finish, &opinion],
+                    none,
+                    vec![Meet(3)],
+                )
+            },
+            Row {
+                acting: Some(DepartmentCode::from("agriculture")),
+                ..row(
+                    "another department's note meets nothing",
+                    step(Accepted, Accepted, EventKind::Note, Effect::None),
+                    &[&finish, &opinion],
+                    none,
+                    vec![],
+                )
+            },
+            Row {
+                added: vec![(police.clone(), day(3, 9))],
+                ..row(
+                    "adding a co-handler starts its opinion deadline",
+                    step(
+                        Accepted,
+                        Accepted,
+                        EventKind::AssistAdded,
+                        Effect::AddCoHandler {
+                            department: "public-security".into(),
+                        },
+                    ),
+                    &[&finish],
+                    none,
+                    vec![start(DeadlineKind::Opinion, &police, day(3, 9), false)],
+                )
+            },
+            Row {
+                reporter: Some(true),
+                ..row(
+                    "a named reporter with an email is told by the decision email itself",
+                    step(Assigned, Accepted, EventKind::Accepted, Effect::StartFinishClock),
+                    &[&accept],
+                    ClockChange {
+                        notify_due: Some(day(3, 9)),
+                        ..finish_clock
+                    },
+                    vec![
+                        Meet(1),
+                        start(DeadlineKind::Finish, &food, day(5, 8), false),
+                        start(DeadlineKind::Notify, &food, day(3, 9), true),
+                    ],
+                )
+            },
+            Row {
+                reporter: Some(false),
+                ..row(
+                    "a named reporter without an email is owed a call",
+                    step(Assigned, Rejected, EventKind::Rejected, Effect::None),
+                    &[&accept],
+                    ClockChange {
+                        notify_due: Some(day(3, 9)),
+                        ..Default::default()
+                    },
+                    vec![
+                        Meet(1),
+                        start(DeadlineKind::Notify, &food, day(3, 9), false),
+                    ],
+                )
+            },
+            row(
+                "an anonymous tip is owed nothing",
+                step(Assigned, Rejected, EventKind::Rejected, Effect::None),
+                &[&accept],
+                ClockChange {
+                    notify_due: Some(day(3, 9)),
+                    ..Default::default()
+                },
+                vec![Meet(1)],
+            ),
+            row(
+                "the lead's next step after the decision counts as having told the reporter",
+                step(Accepted, Accepted, EventKind::Note, Effect::None),
+                &[&finish, &notify],
+                none,
+                vec![Meet(4)],
+            ),
+            Row {
+                acting: None,
+                ..row(
+                    "a withdrawal ends what is owed, but not the reporter's notice",
+                    step(Accepted, Withdrawn, EventKind::Withdrawn, Effect::None),
+                    &[&finish, &opinion, &notify],
+                    none,
+                    vec![Supersede(2), Supersede(3)],
+                )
+            },
+        ];
+        for case in table {
+            let got = records_after(
+                &case.transition,
+                &case.open,
+                &case.clock,
+                RecordParties {
+                    lead_before: &food,
+                    lead_after: &case.lead_after,
+                    acting_department: case.acting.as_ref(),
+                    named_reporter_with_email: case.reporter,
+                },
+                &case.added,
+                &calendar,
+                case.today,
+            );
+            assert_eq!(got, case.expected, "{}", case.what);
+        }
+    }
 }
