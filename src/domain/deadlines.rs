@@ -1108,4 +1108,48 @@ mod tests {
             assert_eq!(got, case.expected, "{}", case.what);
         }
     }
+
+    /// The example timeline of the README's "Deadlines" section, date for date.
+    #[test]
+    fn the_readme_timeline() {
+        let calendar = WorkCalendar::official_2026();
+        let rules = DeadlineRules::from_stored(7, 45, 15, 5, 5);
+        let filed = day(9, 18); // a Friday, before Mid-Autumn and National Day
+        let accept_due = at_filing(&calendar, &rules, ComplaintKind::Complaint, filed).accept_due;
+        assert_eq!(accept_due, day(9, 29));
+        let effects = |due, today| due_effects(&calendar, due, false, false, today);
+        assert!(!effects(accept_due, day(9, 23)).remind);
+        assert!(
+            effects(accept_due, day(9, 24)).remind,
+            "two working days ahead"
+        );
+        assert_eq!(
+            standing(&calendar, accept_due, day(9, 24)),
+            Standing::DueIn(2)
+        );
+
+        let finish_due = calendar.add_working_days(day(9, 28), rules.complaint_finish_days);
+        assert_eq!(finish_due, day(12, 4));
+        // Paused on Wednesday Sep 30 for a laboratory test, resumed on Friday Oct 9: the
+        // National Day week does not count, Oct 8 and 9 do.
+        let resumed = moved_by_stop(&calendar, finish_due, Some(day(9, 30)), day(10, 9));
+        assert_eq!(resumed, day(12, 8));
+        assert!(effects(resumed, day(12, 4)).remind);
+        let overdue = effects(resumed, day(12, 9));
+        assert!(overdue.overdue && !overdue.escalate);
+        assert_eq!(
+            standing(&calendar, resumed, day(12, 10)),
+            Standing::Overdue(2)
+        );
+        assert!(!effects(resumed, day(12, 10)).escalate);
+        assert!(
+            effects(resumed, day(12, 11)).escalate,
+            "督办 on Friday Dec 11"
+        );
+        let designated = due_effects(&calendar, resumed, false, true, day(12, 9));
+        assert!(
+            designated.escalate,
+            "at once for a case the office designated"
+        );
+    }
 }

@@ -27,11 +27,15 @@ fn morning(day: NaiveDate) -> String {
 }
 
 fn sweep_command(app: &TestApp, day: NaiveDate) -> Command {
+    sweep_command_as_of(app, &morning(day))
+}
+
+fn sweep_command_as_of(app: &TestApp, as_of: &str) -> Command {
     let mut command = Command::new(env!("CARGO_BIN_EXE_green-channel"));
     command
         .arg("sweep")
         .arg("--as-of")
-        .arg(morning(day))
+        .arg(as_of)
         .env_remove("DATABASE_URL")
         .env_remove("SECRET_KEY")
         .env_remove("SMTP_URL")
@@ -549,4 +553,32 @@ async fn wait_for_passes(app: &TestApp, passes: u64) {
         "the sweeper of {} never finished {passes} passes",
         app.address
     );
+}
+
+#[tokio::test]
+async fn a_malformed_moment_is_refused_with_a_clear_message_and_nothing_is_done() {
+    let app = spawn_app().await;
+    let code = app.file_valid(valid_complaint()).await;
+    let row = complaint(&app, &code).await;
+    for bad in [
+        "yesterday",
+        "",
+        "2027-01-15",
+        "2027-01-15T09:00:00",
+        "2027-02-30T09:00:00+08:00",
+        "2027-01-15T09:00:00+25:00",
+        "９９９９-01-15T09:00:00Z",
+    ] {
+        let output = sweep_command_as_of(&app, bad)
+            .output()
+            .expect("the binary runs");
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert_eq!(output.status.code(), Some(2), "{bad:?}: {stderr}");
+        assert!(
+            stderr.contains("expected a moment like 2027-01-15T09:00:00+08:00"),
+            "{bad:?}: {stderr}"
+        );
+    }
+    let untouched = records(&app, &row.id.to_string()).await;
+    assert!(untouched[0].overdue_at.is_none() && untouched[0].reminded_at.is_none());
 }
