@@ -579,6 +579,6 @@ async fn a_malformed_moment_is_refused_with_a_clear_message_and_nothing_is_done(
             "{bad:?}: {stderr}"
         );
     }
-    let untouched = records(&app, &row.id.to_string()).await;
+    let untouched = records(&app, row.id.as_ref()).await;
     assert!(untouched[0].overdue_at.is_none() && untouched[0].reminded_at.is_none());
 }
