@@ -513,11 +513,24 @@ pub const ADMIN_PASSWORD: &str = "admin-password-for-tests";
 impl TestApp {
     /// Creates a staff account as `green-channel create-user` does, with `STAFF_PASSWORD`.
     pub async fn create_user(&self, username: &str, role: &str, department: &str) {
-        let (db, username, role, department) = (
+        self.create_user_with_email(username, role, department, None)
+            .await;
+    }
+
+    /// As `create-user --email`: the address the account's notices go to.
+    pub async fn create_user_with_email(
+        &self,
+        username: &str,
+        role: &str,
+        department: &str,
+        email: Option<&str>,
+    ) {
+        let (db, username, role, department, email) = (
             self.db.clone(),
             username.to_owned(),
             role.to_owned(),
             department.to_owned(),
+            email.map(str::to_owned),
         );
         tokio::task::spawn_blocking(move || {
             green_channel::services::users::create_user(
@@ -525,7 +538,7 @@ impl TestApp {
                 &username,
                 &role,
                 Some(&department),
-                None,
+                email.as_deref(),
                 STAFF_PASSWORD,
             )
         })

@@ -9,14 +9,12 @@ use green_channel::db::schema::{complaints, users};
 use green_channel::db::DbError;
 use scraper::{Html, Selector};
 
-use crate::helpers::ADMIN_PASSWORD;
 use crate::helpers::{
     city_today, select_attr, select_text, spawn_app, stored_complaint, valid_complaint, with,
     without, TestApp,
 };
+use crate::helpers::{ADMIN_PASSWORD, STAFF_PASSWORD};
 use crate::test_database::on_postgres;
-
-const PASSWORD: &str = "queue-password-for-tests";
 
 /// A signed-in browser of one staff member.
 struct Member {
@@ -49,28 +47,6 @@ impl Member {
     }
 }
 
-async fn add_staff(app: &TestApp, username: &str, role: &str, department: &str) {
-    let (db, username, role, department) = (
-        app.db.clone(),
-        username.to_owned(),
-        role.to_owned(),
-        department.to_owned(),
-    );
-    tokio::task::spawn_blocking(move || {
-        green_channel::services::users::create_user(
-            &db,
-            &username,
-            &role,
-            Some(&department),
-            None,
-            PASSWORD,
-        )
-    })
-    .await
-    .unwrap()
-    .expect("staff member created");
-}
-
 /// Signs in through the real form (CSRF token from the page) in a browser of its own.
 async fn sign_in_as(app: &TestApp, username: &str, password: &str) -> Member {
     Member {
@@ -80,8 +56,8 @@ async fn sign_in_as(app: &TestApp, username: &str, password: &str) -> Member {
 }
 
 async fn staff(app: &TestApp, username: &str, role: &str, department: &str) -> Member {
-    add_staff(app, username, role, department).await;
-    sign_in_as(app, username, PASSWORD).await
+    app.create_user(username, role, department).await;
+    sign_in_as(app, username, STAFF_PASSWORD).await
 }
 
 /// Files over HTTP and returns the complaint's id.

@@ -11,7 +11,7 @@ use chrono::{NaiveDate, NaiveDateTime};
 use diesel::prelude::*;
 use green_channel::db::deadlines::DeadlineRow;
 use green_channel::db::reference::ReferenceData;
-use green_channel::db::schema::{complaints, deadlines, events, outbox};
+use green_channel::db::schema::{complaints, deadlines, events};
 use green_channel::domain::deadlines::DeadlineKind;
 
 use crate::helpers::{
@@ -19,7 +19,7 @@ use crate::helpers::{
 };
 use crate::smtp_server::SmtpServer;
 use crate::test_database::{binary_env, DatabaseGuard};
-use crate::triage::{act, complaint};
+use crate::triage::{act, complaint, emails_to};
 
 /// 09:00 city time on `day`, as `--as-of` takes it.
 fn morning(day: NaiveDate) -> String {
@@ -91,23 +91,18 @@ async fn event_kinds(app: &TestApp, id: &str) -> Vec<String> {
 
 /// (template, recipient) of the case's emails written by the sweeper.
 async fn sweeper_emails(app: &TestApp, id: &str) -> Vec<(String, String)> {
-    let id = id.to_owned();
-    app.db
-        .read(move |conn| {
-            Ok(outbox::table
-                .filter(outbox::complaint_id.eq(id))
-                .filter(outbox::template.eq_any([
-                    "deadline_reminder",
-                    "deadline_overdue",
-                    "escalated",
-                    "closed",
-                ]))
-                .order(outbox::id)
-                .select((outbox::template, outbox::recipient))
-                .load(conn)?)
-        })
+    let sweeper = [
+        "deadline_reminder",
+        "deadline_overdue",
+        "escalated",
+        "closed",
+    ];
+    emails_to(app, id)
         .await
-        .unwrap()
+        .into_iter()
+        .filter(|(_, template)| sweeper.contains(&template.as_str()))
+        .map(|(recipient, template)| (template, recipient))
+        .collect()
 }
 
 async fn reference(app: &TestApp) -> ReferenceData {
@@ -118,27 +113,11 @@ fn inbox(reference: &ReferenceData, code: &str) -> String {
     reference.department(code).unwrap().inbox_email.clone()
 }
 
-/// An account with an email address, as `green-channel create-user --email` makes it.
+/// An account whose notices go to `USERNAME@dept.example`.
 async fn user_with_email(app: &TestApp, username: &str, role: &str, department: &str) {
-    let (db, username, role, department) = (
-        app.db.clone(),
-        username.to_owned(),
-        role.to_owned(),
-        department.to_owned(),
-    );
-    tokio::task::spawn_blocking(move || {
-        green_channel::services::users::create_user(
-            &db,
-            &username,
-            &role,
-            Some(&department),
-            Some(&format!("{username}@dept.example")),
-            STAFF_PASSWORD,
-        )
-    })
-    .await
-    .unwrap()
-    .unwrap();
+    let email = format!("{username}@dept.example");
+    app.create_user_with_email(username, role, department, Some(&email))
+        .await;
 }
 
 /// Makes `username` the case's assignee, as the assign action leaves it.

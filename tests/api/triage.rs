@@ -55,7 +55,8 @@ pub async fn act(
         .unwrap()
 }
 
-async fn emails_to(app: &TestApp, id: &str) -> Vec<(String, String)> {
+/// (recipient, template) of the case's emails, in the order they were written.
+pub async fn emails_to(app: &TestApp, id: &str) -> Vec<(String, String)> {
     let id = id.to_owned();
     app.db
         .read(move |conn| {
