@@ -4,6 +4,7 @@
 
 pub mod attachments;
 pub mod bulk;
+pub mod bulletin;
 mod checkpointer;
 pub mod complaints;
 pub mod deadlines;

@@ -252,6 +252,26 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    assessment_weights (id) {
+        id -> Integer,
+        finished_on_time -> Integer,
+        accepted_on_time -> Integer,
+        satisfaction -> Integer,
+        not_reopened -> Integer,
+        returns_upheld -> Integer,
+        updated_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    digests_sent (recipient, week) {
+        recipient -> Text,
+        week -> Text,
+        sent_at -> Timestamp,
+    }
+}
+
 diesel::joinable!(sessions -> users (user_id));
 diesel::joinable!(complaints -> categories (category_code));
 diesel::joinable!(complaints -> districts (district_code));
@@ -260,6 +280,8 @@ diesel::joinable!(deadlines -> complaints (complaint_id));
 diesel::joinable!(complaint_departments -> complaints (complaint_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
+    assessment_weights,
+    digests_sent,
     deadlines,
     districts,
     departments,

@@ -83,6 +83,22 @@ pub fn may_reassign(member: &StaffMember, current: Option<&UserId>) -> bool {
     member.role != Role::Clerk || current.is_none_or(|holder| *holder == member.user_id)
 }
 
+/// Which part of the supervision bulletin a role sees: the office and administrators every
+/// department, a supervisor their own, a clerk none (`403`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum BulletinView {
+    Everything,
+    OwnDepartment,
+}
+
+pub fn bulletin_view(role: Role) -> Option<BulletinView> {
+    match role {
+        Role::Coordinator | Role::Admin => Some(BulletinView::Everything),
+        Role::Supervisor => Some(BulletinView::OwnDepartment),
+        Role::Clerk => None,
+    }
+}
+
 /// Only administrators manage departments, districts, categories, routing, users and holidays.
 pub fn may_manage(role: Role) -> bool {
     role == Role::Admin

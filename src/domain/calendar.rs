@@ -122,6 +122,28 @@ pub fn utc_of_city_time(city: NaiveDateTime) -> NaiveDateTime {
         .unwrap_or(NaiveDateTime::MIN)
 }
 
+/// A `YYYY-MM-DD` date, nothing else.
+pub fn parse_city_date(text: &str) -> Option<NaiveDate> {
+    let valid_shape = text.len() == 10
+        && text.bytes().enumerate().all(|(i, b)| {
+            if i == 4 || i == 7 {
+                b == b'-'
+            } else {
+                b.is_ascii_digit()
+            }
+        });
+    // chrono alone would also take "2026-2-3" or a signed five-digit year.
+    if !valid_shape {
+        return None;
+    }
+    NaiveDate::parse_from_str(text, "%Y-%m-%d").ok()
+}
+
+/// Start of that city day (00:00 city time) as a UTC NaiveDateTime.
+pub fn start_of_city_day_utc(day: NaiveDate) -> NaiveDateTime {
+    utc_of_city_time(day.and_time(NaiveTime::MIN))
+}
+
 /// End of that city day (23:59:59 city time) as a UTC NaiveDateTime, for comparing deadlines with
 /// timestamps.
 pub fn end_of_city_day_utc(day: NaiveDate) -> NaiveDateTime {

@@ -99,6 +99,10 @@ pub const MESSAGE_FILES: &[(&str, &str)] = &[
         "locales/manage.toml",
         include_str!("../../locales/manage.toml"),
     ),
+    (
+        "locales/reports.toml",
+        include_str!("../../locales/reports.toml"),
+    ),
 ];
 
 /// key → text in each locale (index by `Locale::index`).

@@ -15,6 +15,7 @@ pub struct StaffView {
     pub csrf_token: String,
     pub may_manage: bool,
     pub may_see_outbox: bool,
+    pub may_see_reports: bool,
 }
 
 pub struct AdminContext {
@@ -38,6 +39,7 @@ impl AdminContext {
             csrf_token: s.csrf_token.clone(),
             may_manage: access::may_manage(s.role),
             may_see_outbox: access::may_see_outbox(s.role),
+            may_see_reports: access::bulletin_view(s.role).is_some(),
         });
         AdminContext {
             ctx,

@@ -6,6 +6,7 @@ pub mod complaint;
 pub mod manage;
 pub mod public;
 pub mod queue;
+pub mod reports;
 
 use actix_web::body::EitherBody;
 use actix_web::dev::ServiceResponse;

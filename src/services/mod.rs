@@ -1,6 +1,7 @@
 //! Use cases that join the pure rules of `domain` with the database and the outbox: each
 //! builds every row of one change first, then writes them in one transaction.
 
+pub mod bulletin;
 pub mod case;
 pub mod filing;
 pub mod jurisdiction;

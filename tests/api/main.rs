@@ -4,6 +4,7 @@
 mod attachments;
 mod backends;
 mod browser;
+mod bulletin;
 mod deadline_pages;
 mod email;
 mod filing;

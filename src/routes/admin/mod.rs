@@ -11,6 +11,7 @@ mod manage;
 mod outbox;
 mod password;
 mod queue;
+mod reports;
 
 use actix_web::web;
 
@@ -22,6 +23,15 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .route("/admin/password", web::get().to(password::show))
         .route("/admin/password", web::post().to(password::submit))
         .route("/admin/outbox", web::get().to(outbox::show))
+        .route("/admin/reports", web::get().to(reports::show))
+        .route(
+            "/admin/reports/weights",
+            web::get().to(reports::weights_show),
+        )
+        .route(
+            "/admin/reports/weights",
+            web::post().to(reports::weights_submit),
+        )
         .route("/admin/outbox/{id}/retry", web::post().to(outbox::retry))
         .route("/admin/complaints/new", web::get().to(file_complaint::show))
         .route(

@@ -5,13 +5,13 @@ use std::collections::HashMap;
 
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse};
-use chrono::{NaiveDate, NaiveDateTime, TimeDelta};
+use chrono::NaiveDate;
 
 use crate::db::deadlines::{self, DeadlineRow};
 use crate::db::queue::{self, Involvement, PageKey, QueueFilter, Search, StateFilter, Viewer};
 use crate::db::reference::{Named, ReferenceData};
 use crate::db::Backend;
-use crate::domain::calendar::{city_date, end_of_city_day_utc};
+use crate::domain::calendar::{city_date, parse_city_date, start_of_city_day_utc};
 use crate::domain::complaint::{ComplaintKind, ComplaintState};
 use crate::domain::fields::{CreditCode, Email, Phone};
 use crate::domain::search::query_terms;
@@ -30,7 +30,7 @@ pub const MAX_SEARCH_CHARS: usize = 100;
 
 /// The query string as sent, read leniently: bad percent-encoding becomes U+FFFD rather
 /// than an error, and the first value of a repeated name wins.
-fn query_params(query: &str) -> HashMap<String, String> {
+pub(super) fn query_params(query: &str) -> HashMap<String, String> {
     let mut params = HashMap::new();
     for (name, value) in url::form_urlencoded::parse(query.as_bytes()) {
         params
@@ -52,29 +52,6 @@ struct QueueRequest {
     q: String,
     from: Option<NaiveDate>,
     to: Option<NaiveDate>,
-}
-
-/// First instant (UTC) of a city day.
-fn city_day_start_utc(day: NaiveDate) -> Option<NaiveDateTime> {
-    let previous = day.pred_opt()?;
-    end_of_city_day_utc(previous).checked_add_signed(TimeDelta::seconds(1))
-}
-
-/// A `YYYY-MM-DD` date, nothing else.
-fn parse_date(text: &str) -> Option<NaiveDate> {
-    let valid_shape = text.len() == 10
-        && text.bytes().enumerate().all(|(i, b)| {
-            if i == 4 || i == 7 {
-                b == b'-'
-            } else {
-                b.is_ascii_digit()
-            }
-        });
-    // chrono alone would also take "2026-2-3" or a signed five-digit year.
-    if !valid_shape {
-        return None;
-    }
-    NaiveDate::parse_from_str(text, "%Y-%m-%d").ok()
 }
 
 /// What the search box holds: an exact key if it reads as one, otherwise words.
@@ -203,7 +180,7 @@ fn parse_request(
     }
     let mut date = |name: &'static str, problem: &'static str| {
         let text = given(name)?;
-        let day = parse_date(text);
+        let day = parse_city_date(text);
         if day.is_none() {
             problems.push(problem);
         }
@@ -220,11 +197,11 @@ fn parse_request(
         }
     }
     if let Some(day) = from {
-        filter.filed_from = city_day_start_utc(day);
+        filter.filed_from = Some(start_of_city_day_utc(day));
         link.push(("from", day.to_string()));
     }
     if let Some(day) = to {
-        filter.filed_before = day.succ_opt().and_then(city_day_start_utc);
+        filter.filed_before = day.succ_opt().map(start_of_city_day_utc);
         link.push(("to", day.to_string()));
     }
     let q = given("q").unwrap_or_default().to_owned();
@@ -495,7 +472,7 @@ mod tests {
     #[test]
     fn dates_are_strict_and_city_days_start_at_utc_four_pm_the_day_before() {
         assert_eq!(
-            parse_date("2026-11-28"),
+            parse_city_date("2026-11-28"),
             NaiveDate::from_ymd_opt(2026, 11, 28)
         );
         for bad in [
@@ -507,9 +484,9 @@ mod tests {
             "",
             "２０２６-11-28",
         ] {
-            assert_eq!(parse_date(bad), None, "{bad}");
+            assert_eq!(parse_city_date(bad), None, "{bad}");
         }
-        let start = city_day_start_utc(NaiveDate::from_ymd_opt(2026, 11, 28).unwrap()).unwrap();
+        let start = start_of_city_day_utc(NaiveDate::from_ymd_opt(2026, 11, 28).unwrap());
         assert_eq!(start.to_string(), "2026-11-27 16:00:00");
     }
 

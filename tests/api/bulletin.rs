@@ -1,0 +1,488 @@
+//! The supervision bulletin (issue 11) against a fixture computed by hand: thirteen cases
+//! filed through the service, their deadline records and events then written as October
+//! 2026 had them happen (kept and late, paused, escalated, designated away, withdrawn,
+//! returned and upheld or not, answered, reopened, rated).
+
+use chrono::{NaiveDate, NaiveDateTime};
+use diesel::prelude::*;
+use green_channel::db::complaints::{insert_event, NewEventRow};
+use green_channel::db::deadlines::{insert, NewDeadlineRow};
+use green_channel::db::schema::{complaints, deadlines};
+use green_channel::domain::complaint::{ActorKind, ComplaintState, EventKind};
+use green_channel::domain::deadlines::DeadlineKind;
+
+use crate::helpers::{spawn_app, valid_complaint, TestApp, ADMIN_PASSWORD, STAFF_PASSWORD};
+use crate::triage::complaint;
+
+fn day(m: u32, d: u32) -> NaiveDate {
+    NaiveDate::from_ymd_opt(2026, m, d).unwrap()
+}
+
+/// Noon in the city on that day, as UTC.
+fn noon(m: u32, d: u32) -> NaiveDateTime {
+    day(m, d).and_hms_opt(4, 0, 0).unwrap()
+}
+
+/// (case, lead, returned_by, designated, state, rating with its time)
+type CaseRow = (
+    usize,
+    &'static str,
+    Option<&'static str>,
+    bool,
+    ComplaintState,
+    Option<(i32, NaiveDateTime)>,
+);
+
+struct Record {
+    case: usize,
+    department: &'static str,
+    kind: DeadlineKind,
+    started: NaiveDate,
+    due: NaiveDate,
+    met: Option<NaiveDateTime>,
+    superseded: Option<NaiveDateTime>,
+    paused: Option<NaiveDate>,
+    escalated: Option<NaiveDateTime>,
+}
+
+fn record(
+    case: usize,
+    department: &'static str,
+    kind: DeadlineKind,
+    started: NaiveDate,
+    due: NaiveDate,
+) -> Record {
+    Record {
+        case,
+        department,
+        kind,
+        started,
+        due,
+        met: None,
+        superseded: None,
+        paused: None,
+        escalated: None,
+    }
+}
+
+/// Files `n` cases and writes the fixture over them; returns their ids, `ids[0]` unused so
+/// that case numbers read as in the comments.
+async fn fixture(app: &TestApp) -> Vec<String> {
+    let mut ids = vec![String::new()];
+    for _ in 1..=13 {
+        let code = app.file_valid(valid_complaint()).await;
+        ids.push(complaint(app, &code).await.id.to_string());
+    }
+    use DeadlineKind::{Accept, Finish};
+    let f = "food-drug";
+    let m = "market-regulation";
+    let records = vec![
+        // c1: accepted on time (3 working days); its finish date far ahead.
+        Record {
+            met: Some(noon(10, 12)),
+            ..record(1, f, Accept, day(10, 8), day(10, 16))
+        },
+        record(
+            1,
+            f,
+            Finish,
+            day(10, 12),
+            NaiveDate::from_ymd_opt(2030, 1, 1).unwrap(),
+        ),
+        // c2: accepted a day late (8 working days).
+        Record {
+            met: Some(noon(10, 20)),
+            ..record(2, f, Accept, day(10, 9), day(10, 19))
+        },
+        // c3: never decided: late, and overdue now.
+        record(3, f, Accept, day(10, 10), day(10, 20)),
+        // c4: designated away to market regulation, which accepted the next day.
+        Record {
+            superseded: Some(noon(10, 13)),
+            ..record(4, f, Accept, day(10, 12), day(10, 21))
+        },
+        Record {
+            met: Some(noon(10, 14)),
+            ..record(4, m, Accept, day(10, 13), day(10, 22))
+        },
+        // c5: received in September, accepted on time in October (4 working days).
+        Record {
+            met: Some(noon(10, 8)),
+            ..record(5, f, Accept, day(9, 25), day(10, 9))
+        },
+        // c6: withdrawn: not received, not counted.
+        Record {
+            superseded: Some(noon(10, 16)),
+            ..record(6, f, Accept, day(10, 15), day(10, 23))
+        },
+        // c7: answered in time (16 working days); c8 late (11).
+        Record {
+            met: Some(noon(10, 29)),
+            ..record(7, f, Finish, day(10, 8), day(10, 30))
+        },
+        Record {
+            met: Some(noon(10, 22)),
+            ..record(8, f, Finish, day(10, 8), day(10, 15))
+        },
+        // c9: paused for testing: its date does not count while the clock stands.
+        Record {
+            paused: Some(day(10, 12)),
+            ..record(9, f, Finish, day(9, 3), day(10, 14))
+        },
+        // c10: never answered, escalated.
+        Record {
+            escalated: Some(noon(10, 16)),
+            ..record(10, f, Finish, day(9, 4), day(10, 13))
+        },
+    ];
+    let rows: Vec<(String, NewDeadlineRow)> = records
+        .iter()
+        .map(|r| {
+            (
+                ids[r.case].clone(),
+                NewDeadlineRow {
+                    complaint_id: ids[r.case].as_str().into(),
+                    department_code: r.department.into(),
+                    kind: r.kind,
+                    started_on: r.started,
+                    due_on: r.due,
+                    paused_on: r.paused,
+                    met_at: r.met,
+                    superseded_at: r.superseded,
+                    reminded_at: None,
+                    overdue_at: None,
+                    escalated_at: r.escalated,
+                },
+            )
+        })
+        .collect();
+    let event = |case: usize, kind: EventKind, at: NaiveDateTime| NewEventRow {
+        complaint_id: ids[case].as_str().into(),
+        at,
+        actor_kind: ActorKind::System,
+        actor_user: None,
+        kind,
+        from_state: None,
+        to_state: None,
+        department_code: None,
+        public_message: None,
+        internal_note: None,
+        is_opinion: false,
+    };
+    let events = vec![
+        event(7, EventKind::Replied, noon(10, 29)),
+        event(8, EventKind::Replied, noon(10, 22)),
+        event(8, EventKind::Reopened, noon(10, 25)),
+        event(11, EventKind::Returned, noon(10, 5)),
+        event(12, EventKind::Returned, noon(10, 6)),
+        event(13, EventKind::Returned, noon(10, 7)),
+    ];
+    let cases: Vec<CaseRow> = vec![
+        (4, m, None, true, ComplaintState::Accepted, None),
+        (6, f, None, false, ComplaintState::Withdrawn, None),
+        (
+            7,
+            f,
+            None,
+            false,
+            ComplaintState::Resolved,
+            Some((4, noon(10, 30))),
+        ),
+        (
+            8,
+            f,
+            None,
+            false,
+            ComplaintState::Accepted,
+            Some((2, noon(10, 23))),
+        ),
+        // Returned: designated elsewhere (upheld), back to the same department (not
+        // upheld), and not decided yet.
+        (11, m, Some(f), true, ComplaintState::Assigned, None),
+        (12, f, Some(f), true, ComplaintState::Assigned, None),
+        (
+            13,
+            "quality-office",
+            Some(f),
+            false,
+            ComplaintState::Assigned,
+            None,
+        ),
+    ];
+    let all_ids = ids.clone();
+    let cases: Vec<_> = cases
+        .into_iter()
+        .map(|(case, lead, by, designated, state, rating)| {
+            (
+                ids[case].clone(),
+                lead.to_owned(),
+                by.map(str::to_owned),
+                designated,
+                state,
+                rating,
+            )
+        })
+        .collect();
+    app.db
+        .write(move |conn| {
+            diesel::delete(deadlines::table.filter(deadlines::complaint_id.eq_any(&all_ids[1..])))
+                .execute(conn)?;
+            for (_, row) in &rows {
+                insert(conn, std::slice::from_ref(row))?;
+            }
+            for e in &events {
+                insert_event(conn, e)?;
+            }
+            for (id, lead, by, designated, state, rating) in cases {
+                diesel::update(complaints::table.filter(complaints::id.eq(id)))
+                    .set((
+                        complaints::lead_department.eq(lead),
+                        complaints::returned_by.eq(by),
+                        complaints::designated.eq(designated),
+                        complaints::state.eq(state.as_str()),
+                        complaints::rating_score.eq(rating.map(|r| r.0)),
+                        complaints::rated_at.eq(rating.map(|r| r.1)),
+                    ))
+                    .execute(conn)?;
+            }
+            Ok::<_, green_channel::db::DbError>(())
+        })
+        .await
+        .unwrap();
+    ids
+}
+
+async fn get(app: &TestApp, browser: &reqwest::Client, path: &str) -> reqwest::Response {
+    browser.get(app.url(path)).send().await.unwrap()
+}
+
+/// The CSV parsed back: header, then rows keyed by their first column.
+async fn csv_of(
+    app: &TestApp,
+    browser: &reqwest::Client,
+    path: &str,
+) -> (Vec<String>, Vec<Vec<String>>) {
+    let response = get(app, browser, path).await;
+    assert_eq!(response.status().as_u16(), 200);
+    assert_eq!(
+        response.headers()["content-type"],
+        "text/csv; charset=utf-8"
+    );
+    let bytes = response.bytes().await.unwrap();
+    assert!(bytes.starts_with(b"\xEF\xBB\xBF"), "a byte-order mark");
+    let mut reader = csv::Reader::from_reader(&bytes[3..]);
+    let header = reader
+        .headers()
+        .unwrap()
+        .iter()
+        .map(str::to_owned)
+        .collect();
+    let rows = reader
+        .records()
+        .map(|r| r.unwrap().iter().map(str::to_owned).collect())
+        .collect();
+    (header, rows)
+}
+
+const OCTOBER: &str = "/admin/reports?from=2026-10-01&to=2026-10-31&group=department";
+
+#[tokio::test]
+async fn the_bulletin_of_october_matches_the_figures_computed_by_hand() {
+    let app = spawn_app().await;
+    fixture(&app).await;
+    let admin = app.login("admin", ADMIN_PASSWORD).await;
+
+    let (header, rows) = csv_of(&app, &admin, &format!("{OCTOBER}&format=csv")).await;
+    assert_eq!(
+        header,
+        [
+            "department_code",
+            "department",
+            "received",
+            "accepted_on_time_pct",
+            "finished_on_time_pct",
+            "overdue_now",
+            "median_days_to_accept",
+            "median_days_to_finish",
+            "returns",
+            "returns_upheld",
+            "escalations",
+            "reopen_rate_pct",
+            "satisfaction",
+            "score",
+            "rank"
+        ]
+    );
+    let row = |code: &str| {
+        rows.iter()
+            .find(|r| r[0] == code)
+            .unwrap_or_else(|| panic!("a row for {code}"))
+            .clone()
+    };
+    // Market regulation: one acceptance, kept; nothing else to count, so its score is the
+    // acceptance figure alone, rescaled to 100.
+    assert_eq!(
+        row("market-regulation")[1..],
+        [
+            "工商行政管理局",
+            "1",
+            "100.0",
+            "",
+            "0",
+            "1.0",
+            "",
+            "0",
+            "0",
+            "0",
+            "",
+            "",
+            "100.0",
+            "1"
+        ]
+    );
+    // Food and drugs: received c1–c4 (c5 in September, c6 withdrawn); acceptance due 4,
+    // kept 2 (c1, c5); finish due 3, kept 1 (c7; c9 paused); overdue now c3 and c10;
+    // medians 4 (3, 8, 4) and 13.5 (16, 11); returns 3, upheld 1 (one not, one open);
+    // escalation c10; reopened 1 of 2 answered; ratings 4 and 2.
+    // Score: 40×⅓ + 20×½ + 20×0.6 + 10×½ + 10×(1−½) = 45.3.
+    assert_eq!(
+        row("food-drug")[1..],
+        [
+            "食品药品监督管理局",
+            "4",
+            "50.0",
+            "33.3",
+            "2",
+            "4.0",
+            "13.5",
+            "3",
+            "1",
+            "1",
+            "50.0",
+            "3.0",
+            "45.3",
+            "2"
+        ]
+    );
+    // Every active department has a row; those with nothing due come last, unranked.
+    let agriculture = row("agriculture");
+    assert_eq!(
+        agriculture[2..],
+        ["0", "", "", "0", "", "", "0", "0", "0", "", "", "", ""]
+    );
+    assert_eq!(rows[0][0], "market-regulation");
+    assert_eq!(rows[1][0], "food-drug");
+    assert!(rows[2..].iter().all(|r| r[14].is_empty()));
+
+    // The page shows the same table, the formula and the weights used.
+    let page = get(&app, &admin, OCTOBER).await.text().await.unwrap();
+    assert!(page.contains("<tr data-key=\"food-drug\">"));
+    assert!(page.contains("id=\"formula\""));
+    assert!(page.contains("使用默认权重 40、20、20、10、10"));
+    assert!(page.contains("<title id=\"trend-chart-title\">"));
+    assert!(!page.contains("style="), "the CSP forbids inline styles");
+
+    // New weights apply to every period shown after the change, and the page says so.
+    let token = app.admin_csrf(&admin, "/admin/reports/weights").await;
+    let response = admin
+        .post(app.url("/admin/reports/weights"))
+        .form(&[
+            ("csrf_token", token.as_str()),
+            ("finished_on_time", "0"),
+            ("accepted_on_time", "100"),
+            ("satisfaction", "0"),
+            ("not_reopened", "0"),
+            ("returns_upheld", "0"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status().as_u16(), 303);
+    let (_, rows) = csv_of(&app, &admin, &format!("{OCTOBER}&format=csv")).await;
+    let food = rows.iter().find(|r| r[0] == "food-drug").unwrap();
+    assert_eq!(food[13], "50.0", "acceptance alone now");
+    let page = get(&app, &admin, OCTOBER).await.text().await.unwrap();
+    assert!(page.contains("id=\"weights-note\">使用的权重于"));
+}
+
+#[tokio::test]
+async fn who_sees_the_bulletin_and_who_sets_the_weights() {
+    let app = spawn_app().await;
+    fixture(&app).await;
+    app.create_user("clerk-food", "clerk", "food-drug").await;
+    app.create_user("sup-food", "supervisor", "food-drug").await;
+    app.create_user("office", "coordinator", "quality-office")
+        .await;
+    let clerk = app.login("clerk-food", STAFF_PASSWORD).await;
+    let supervisor = app.login("sup-food", STAFF_PASSWORD).await;
+    let office = app.login("office", STAFF_PASSWORD).await;
+
+    assert_eq!(get(&app, &clerk, OCTOBER).await.status().as_u16(), 403);
+    let csv = format!("{OCTOBER}&format=csv");
+    assert_eq!(get(&app, &clerk, &csv).await.status().as_u16(), 403);
+    let (_, own) = csv_of(&app, &supervisor, &csv).await;
+    assert_eq!(own.len(), 1, "a supervisor sees their own department");
+    assert_eq!(own[0][0], "food-drug");
+    assert_eq!(own[0][2], "4");
+    let (_, by_district) = csv_of(
+        &app,
+        &supervisor,
+        "/admin/reports?from=2026-10-01&to=2026-10-31&group=district&format=csv",
+    )
+    .await;
+    let xinzhou = by_district.iter().find(|r| r[0] == "361102").unwrap();
+    assert_eq!(xinzhou[2], "4", "only food and drugs' cases, by district");
+    let (_, everything) = csv_of(&app, &office, &csv).await;
+    assert!(everything.len() > 10);
+
+    for member in [&office, &supervisor, &clerk] {
+        let page = get(&app, member, "/admin/reports/weights").await;
+        assert_eq!(page.status().as_u16(), 403);
+    }
+}
+
+#[tokio::test]
+async fn malformed_periods_and_weights_are_refused_with_a_message_never_an_error() {
+    let app = spawn_app().await;
+    let admin = app.login("admin", ADMIN_PASSWORD).await;
+    for (query, problems) in [
+        ("from=2026-13-01", 1),
+        ("to=yesterday", 1),
+        ("from=2026-11-01&to=2026-10-01", 1),
+        ("from=2020-01-01&to=2026-10-01", 1),
+        ("group=boss", 1),
+        ("group=%FF", 1),
+        ("from=%00", 1),
+        ("format=pdf", 0),
+        ("from=2026-10-01&to=2026-10-31", 0),
+    ] {
+        let response = get(&app, &admin, &format!("/admin/reports?{query}")).await;
+        assert_eq!(response.status().as_u16(), 200, "{query}");
+        let page = response.text().await.unwrap();
+        let shown = crate::helpers::select_text(&page, "#report-problems li").len();
+        assert_eq!(shown, problems, "{query}");
+    }
+    let token = app.admin_csrf(&admin, "/admin/reports/weights").await;
+    for bad in ["", "-1", "101", "4.5", "abc", "1e2"] {
+        let response = admin
+            .post(app.url("/admin/reports/weights"))
+            .form(&[
+                ("csrf_token", token.as_str()),
+                ("finished_on_time", bad),
+                ("accepted_on_time", "20"),
+                ("satisfaction", "20"),
+                ("not_reopened", "10"),
+                ("returns_upheld", "10"),
+            ])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status().as_u16(), 422, "{bad:?}");
+    }
+    let page = get(&app, &admin, "/admin/reports")
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(page.contains("使用默认权重"), "nothing was saved");
+}
