@@ -10,6 +10,7 @@ use crate::db::reference::{CategoryRow, ReferenceData};
 use crate::db::{AnyConnection, Database, DbError};
 use crate::errors::AppError;
 use crate::rate_limit::RateLimit;
+use crate::services::bulletin::PublicStats;
 
 /// Tracking-code recovery mails per address: enough for a resident, useless for flooding.
 pub const RECOVER_PER_ADDRESS_PER_HOUR: u32 = 3;
@@ -32,6 +33,36 @@ pub struct AppState {
     pub reference_cache: Arc<ReferenceCache>,
     /// Passes of this instance's deadline sweeper (`/metrics`).
     pub sweeper_passes: Arc<std::sync::atomic::AtomicU64>,
+    /// `GET /stats`, computed at most once per `STATS_MAX_AGE` in this instance.
+    pub stats_cache: Arc<StatsCache>,
+}
+
+/// How long the public figures are kept (and how long browsers may keep them).
+pub const STATS_MAX_AGE: std::time::Duration = std::time::Duration::from_secs(300);
+
+/// The public figures as last computed, and when. The lock is held while they are
+/// computed, so concurrent requests wait for one computation instead of each running it.
+#[derive(Default)]
+pub struct StatsCache {
+    latest: tokio::sync::Mutex<Option<(std::time::Instant, Arc<PublicStats>)>>,
+}
+
+impl StatsCache {
+    pub async fn get_or_compute<F, Fut>(&self, compute: F) -> Result<Arc<PublicStats>, AppError>
+    where
+        F: FnOnce() -> Fut,
+        Fut: std::future::Future<Output = Result<PublicStats, AppError>>,
+    {
+        let mut latest = self.latest.lock().await;
+        if let Some((at, stats)) = latest.as_ref() {
+            if at.elapsed() < STATS_MAX_AGE {
+                return Ok(stats.clone());
+            }
+        }
+        let stats = Arc::new(compute().await?);
+        *latest = Some((std::time::Instant::now(), stats.clone()));
+        Ok(stats)
+    }
 }
 
 /// The reference data as last read, with the audit stamp it was read at. Every change to
@@ -119,6 +150,7 @@ impl AppState {
             mail_wakeup: std::sync::Arc::new(tokio::sync::Notify::new()),
             reference_cache: Arc::new(ReferenceCache::default()),
             sweeper_passes: Arc::default(),
+            stats_cache: Arc::default(),
             config,
             db,
         }

@@ -51,6 +51,41 @@ impl Period {
         }
     }
 
+    /// The twelve calendar months up to the one `today` is in (that one to `today`).
+    pub fn last_twelve_months(today: NaiveDate) -> Period {
+        use chrono::Datelike as _;
+        let first = today.with_day(1).unwrap_or(today);
+        let from = first
+            .checked_sub_months(chrono::Months::new(11))
+            .unwrap_or(first);
+        Period { from, to: today }
+    }
+
+    /// The calendar months that meet the period, each cut to it.
+    pub fn months(&self) -> Vec<Period> {
+        use chrono::Datelike as _;
+        let mut out = Vec::new();
+        let mut start = self.from;
+        while start <= self.to {
+            let next = start
+                .with_day(1)
+                .and_then(|first| first.checked_add_months(chrono::Months::new(1)));
+            let end = next
+                .and_then(|n| n.pred_opt())
+                .unwrap_or(self.to)
+                .min(self.to);
+            out.push(Period {
+                from: start,
+                to: end,
+            });
+            match next {
+                Some(n) => start = n,
+                None => break,
+            }
+        }
+        out
+    }
+
     /// The Monday-to-Sunday weeks that meet the period, each cut to it: the trend's points.
     pub fn weeks(&self) -> Vec<Period> {
         use chrono::Datelike as _;
@@ -619,5 +654,24 @@ mod tests {
         );
         assert_eq!(weeks.last().unwrap().to, day(2, 28));
         assert_eq!(weeks.len(), 5);
+
+        let year = Period::last_twelve_months(day(3, 15));
+        assert_eq!(year.from, NaiveDate::from_ymd_opt(2025, 4, 1).unwrap());
+        let months = year.months();
+        assert_eq!(months.len(), 12);
+        assert_eq!(
+            months[10],
+            Period {
+                from: day(2, 1),
+                to: day(2, 28)
+            }
+        );
+        assert_eq!(
+            months[11],
+            Period {
+                from: day(3, 1),
+                to: day(3, 15)
+            }
+        );
     }
 }

@@ -5,10 +5,11 @@
 use askama::Template;
 
 use super::admin::AdminContext;
+use super::PageContext;
 use crate::db::reference::{Named, ReferenceData};
 use crate::domain::bulletin::{Figures, Grouping, Period, Weights};
 use crate::i18n::Locale;
-use crate::services::bulletin::Bulletin;
+use crate::services::bulletin::{Bulletin, PublicStats};
 
 /// A figure as the table and the CSV give it.
 enum Cell {
@@ -413,4 +414,123 @@ pub struct WeightsPage {
     pub admin: AdminContext,
     pub inputs: Vec<WeightInput>,
     pub error: Option<&'static str>,
+}
+
+/// The public figures' columns: counts and shares, no score.
+const PUBLIC_COLUMNS: [Column; 6] = [
+    COLUMNS[0],
+    COLUMNS[1],
+    COLUMNS[2],
+    COLUMNS[5],
+    COLUMNS[9],
+    COLUMNS[10],
+];
+
+pub struct StatsTable {
+    pub id: &'static str,
+    pub title: &'static str,
+    pub group_label: &'static str,
+    pub rows: Vec<ReportRow>,
+}
+
+#[derive(Template)]
+#[template(path = "public/stats.html")]
+pub struct StatsPage {
+    pub ctx: PageContext,
+    pub period_text: String,
+    pub headings: Vec<&'static str>,
+    pub city: Vec<String>,
+    pub tables: Vec<StatsTable>,
+    /// Received, then finished on time, month by month.
+    pub charts: Vec<Chart>,
+    pub months: Vec<WeekRow>,
+}
+
+pub fn stats_page(stats: &PublicStats, reference: &ReferenceData, ctx: PageContext) -> StatsPage {
+    let locale = ctx.locale;
+    let t = |key: &str| crate::i18n::t(locale, key);
+    let weights = Weights::default();
+    let cells = |f: &Figures| -> Vec<String> {
+        PUBLIC_COLUMNS
+            .iter()
+            .map(|(_, _, cell)| cell(f, &weights).shown())
+            .collect()
+    };
+    let tables = stats
+        .groups
+        .iter()
+        .map(|(grouping, rows)| StatsTable {
+            id: grouping.as_str(),
+            title: t(&format!("stats.by.{}", grouping.as_str())),
+            group_label: t(&format!("reports.group.{}", grouping.as_str())),
+            rows: rows
+                .iter()
+                .map(|(code, f)| ReportRow {
+                    rank: None,
+                    code: code.clone(),
+                    name: name_of(reference, *grouping, code, locale),
+                    cells: cells(f),
+                })
+                .collect(),
+        })
+        .collect();
+    let month_label = |p: &Period| p.from.format("%Y-%m").to_string();
+    let received_chart = column_chart(
+        t("stats.chart.received").to_owned(),
+        t("stats.chart.received_desc").to_owned(),
+        &stats
+            .months
+            .iter()
+            .map(|(p, f)| {
+                (
+                    month_label(p),
+                    f64::from(f.received),
+                    f.received.to_string(),
+                )
+            })
+            .collect::<Vec<_>>(),
+        1.0,
+    );
+    let on_time_chart = column_chart(
+        t("stats.chart.on_time").to_owned(),
+        t("stats.chart.on_time_desc").to_owned(),
+        &stats
+            .months
+            .iter()
+            .map(|(p, f)| {
+                let share = f.finished.share();
+                (
+                    month_label(p),
+                    share.unwrap_or(0.0) * 100.0,
+                    Cell::Share(share).shown(),
+                )
+            })
+            .collect::<Vec<_>>(),
+        100.0,
+    );
+    let months = stats
+        .months
+        .iter()
+        .map(|(p, f)| WeekRow {
+            from: month_label(p),
+            to: String::new(),
+            cells: cells(f),
+        })
+        .collect();
+    StatsPage {
+        period_text: crate::i18n::t_args(
+            locale,
+            "reports.period",
+            &[
+                ("from", &stats.period.from.to_string()),
+                ("to", &stats.period.to.to_string()),
+            ],
+        ),
+        headings: PUBLIC_COLUMNS.iter().map(|(_, key, _)| t(key)).collect(),
+        city: cells(&stats.city),
+        tables,
+        charts: vec![received_chart, on_time_chart],
+        months,
+        ctx,
+    }
 }

@@ -178,3 +178,63 @@ pub async fn set_weights(
     })
     .await
 }
+
+/// The public figures (`GET /stats`): the city and each department, category and district
+/// over the last twelve months, and the city month by month. Counts only: no case, no
+/// business, no person.
+#[derive(Debug, Clone)]
+pub struct PublicStats {
+    pub period: Period,
+    pub city: Figures,
+    pub groups: Vec<(Grouping, Vec<(String, Figures)>)>,
+    pub months: Vec<(Period, Figures)>,
+}
+
+pub async fn public_stats(
+    db: &Database,
+    reference: &ReferenceData,
+    today: NaiveDate,
+) -> Result<PublicStats, ServiceError> {
+    let period = Period::last_twelve_months(today);
+    let (deadlines, facts) = db
+        .read(move |conn| {
+            Ok((
+                queries::deadline_facts(conn, period, today)?,
+                queries::case_facts(conn, period)?,
+            ))
+        })
+        .await?;
+    let count = |grouping: Grouping, span: Period| {
+        let keys = group_keys(reference, grouping, None);
+        figures(
+            grouping,
+            &keys,
+            span,
+            today,
+            &reference.calendar,
+            &deadlines,
+            &facts,
+        )
+    };
+    let groups: Vec<(Grouping, Vec<(String, Figures)>)> = Grouping::ALL
+        .iter()
+        .map(|&grouping| (grouping, count(grouping, period).into_iter().collect()))
+        .collect();
+    // Every case has one district: the district rows add up to the city.
+    let city = groups
+        .iter()
+        .find(|(g, _)| *g == Grouping::District)
+        .map(|(_, rows)| total(rows.iter().map(|(_, f)| f)))
+        .unwrap_or_default();
+    let months = period
+        .months()
+        .into_iter()
+        .map(|month| (month, total(count(Grouping::District, month).values())))
+        .collect();
+    Ok(PublicStats {
+        period,
+        city,
+        groups,
+        months,
+    })
+}

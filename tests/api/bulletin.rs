@@ -486,3 +486,57 @@ async fn malformed_periods_and_weights_are_refused_with_a_message_never_an_error
         .unwrap();
     assert!(page.contains("使用默认权重"), "nothing was saved");
 }
+
+#[tokio::test]
+async fn the_public_figures_hold_no_personal_data_and_are_computed_once_per_five_minutes() {
+    let app = spawn_app().await;
+    let ids = fixture(&app).await;
+    let codes: Vec<String> = {
+        let ids = ids[1..].to_vec();
+        app.db
+            .read(move |conn| {
+                Ok(complaints::table
+                    .filter(complaints::id.eq_any(ids))
+                    .select(complaints::tracking_code)
+                    .load(conn)?)
+            })
+            .await
+            .unwrap()
+    };
+    let response = app.get("/stats").await;
+    assert_eq!(response.status().as_u16(), 200);
+    assert_eq!(response.headers()["cache-control"], "public, max-age=300");
+    let page = response.text().await.unwrap();
+    for personal in [
+        "张三",
+        "138 0013 8000",
+        "13800138000",
+        "zhang.san@example.com",
+        "好又多",
+        "中山路",
+        "91350100M000100Y43",
+        "奶粉",
+    ]
+    .iter()
+    .map(|s| s.to_string())
+    .chain(codes)
+    {
+        assert!(!page.contains(&personal), "{personal} on /stats");
+    }
+    // Every active department, district and category has its row; the names are public.
+    assert!(page.contains("<tr data-key=\"food-drug\"><th scope=\"row\">食品药品监督管理局</th>"));
+    assert!(page.contains("<tr data-key=\"361102\">"));
+    assert!(page.contains("<tr data-key=\"food\">"));
+    assert!(page.contains("<title id=\"chart-1-title\">"));
+    assert!(!page.contains("style="));
+    let received = |page: &str| crate::helpers::select_text(page, "#city dd")[0].clone();
+    let before = received(&page);
+
+    // A case filed now is in the period, but the figures are those computed a moment ago.
+    app.file_valid(valid_complaint()).await;
+    let again = app.get_html("/stats").await;
+    assert_eq!(received(&again), before, "computed once, kept five minutes");
+    assert!(app.get_html("/").await.contains("href=\"/stats\""));
+    // Every other page keeps `no-store`.
+    assert_eq!(app.get("/").await.headers()["cache-control"], "no-store");
+}

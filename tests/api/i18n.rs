@@ -437,6 +437,7 @@ fn keys_of_pattern(pattern: &str, place: &Path) -> Option<Vec<String>> {
         }
         "manage.field.{}" => fill(pattern, literals_between(&code(), "const DAY_FIELDS", "];")),
         "queue.role.{}" => fill(pattern, literals_between(&code(), "roles: [", "]")),
+        "stats.by.{}" => fill(pattern, green_channel::domain::bulletin::Grouping::ALL),
         "reports.group.{}" => fill(pattern, green_channel::domain::bulletin::Grouping::ALL),
         "reports.weight.{}" => fill(pattern, green_channel::domain::bulletin::Weights::NAMES),
         _ => return None,

@@ -5,6 +5,7 @@ mod health;
 mod home;
 mod language;
 mod recover;
+mod stats;
 mod track;
 
 use actix_web::web;
@@ -16,6 +17,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     let post = web::post;
     cfg.service(resource("/").route(get().to(home::show)))
         .service(resource("/healthz").route(get().to(health::check)))
+        .service(resource("/stats").route(get().to(stats::show)))
         .service(resource("/static/app.css").route(get().to(home::stylesheet)))
         .service(resource("/lang/{tag}").route(get().to(language::switch)))
         .service(resource("/complaints/new").route(get().to(complaint_form::show)))
