@@ -70,6 +70,13 @@ enum Command {
         #[arg(long, hide = true)]
         hold_after_claim: Option<u64>,
     },
+    /// Send the weekly digest of the week of that moment now (default: this week), to
+    /// whoever has not had it; prints `digests N`.
+    Digest {
+        /// As if it were this moment (RFC 3339), for drills and tests; default: now.
+        #[arg(long, value_parser = parse_moment)]
+        as_of: Option<chrono::NaiveDateTime>,
+    },
     /// Exit 0 when the running service's /healthz answers (for container health checks).
     Healthcheck,
 }
@@ -136,6 +143,7 @@ fn main() -> anyhow::Result<()> {
             as_of,
             hold_after_claim,
         } => sweep(config, as_of, hold_after_claim),
+        Command::Digest { as_of } => digest(config, as_of),
         Command::Healthcheck => unreachable!("answered above"),
     }
 }
@@ -167,6 +175,25 @@ fn sweep(
             .context("sweeping deadlines")
     })?;
     println!("{counts}");
+    Ok(())
+}
+
+fn digest(
+    config: green_channel::config::Config,
+    as_of: Option<chrono::NaiveDateTime>,
+) -> anyhow::Result<()> {
+    let (db, _) = prepare_database(&config)?;
+    let now = as_of.unwrap_or_else(green_channel::clock::now_utc);
+    let base_url = config.base_url.clone();
+    let sent = actix_web::rt::System::new().block_on(async move {
+        let reference = db
+            .read(green_channel::db::reference::ReferenceData::load)
+            .await?;
+        green_channel::services::digest::send_digests(&db, &reference, &base_url, now, true)
+            .await
+            .context("sending the weekly digest")
+    })?;
+    println!("digests {sent}");
     Ok(())
 }
 

@@ -8,7 +8,7 @@ use std::collections::HashSet;
 use chrono::{NaiveDate, NaiveDateTime};
 use diesel::prelude::*;
 
-use super::schema::{assessment_weights, complaints, deadlines, events};
+use super::schema::{assessment_weights, complaints, deadlines, digests_sent, events};
 use super::{AnyConnection, DbError, MultiBackend};
 use crate::domain::bulletin::{CaseFact, DeadlineFact, Period, Place, Weights};
 use crate::domain::calendar::{city_date, start_of_city_day_utc};
@@ -261,4 +261,43 @@ pub fn set_weights(
         ))
         .execute(conn)?;
     Ok(())
+}
+
+/// The recipients among `recipients` whose digest of `week` has gone.
+pub fn digests_sent_of(
+    conn: &mut AnyConnection,
+    week: &str,
+    recipients: Vec<String>,
+) -> Result<Vec<String>, DbError> {
+    Ok(digests_sent::table
+        .filter(digests_sent::week.eq(week))
+        .filter(digests_sent::recipient.eq_any(recipients))
+        .select(digests_sent::recipient)
+        .load(conn)?)
+}
+
+/// Records that `recipient` has their digest of `week`: `false` when it already had it.
+/// Call inside the transaction that writes the digest's outbox row.
+pub fn mark_digest_sent(
+    conn: &mut AnyConnection,
+    recipient: &str,
+    week: &str,
+    now: NaiveDateTime,
+) -> Result<bool, DbError> {
+    let sent: i64 = digests_sent::table
+        .filter(digests_sent::recipient.eq(recipient))
+        .filter(digests_sent::week.eq(week))
+        .count()
+        .get_result(conn)?;
+    if sent > 0 {
+        return Ok(false);
+    }
+    diesel::insert_into(digests_sent::table)
+        .values((
+            digests_sent::recipient.eq(recipient),
+            digests_sent::week.eq(week),
+            digests_sent::sent_at.eq(now),
+        ))
+        .execute(conn)?;
+    Ok(true)
 }

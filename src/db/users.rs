@@ -95,3 +95,20 @@ pub fn supervisor_emails(
         .select(users::email.assume_not_null())
         .load(conn)?)
 }
+
+/// Every active supervisor with an email address: (department, username, email).
+pub fn all_supervisor_emails(
+    conn: &mut AnyConnection,
+) -> Result<Vec<(DepartmentCode, String, String)>, DbError> {
+    Ok(users::table
+        .filter(users::role.eq(Role::Supervisor))
+        .filter(users::active.eq(true))
+        .filter(users::email.is_not_null())
+        .order((users::department_code, users::username))
+        .select((
+            users::department_code,
+            users::username,
+            users::email.assume_not_null(),
+        ))
+        .load(conn)?)
+}

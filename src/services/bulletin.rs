@@ -55,7 +55,7 @@ fn active<'a>(records: impl Iterator<Item = (&'a String, bool)>) -> Vec<String> 
 }
 
 /// Sums rows into one (the trend's points): counts add up, medians do not.
-fn total<'a>(rows: impl Iterator<Item = &'a Figures>) -> Figures {
+pub fn total<'a>(rows: impl Iterator<Item = &'a Figures>) -> Figures {
     rows.fold(Figures::default(), |mut sum, f| {
         sum.received += f.received;
         sum.accepted.due += f.accepted.due;
@@ -75,6 +75,101 @@ fn total<'a>(rows: impl Iterator<Item = &'a Figures>) -> Figures {
     })
 }
 
+/// What a period's bulletin is counted from, read once (the digest counts several
+/// bulletins from it).
+#[derive(Debug, Clone)]
+pub struct PeriodFacts {
+    pub period: Period,
+    pub today: NaiveDate,
+    pub weights: Weights,
+    pub weights_changed_at: Option<NaiveDateTime>,
+    pub deadlines: Vec<DeadlineFact>,
+    pub facts: Vec<CaseFact>,
+}
+
+pub async fn period_facts(
+    db: &Database,
+    period: Period,
+    today: NaiveDate,
+) -> Result<PeriodFacts, ServiceError> {
+    let ((weights, weights_changed_at), deadlines, facts) = db
+        .read(move |conn| {
+            Ok((
+                queries::weights(conn)?,
+                queries::deadline_facts(conn, period, today)?,
+                queries::case_facts(conn, period)?,
+            ))
+        })
+        .await?;
+    Ok(PeriodFacts {
+        period,
+        today,
+        weights,
+        weights_changed_at,
+        deadlines,
+        facts,
+    })
+}
+
+/// The bulletin of the facts' period, of every department or of one.
+pub fn assemble(
+    reference: &ReferenceData,
+    loaded: &PeriodFacts,
+    grouping: Grouping,
+    department: Option<&str>,
+) -> Bulletin {
+    let own = |place_department: &str| department.is_none_or(|d| d == place_department);
+    let deadlines: Vec<DeadlineFact> = loaded
+        .deadlines
+        .iter()
+        .filter(|d| own(&d.place.department))
+        .cloned()
+        .collect();
+    let facts: Vec<CaseFact> = loaded
+        .facts
+        .iter()
+        .filter(|f| own(&f.place().department))
+        .cloned()
+        .collect();
+    let keys = group_keys(reference, grouping, department);
+    let count = |span: Period| {
+        figures(
+            grouping,
+            &keys,
+            span,
+            loaded.today,
+            &reference.calendar,
+            &deadlines,
+            &facts,
+        )
+    };
+    let rows = count(loaded.period);
+    let (ranked_rows, unranked_rows) = ranked(&rows, &loaded.weights);
+    let owned = |rows: Vec<(&str, &Figures)>| {
+        rows.into_iter()
+            .map(|(k, f)| (k.to_owned(), f.clone()))
+            .collect()
+    };
+    let weeks = loaded
+        .period
+        .weeks()
+        .into_iter()
+        .map(|week| (week, total(count(week).values())))
+        .collect();
+    Bulletin {
+        request: BulletinRequest {
+            period: loaded.period,
+            grouping,
+        },
+        weights: loaded.weights,
+        weights_changed_at: loaded.weights_changed_at,
+        ranked: owned(ranked_rows),
+        unranked: owned(unranked_rows),
+        weeks,
+        department: department.map(str::to_owned),
+    }
+}
+
 /// The bulletin `member` may see, as of `today`: `Forbidden` for a clerk.
 pub async fn bulletin(
     db: &Database,
@@ -87,53 +182,13 @@ pub async fn bulletin(
         BulletinView::Everything => None,
         BulletinView::OwnDepartment => Some(member.department.to_string()),
     };
-    let period = request.period;
-    let ((weights, weights_changed_at), mut deadlines, mut facts) = db
-        .read(move |conn| {
-            Ok((
-                queries::weights(conn)?,
-                queries::deadline_facts(conn, period, today)?,
-                queries::case_facts(conn, period)?,
-            ))
-        })
-        .await?;
-    if let Some(own) = &department {
-        deadlines.retain(|d: &DeadlineFact| &d.place.department == own);
-        facts.retain(|f: &CaseFact| &f.place().department == own);
-    }
-    let keys = group_keys(reference, request.grouping, department.as_deref());
-    let count = |span: Period| {
-        figures(
-            request.grouping,
-            &keys,
-            span,
-            today,
-            &reference.calendar,
-            &deadlines,
-            &facts,
-        )
-    };
-    let rows = count(period);
-    let (ranked_rows, unranked_rows) = ranked(&rows, &weights);
-    let owned = |rows: Vec<(&str, &Figures)>| {
-        rows.into_iter()
-            .map(|(k, f)| (k.to_owned(), f.clone()))
-            .collect()
-    };
-    let weeks = period
-        .weeks()
-        .into_iter()
-        .map(|week| (week, total(count(week).values())))
-        .collect();
-    Ok(Bulletin {
-        request,
-        weights,
-        weights_changed_at,
-        ranked: owned(ranked_rows),
-        unranked: owned(unranked_rows),
-        weeks,
-        department,
-    })
+    let loaded = period_facts(db, request.period, today).await?;
+    Ok(assemble(
+        reference,
+        &loaded,
+        request.grouping,
+        department.as_deref(),
+    ))
 }
 
 /// The weights in force and when they were last changed.

@@ -3,6 +3,7 @@
 
 pub mod bulletin;
 pub mod case;
+pub mod digest;
 pub mod filing;
 pub mod jurisdiction;
 pub mod manage;

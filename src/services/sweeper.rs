@@ -347,15 +347,17 @@ impl SweeperTask {
         tracing::info!("deadline sweeper stopped");
     }
 
+    /// One pass of the deadlines, then the week's digest if it is due and has not gone.
     async fn pass(&self) -> Result<SweepCounts, ServiceError> {
         let reference = self.db.read(ReferenceData::load).await?;
-        sweep(
-            &self.db,
-            &reference,
-            &self.settings,
-            crate::clock::now_utc(),
-            None,
-        )
-        .await
+        let now = crate::clock::now_utc();
+        let counts = sweep(&self.db, &reference, &self.settings, now, None).await?;
+        let digests =
+            super::digest::send_digests(&self.db, &reference, &self.settings.base_url, now, false)
+                .await?;
+        if digests > 0 {
+            tracing::info!(digests, "weekly digest sent");
+        }
+        Ok(counts)
     }
 }

@@ -67,7 +67,7 @@ fn record(
 
 /// Files `n` cases and writes the fixture over them; returns their ids, `ids[0]` unused so
 /// that case numbers read as in the comments.
-async fn fixture(app: &TestApp) -> Vec<String> {
+pub async fn fixture(app: &TestApp) -> Vec<String> {
     let mut ids = vec![String::new()];
     for _ in 1..=13 {
         let code = app.file_valid(valid_complaint()).await;
@@ -539,4 +539,123 @@ async fn the_public_figures_hold_no_personal_data_and_are_computed_once_per_five
     assert!(app.get_html("/").await.contains("href=\"/stats\""));
     // Every other page keeps `no-store`.
     assert_eq!(app.get("/").await.headers()["cache-control"], "no-store");
+}
+
+/// Runs `green-channel digest --as-of` twice at once; returns what each printed.
+fn two_digests_at_once(app: &TestApp, as_of: &str) -> Vec<String> {
+    let children: Vec<_> = (0..2)
+        .map(|_| {
+            crate::sweeper::command(app, &["digest", "--as-of", as_of])
+                .stdout(std::process::Stdio::piped())
+                .stderr(std::process::Stdio::piped())
+                .spawn()
+                .expect("the binary starts")
+        })
+        .collect();
+    children
+        .into_iter()
+        .map(|child| {
+            let output = child.wait_with_output().unwrap();
+            assert!(
+                output.status.success(),
+                "{}",
+                String::from_utf8_lossy(&output.stderr)
+            );
+            String::from_utf8_lossy(&output.stdout).trim().to_owned()
+        })
+        .collect()
+}
+
+/// (recipient, subject, text) of the digests written.
+async fn digests(app: &TestApp) -> Vec<(String, String, String)> {
+    use green_channel::db::schema::outbox;
+    app.db
+        .read(|conn| {
+            Ok(outbox::table
+                .filter(outbox::template.eq("digest"))
+                .order(outbox::id)
+                .select((outbox::recipient, outbox::subject, outbox::text_body))
+                .load(conn)?)
+        })
+        .await
+        .unwrap()
+}
+
+#[tokio::test]
+async fn the_weekly_digest_goes_once_per_recipient_and_week_without_personal_data() {
+    let app = spawn_app().await;
+    let ids = fixture(&app).await;
+    app.create_user_with_email(
+        "sup-food",
+        "supervisor",
+        "food-drug",
+        Some("sup@food.example"),
+    )
+    .await;
+    // A supervisor without an address gets nothing (and is flagged on /admin/users).
+    app.create_user("sup-silent", "supervisor", "market-regulation")
+        .await;
+
+    // Monday Nov 2, 2026: the digest of Oct 26 – Nov 1. Two commands at once: one each.
+    let printed = two_digests_at_once(&app, "2026-11-02T09:00:00+08:00");
+    let mut printed = printed;
+    printed.sort();
+    assert_eq!(printed, ["digests 0", "digests 2"], "{printed:?}");
+    let written = digests(&app).await;
+    let mut recipients: Vec<&str> = written.iter().map(|(r, _, _)| r.as_str()).collect();
+    recipients.sort();
+    assert_eq!(
+        recipients,
+        ["quality-office@green-channel.invalid", "sup@food.example"]
+    );
+    // Later the same week: nothing more.
+    let again = crate::sweeper::command(&app, &["digest", "--as-of", "2026-11-05T15:00:00+08:00"])
+        .output()
+        .unwrap();
+    assert_eq!(String::from_utf8_lossy(&again.stdout).trim(), "digests 0");
+
+    let office = &written
+        .iter()
+        .find(|(r, _, _)| r.starts_with("quality-office"))
+        .unwrap();
+    assert!(office.1.starts_with("督查周报 2026-W45"), "{}", office.1);
+    let text = &office.2;
+    // c3 (acceptance) and c10 (handling, escalated) are overdue on Nov 2.
+    assert!(text.contains("当前超期 2 件，其中督办 1 件"), "{text}");
+    for case in [3, 10] {
+        assert!(
+            text.contains(&format!("/admin/complaints/{}", ids[case])),
+            "case {case} in {text}"
+        );
+    }
+    assert!(text.contains("/admin/reports?from=2026-10-26&to=2026-11-01"));
+    let food = &written
+        .iter()
+        .find(|(r, _, _)| r == "sup@food.example")
+        .unwrap()
+        .2;
+    assert!(food.contains("sup-food：以下是本部门"), "{food}");
+    assert!(food.contains("食品药品监督管理局：受理"), "{food}");
+    for (_, subject, text) in &written {
+        for personal in [
+            "张三",
+            "138 0013 8000",
+            "13800138000",
+            "zhang.san@example.com",
+        ] {
+            assert!(
+                !text.contains(personal) && !subject.contains(personal),
+                "{personal}"
+            );
+        }
+    }
+
+    // The next week has its own digest.
+    let next = two_digests_at_once(&app, "2026-11-09T08:00:00+08:00");
+    assert_eq!(
+        next.iter().filter(|p| *p == "digests 2").count(),
+        1,
+        "{next:?}"
+    );
+    assert_eq!(digests(&app).await.len(), 4);
 }

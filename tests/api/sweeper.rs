@@ -31,11 +31,14 @@ fn sweep_command(app: &TestApp, day: NaiveDate) -> Command {
 }
 
 fn sweep_command_as_of(app: &TestApp, as_of: &str) -> Command {
+    command(app, &["sweep", "--as-of", as_of])
+}
+
+/// The real binary with `args`, against the test's database, mail going to files.
+pub fn command(app: &TestApp, args: &[&str]) -> Command {
     let mut command = Command::new(env!("CARGO_BIN_EXE_green-channel"));
     command
-        .arg("sweep")
-        .arg("--as-of")
-        .arg(as_of)
+        .args(args)
         .env_remove("DATABASE_URL")
         .env_remove("SECRET_KEY")
         .env_remove("SMTP_URL")

@@ -29,6 +29,7 @@
 
 mod complainant;
 mod department;
+pub mod digest;
 mod recover;
 #[cfg(test)]
 mod tests;
