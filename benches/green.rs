@@ -1055,11 +1055,16 @@ async fn scale(settings: &Settings, backend: Backend, table: &mut Table) -> anyh
     for (key, label, path, cookie) in [
         (
             "q_bulletin",
-            "bulletin for one month",
-            "/admin/reports?period=month",
+            "bulletin: last month, every department (office)",
+            "/admin/reports",
             &office,
         ),
-        ("q_stats", "/stats", "/stats", &office),
+        (
+            "q_stats",
+            "/stats (computed once per 5 minutes)",
+            "/stats",
+            &office,
+        ),
     ] {
         // A new connection: the walk's has been idle past the keep-alive.
         let probe = support::http::Connection::new(&addr)
