@@ -345,6 +345,40 @@ pub fn figures(
     deadlines: &[DeadlineFact],
     facts: &[CaseFact],
 ) -> BTreeMap<String, Figures> {
+    figures_by(
+        |place| place.key(grouping),
+        keys,
+        period,
+        today,
+        calendar,
+        deadlines,
+        facts,
+    )
+}
+
+/// The figures of every fact together (the city's), medians included.
+pub fn figures_of_all(
+    period: Period,
+    today: NaiveDate,
+    calendar: &WorkCalendar,
+    deadlines: &[DeadlineFact],
+    facts: &[CaseFact],
+) -> Figures {
+    let all = [String::new()];
+    figures_by(|_| "", &all, period, today, calendar, deadlines, facts)
+        .remove("")
+        .unwrap_or_default()
+}
+
+fn figures_by<'f>(
+    key_of: impl Fn(&'f Place) -> &'f str,
+    keys: &[String],
+    period: Period,
+    today: NaiveDate,
+    calendar: &WorkCalendar,
+    deadlines: &'f [DeadlineFact],
+    facts: &'f [CaseFact],
+) -> BTreeMap<String, Figures> {
     let mut rows: BTreeMap<String, Figures> = keys
         .iter()
         .map(|k| (k.clone(), Figures::default()))
@@ -353,7 +387,7 @@ pub fn figures(
     let mut to_accept: BTreeMap<&str, Vec<u32>> = BTreeMap::new();
     let mut to_finish: BTreeMap<&str, Vec<u32>> = BTreeMap::new();
     for d in deadlines {
-        let key = d.place.key(grouping);
+        let key = key_of(&d.place);
         let Some(row) = rows.get_mut(key) else {
             continue;
         };
@@ -408,7 +442,7 @@ pub fn figures(
         }
     }
     for fact in facts {
-        let Some(row) = rows.get_mut(fact.place().key(grouping)) else {
+        let Some(row) = rows.get_mut(key_of(fact.place())) else {
             continue;
         };
         match fact {
@@ -520,6 +554,15 @@ mod tests {
             ..all.clone()
         };
         assert!((some.score(&weights).unwrap() - 42.5 / 70.0 * 100.0).abs() < 1e-9);
+        // The README's worked example: no ratings and no returns decided.
+        let readme = Figures {
+            finished: OnTime { due: 3, kept: 1 },
+            accepted: OnTime { due: 4, kept: 2 },
+            resolved: 2,
+            reopened: 1,
+            ..Figures::default()
+        };
+        assert_eq!(format!("{:.1}", readme.score(&weights).unwrap()), "40.5");
         assert_eq!(Figures::default().score(&weights), None, "nothing to count");
         assert_eq!(
             Figures::default().accepted.share(),

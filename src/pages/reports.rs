@@ -475,19 +475,15 @@ pub fn stats_page(stats: &PublicStats, reference: &ReferenceData, ctx: PageConte
         })
         .collect();
     let month_label = |p: &Period| p.from.format("%Y-%m").to_string();
+    // The charts are narrow: a bar is labelled with its month's number alone.
+    let bar_label = |p: &Period| p.from.format("%m").to_string();
     let received_chart = column_chart(
         t("stats.chart.received").to_owned(),
         t("stats.chart.received_desc").to_owned(),
         &stats
             .months
             .iter()
-            .map(|(p, f)| {
-                (
-                    month_label(p),
-                    f64::from(f.received),
-                    f.received.to_string(),
-                )
-            })
+            .map(|(p, f)| (bar_label(p), f64::from(f.received), f.received.to_string()))
             .collect::<Vec<_>>(),
         1.0,
     );
@@ -500,7 +496,7 @@ pub fn stats_page(stats: &PublicStats, reference: &ReferenceData, ctx: PageConte
             .map(|(p, f)| {
                 let share = f.finished.share();
                 (
-                    month_label(p),
+                    bar_label(p),
                     share.unwrap_or(0.0) * 100.0,
                     Cell::Share(share).shown(),
                 )

@@ -8,7 +8,7 @@ use crate::db::reference::ReferenceData;
 use crate::db::{bulletin as queries, Database};
 use crate::domain::access::{bulletin_view, BulletinView, StaffMember};
 use crate::domain::bulletin::{
-    figures, ranked, CaseFact, DeadlineFact, Figures, Grouping, Period, Weights,
+    figures, figures_of_all, ranked, CaseFact, DeadlineFact, Figures, Grouping, Period, Weights,
 };
 
 /// What a bulletin is asked for.
@@ -275,16 +275,12 @@ pub async fn public_stats(
         .iter()
         .map(|&grouping| (grouping, count(grouping, period).into_iter().collect()))
         .collect();
-    // Every case has one district: the district rows add up to the city.
-    let city = groups
-        .iter()
-        .find(|(g, _)| *g == Grouping::District)
-        .map(|(_, rows)| total(rows.iter().map(|(_, f)| f)))
-        .unwrap_or_default();
+    let all = |span: Period| figures_of_all(span, today, &reference.calendar, &deadlines, &facts);
+    let city = all(period);
     let months = period
         .months()
         .into_iter()
-        .map(|month| (month, total(count(Grouping::District, month).values())))
+        .map(|month| (month, all(month)))
         .collect();
     Ok(PublicStats {
         period,
