@@ -11,7 +11,7 @@ use crate::db::complaints::{CaseRecords, EventRow};
 use crate::db::reference::{Named, ReferenceData};
 use crate::domain::access::{self, Access, StaffMember};
 use crate::domain::calendar::city_date;
-use crate::domain::complaint::{ActionArgument, ActorKind, Outcome, StaffAction};
+use crate::domain::complaint::{ActionArgument, ActorKind, EventKind, Outcome, StaffAction};
 use crate::domain::deadlines::DeadlineKind;
 use crate::i18n::{self, Locale};
 use crate::services::case::Case;
@@ -230,7 +230,9 @@ fn action_forms(
     forms
 }
 
-fn event_text(event: &EventRow, reference: &ReferenceData, locale: Locale) -> String {
+/// What a timeline entry says, on the staff page and the resident's alike: the event's
+/// text with the department it names filled in.
+pub fn event_text(event: &EventRow, reference: &ReferenceData, locale: Locale) -> String {
     let department = event
         .department_code
         .as_deref()
@@ -241,11 +243,15 @@ fn event_text(event: &EventRow, reference: &ReferenceData, locale: Locale) -> St
                 .to_owned()
         })
         .unwrap_or_default();
-    let kind = event.kind.as_str();
+    event_kind_text(event.kind, &department, locale)
+}
+
+/// The text of an event kind naming `department` (which kinds without one ignore).
+pub fn event_kind_text(kind: EventKind, department: &str, locale: Locale) -> String {
     i18n::t_args(
         locale,
-        &format!("event.{kind}"),
-        &[("department", &department)],
+        &format!("event.{}", kind.as_str()),
+        &[("department", department)],
     )
 }
 
@@ -501,5 +507,28 @@ pub fn build(
         timeline,
         actions,
         admin,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Every event kind in every language names its department, and leaves no `{name}`
+    /// unfilled (the public timeline once read "已指定由{department}办理").
+    #[test]
+    fn no_event_text_leaves_a_placeholder() {
+        for &kind in EventKind::ALL {
+            for locale in Locale::ALL {
+                let text = event_kind_text(kind, "食品药品监督管理局", locale);
+                assert!(
+                    !text.contains('{') && !text.contains('}'),
+                    "{kind} {locale:?}: {text}"
+                );
+                assert!(!text.is_empty(), "{kind} {locale:?}");
+            }
+        }
+        let designated = event_kind_text(EventKind::Transferred, "工商行政管理局", Locale::ZhHans);
+        assert_eq!(designated, "已指定由工商行政管理局办理");
     }
 }

@@ -286,6 +286,10 @@ async fn a_case_the_office_designated_is_escalated_the_day_it_goes_overdue() {
     assert_eq!(response.status().as_u16(), 303);
     let designated = complaint(&app, &code).await;
     assert!(designated.designated);
+    // The resident's timeline names the department (it once read "已指定由{department}办理").
+    let page = app.get_html(&format!("/track/{code}")).await;
+    assert!(page.contains("已指定由工商行政管理局办理"), "{page}");
+    assert!(!page.contains("{department}"));
     let held = records(&app, &id).await;
     assert!(held[0].superseded_at.is_some(), "{held:?}");
     let open: Vec<_> = held.iter().filter(|d| d.is_open()).collect();

@@ -331,7 +331,48 @@ fn every_message_in_every_language_matches_its_snapshot() {
         assert_eq!(email.locale, Locale::ZhHans);
         snapshots.email(name, &email);
     }
+    snapshots.email("digest", &weekly_digest());
     snapshots.finish();
+}
+
+/// The office's weekly digest: a row of figures, the lowest score and two overdue cases.
+fn weekly_digest() -> OutgoingEmail {
+    use super::digest::{digest, Digest, DigestFigures, OverdueCase};
+    let figures = |name: &str, score: &str| DigestFigures {
+        name: name.to_owned(),
+        received: "42".into(),
+        accepted_on_time: "95.2%".into(),
+        finished_on_time: "—".into(),
+        overdue_now: "2".into(),
+        escalations: "1".into(),
+        score: score.into(),
+    };
+    let overdue = |id: &str, escalated| OverdueCase {
+        complaint_id: id.into(),
+        department: "食品药品监督管理局".into(),
+        deadline: DeadlineKind::Finish,
+        due_on: NaiveDate::from_ymd_opt(2026, 10, 13).unwrap(),
+        escalated,
+    };
+    let message = Digest {
+        week: "2026-W45".into(),
+        from: NaiveDate::from_ymd_opt(2026, 10, 26).unwrap(),
+        to: NaiveDate::from_ymd_opt(2026, 11, 1).unwrap(),
+        department: None,
+        addressee: "质量兴市领导小组办公室".into(),
+        figures: vec![figures("全市合计", "88.5")],
+        lowest: vec![figures("食品药品监督管理局", "61.0")],
+        overdue: vec![
+            overdue("0193a2b4-7c1d-7e2f-8a3b-4c5d6e7f8a9b", true),
+            overdue("0193a2b4-7c1d-7e2f-8a3b-4c5d6e7f8a9c", false),
+        ],
+    };
+    digest(
+        &message,
+        "quality-office@green-channel.invalid".into(),
+        BASE,
+    )
+    .unwrap()
 }
 
 #[test]

@@ -15,7 +15,7 @@ use crate::clock::now_utc;
 use crate::db::complaints::{self, ComplaintRow, EventRow};
 use crate::db::reference::{Named, ReferenceData};
 use crate::domain::calendar::{city_date, city_time};
-use crate::domain::complaint::{ComplaintKind, ComplaintState, EventKind};
+use crate::domain::complaint::{ComplaintKind, ComplaintState};
 use crate::domain::fields;
 use crate::domain::intake::FieldProblem;
 use crate::domain::tracking_code::TrackingCode;
@@ -249,17 +249,8 @@ fn track_page(
     let timeline = events
         .iter()
         .filter_map(|event| {
-            let kind = Some(event.kind).filter(|k| k.is_public())?;
-            let what = match kind {
-                EventKind::Routed => ctx.t_args(
-                    "event.routed",
-                    &[(
-                        "department",
-                        &department_name(event.department_code.as_deref().unwrap_or_default()),
-                    )],
-                ),
-                other => ctx.t(&format!("event.{}", other.as_str())).to_owned(),
-            };
+            Some(event.kind).filter(|k| k.is_public())?;
+            let what = crate::pages::complaint::event_text(event, reference, locale);
             let at_city = city_time(event.at);
             // Written out by hand: `format("%Y…")` parses its pattern again on every call.
             let (date, time) = (at_city.date(), at_city.time());
