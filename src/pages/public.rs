@@ -116,6 +116,8 @@ pub struct TrackPage {
     pub filed_on: String,
     pub department: String,
     pub deadlines: Vec<Deadline>,
+    /// While the clock stands (information asked for, or a test): that it stands, and why.
+    pub clock_stopped: Option<&'static str>,
     pub timeline: Vec<TimelineEntry>,
     pub can_withdraw: bool,
     pub can_supply_info: bool,

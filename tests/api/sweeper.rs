@@ -194,19 +194,21 @@ async fn the_resumed_event_tells_the_resident_the_new_finish_date() {
     let id = complaint(&app, &code).await.id.to_string();
     app.create_user("clerk-food", "clerk", "food-drug").await;
     let clerk = app.login("clerk-food", STAFF_PASSWORD).await;
-    for (action, fields) in [
-        ("accept", &[][..]),
-        ("pause", &[("reason", "送检")][..]),
-        ("resume", &[][..]),
-    ] {
+    for (action, fields) in [("accept", &[][..]), ("pause", &[("reason", "送检")][..])] {
         assert_eq!(act(&app, &clerk, &id, action, fields).await.status(), 303);
     }
+    // While the clock stands the page says so, and the date has no count beside it.
+    let paused = app.get_html(&format!("/track/{code}")).await;
+    assert!(paused.contains("id=\"clock-stopped\""), "{paused}");
+    assert!(!paused.contains("data-due-standing"));
+    assert_eq!(act(&app, &clerk, &id, "resume", &[]).await.status(), 303);
     let finish_due = complaint(&app, &code).await.finish_due.unwrap();
     let page = app.get_html(&format!("/track/{code}")).await;
     assert!(
         page.contains(&format!("办结期限顺延至 {finish_due}")),
         "the tracking page gives the new date {finish_due}"
     );
+    assert!(!page.contains("id=\"clock-stopped\""), "running again");
 }
 
 #[tokio::test]

@@ -373,6 +373,17 @@ async fn a_returned_case_goes_to_the_office_and_a_designated_one_cannot_be_retur
     )
     .await;
     assert_eq!(returned.status().as_u16(), 303);
+    // The clerk lands on the queue with what was done, not on a page it may not open.
+    assert_eq!(returned.headers()["location"], "/admin?done=return");
+    let queue = clerk
+        .get(app.url("/admin?done=return"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(queue.contains("已退回协调办公室。"), "{queue}");
     let after = complaint(&app, &code).await;
     assert_eq!(
         (after.lead_department.as_str(), after.returned_by.as_deref()),
@@ -405,6 +416,11 @@ async fn a_returned_case_goes_to_the_office_and_a_designated_one_cannot_be_retur
     )
     .await;
     assert_eq!(designated.status().as_u16(), 303);
+    assert_eq!(
+        designated.headers()["location"],
+        format!("/admin/complaints/{}?done=transfer", row.id),
+        "the office still sees the case"
+    );
     let after = complaint(&app, &code).await;
     assert_eq!(
         (after.lead_department.as_str(), after.designated),

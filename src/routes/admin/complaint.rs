@@ -174,12 +174,21 @@ pub async fn act(
             .await
             {
                 Ok(()) => {
+                    // After a return the department no longer sees the case: the queue
+                    // says what was done instead of a page it may not open.
+                    let still_visible = match case::load_visible(&state.db, &member, &id).await {
+                        Ok(_) => true,
+                        Err(ServiceError::NotFound) => false,
+                        Err(error) => return Err(error.into()),
+                    };
+                    let next = if still_visible {
+                        format!("/admin/complaints/{id}?done={}", action.as_str())
+                    } else {
+                        format!("/admin?done={}", action.as_str())
+                    };
                     return Ok(HttpResponse::SeeOther()
-                        .insert_header((
-                            header::LOCATION,
-                            format!("/admin/complaints/{id}?done={}", action.as_str()),
-                        ))
-                        .finish())
+                        .insert_header((header::LOCATION, next))
+                        .finish());
                 }
                 Err(ServiceError::Argument(problem)) => refused(String::new(), problem.message_key),
                 Err(error) => return Err(error.into()),

@@ -12,7 +12,7 @@ use crate::db::queue::{self, Involvement, PageKey, QueueFilter, Search, StateFil
 use crate::db::reference::{Named, ReferenceData};
 use crate::db::Backend;
 use crate::domain::calendar::{city_date, parse_city_date, start_of_city_day_utc};
-use crate::domain::complaint::{ComplaintKind, ComplaintState};
+use crate::domain::complaint::{ComplaintKind, ComplaintState, StaffAction};
 use crate::domain::fields::{CreditCode, Email, Phone};
 use crate::domain::search::query_terms;
 use crate::domain::tracking_code::TrackingCode;
@@ -391,6 +391,14 @@ pub async fn show(
     );
     if params.get("changed").is_some_and(|v| v == "password") {
         admin.flash = Some(admin.t("admin.password.changed").to_owned());
+    }
+    // An action after which the case left the member's sight (a return) lands here.
+    if let Some(done) = params.get("done").and_then(|v| StaffAction::parse(v)) {
+        admin.flash = Some(
+            admin
+                .t(&format!("admin.action.{}.done", done.as_str()))
+                .to_owned(),
+        );
     }
     let without_state: Vec<(&'static str, String)> = request
         .link

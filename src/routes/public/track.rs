@@ -291,6 +291,13 @@ fn track_page(
         filed_on: city_date(complaint.created_at).to_string(),
         department: department_name(&complaint.lead_department),
         deadlines,
+        clock_stopped: if state == ComplaintState::AwaitingInfo {
+            Some(ctx.t("track.clock_stopped.info"))
+        } else if state.is_open() && complaint.paused_since.is_some() {
+            Some(ctx.t("track.clock_stopped.paused"))
+        } else {
+            None
+        },
         timeline,
         can_withdraw: state.withdraw().is_ok(),
         csrf_token,
