@@ -122,6 +122,12 @@ async fn running_dates_say_how_far_off_they_are_and_a_co_handler_sees_its_own() 
         vec!["due-in"],
         "the acceptance date is running"
     );
+    // No consequential choice is made for the clerk: each select starts on "请选择".
+    for select in ["#assist-department", "#assign-user"] {
+        let chosen = attrs(&case, &format!("{select} option[selected]"), "value");
+        assert_eq!(chosen, [""], "{select}");
+        assert_eq!(attrs(&case, select, "required").len(), 1, "{select}");
+    }
     let accept = crate::helpers::select_text(&case, "[data-due-standing]");
     assert!(accept[0].ends_with("个工作日后到期"), "{accept:?}");
 
