@@ -98,6 +98,8 @@ pub struct QueueFilter {
     pub search: Option<Search>,
     /// Only cases with an escalated (督办) deadline still unmet.
     pub escalated: bool,
+    /// Only cases returned to the office and not designated yet.
+    pub returned: bool,
 }
 
 impl Search {
@@ -213,6 +215,8 @@ pub struct QueueRow {
     pub current_due: Option<NaiveDate>,
     pub created_at: NaiveDateTime,
     pub assignee: Option<String>,
+    pub returned_by: Option<String>,
+    pub designated: bool,
     pub complainant_name: Option<String>,
     pub phone: Option<String>,
     pub email: Option<String>,
@@ -220,6 +224,13 @@ pub struct QueueRow {
 }
 
 impl QueueRow {
+    /// Returned to the office, waiting for its designation.
+    pub fn is_returned(&self) -> bool {
+        self.returned_by.is_some()
+            && !self.designated
+            && self.state == ComplaintState::Assigned.as_str()
+    }
+
     pub fn key(&self, order: Order) -> PageKey {
         match order {
             Order::ByDeadline => PageKey::Deadline {
@@ -272,6 +283,33 @@ pub fn visible_to(viewer: &Viewer) -> ComplaintQuery {
     )
 }
 
+type AwaitingDesignation = diesel::dsl::And<
+    diesel::dsl::And<
+        diesel::dsl::IsNotNull<complaints::returned_by>,
+        diesel::dsl::Eq<complaints::designated, bool>,
+    >,
+    diesel::dsl::Eq<complaints::state, &'static str>,
+>;
+
+/// Returned to the office and not designated yet (`QueueRow::is_returned` in SQL): a case
+/// is returned once, and the office's designation ends the wait.
+fn awaiting_designation() -> AwaitingDesignation {
+    complaints::returned_by
+        .is_not_null()
+        .and(complaints::designated.eq(false))
+        .and(complaints::state.eq(ComplaintState::Assigned.as_str()))
+}
+
+/// How many returned cases wait for the office's designation (up to `COUNT_CAP + 1`).
+pub fn count_returned(conn: &mut AnyConnection, viewer: &Viewer) -> Result<i64, DbError> {
+    let found: Vec<i32> = visible_to(viewer)
+        .filter(awaiting_designation())
+        .select(sql::<diesel::sql_types::Integer>("1"))
+        .limit(COUNT_CAP + 1)
+        .load(conn)?;
+    Ok(found.len() as i64)
+}
+
 /// The visible set narrowed by every filter (no order, no page). An exact look-up narrows
 /// the visible set by itself alone.
 pub fn matching(conn: &AnyConnection, viewer: &Viewer, filter: &QueueFilter) -> ComplaintQuery {
@@ -321,6 +359,9 @@ pub fn matching(conn: &AnyConnection, viewer: &Viewer, filter: &QueueFilter) -> 
     }
     if let Some(day) = filter.due_before {
         query = query.filter(complaints::current_due.lt(day));
+    }
+    if filter.returned {
+        query = query.filter(awaiting_designation());
     }
     if filter.escalated {
         // `DeadlineRow::is_escalated` in SQL: escalated, neither met nor superseded.

@@ -102,6 +102,8 @@ pub struct ComplaintPage {
     pub contact: Vec<Fact>,
     pub contact_note: Option<&'static str>,
     pub routing: String,
+    /// Returned to the office and not designated yet: the return, for the top of the page.
+    pub returned: Option<String>,
     pub deadlines: Vec<DueFact>,
     pub co_handlers: Vec<DueFact>,
     pub attachments: Vec<AttachmentLink>,
@@ -228,6 +230,10 @@ fn action_forms(
         });
     }
     forms
+}
+
+fn office_code(reference: &ReferenceData) -> &str {
+    reference.office().map_or("", |o| o.code.as_str())
 }
 
 /// What a timeline entry says, on the staff page and the resident's alike: the event's
@@ -377,18 +383,74 @@ pub fn build(
             .department(&row.lead_department)
             .map(|d| d as &dyn Named),
     );
-    let routing = match row.routing_rule_id {
+    // The routing line tells what happened, not only where the case is now: the rule and
+    // the first department, then each return and designation.
+    let department_named =
+        |code: &str| name_of(code, reference.department(code).map(|d| d as &dyn Named));
+    let first = events
+        .iter()
+        .find(|e| e.kind == EventKind::Routed)
+        .and_then(|e| e.department_code.as_deref())
+        .map_or_else(|| lead_name.clone(), &department_named);
+    let mut routing = match row.routing_rule_id {
         Some(rule) => i18n::t_args(
             locale,
             "admin.complaint.routed_by_rule",
-            &[("rule", &rule.to_string()), ("department", &lead_name)],
+            &[("rule", &rule.to_string()), ("department", &first)],
         ),
         None => i18n::t_args(
             locale,
             "admin.complaint.routed_by_default",
-            &[("department", &lead_name)],
+            &[("department", &first)],
         ),
     };
+    let mut returned_note = None;
+    for event in &events {
+        let step = match event.kind {
+            EventKind::Returned => {
+                let by = row
+                    .returned_by
+                    .as_deref()
+                    .map(&department_named)
+                    .unwrap_or_default();
+                let text = i18n::t_args(
+                    locale,
+                    "admin.complaint.history.returned",
+                    &[
+                        ("at", &city_minute(event.at)),
+                        ("department", &by),
+                        ("reason", event.internal_note.as_deref().unwrap_or_default()),
+                    ],
+                );
+                returned_note = Some(text.clone());
+                text
+            }
+            EventKind::Transferred => {
+                returned_note = None;
+                let actor = match (event.actor_kind, &event.actor_user) {
+                    (ActorKind::User, Some(id)) => actors.get(id).cloned().unwrap_or_default(),
+                    _ => t("admin.complaint.actor.system").to_owned(),
+                };
+                let to = event
+                    .department_code
+                    .as_deref()
+                    .map(&department_named)
+                    .unwrap_or_default();
+                i18n::t_args(
+                    locale,
+                    "admin.complaint.history.designated",
+                    &[
+                        ("at", &city_minute(event.at)),
+                        ("actor", &actor),
+                        ("department", &to),
+                    ],
+                )
+            }
+            _ => continue,
+        };
+        routing.push_str(" → ");
+        routing.push_str(&step);
+    }
     let today = city_date(now);
     let calendar = &reference.calendar;
     let running = |date| DueStanding::if_running(calendar, date, row.current_due, today, locale);
@@ -491,6 +553,8 @@ pub fn build(
         .unwrap_or_default()
         .to_owned();
     ComplaintPage {
+        // A returned case waiting for the office: who returned it, when and why, first.
+        returned: returned_note.filter(|_| row.lead_department.as_str() == office_code(reference)),
         id: row.id.to_string(),
         reference: reference_code,
         version: row.version,

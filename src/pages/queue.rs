@@ -79,6 +79,8 @@ pub struct RowView {
     pub overdue: bool,
     /// A deadline of the case is escalated (督办) and still unmet: `data-escalated`.
     pub escalated: bool,
+    /// Returned to the office, waiting for its designation: `data-returned`.
+    pub returned: bool,
     pub assignee: String,
     pub complainant: String,
 }
@@ -150,7 +152,12 @@ impl RowView {
             ),
             business: row.business_name.clone(),
             state: row.state.clone(),
-            state_label: t(&format!("state.{}", row.state)),
+            state_label: if row.is_returned() {
+                t("queue.state.returned")
+            } else {
+                t(&format!("state.{}", row.state))
+            },
+            returned: row.is_returned(),
             department: name_of(
                 cx.reference
                     .department(&row.lead_department)
@@ -237,6 +244,10 @@ pub struct QueuePage {
     pub problems: Vec<&'static str>,
     pub form: FilterForm,
     pub counts: Vec<StateCount>,
+    /// The office's count of returned cases waiting for designation.
+    pub returned: Option<StateCount>,
+    /// The queue without the returned-cases default.
+    pub all_href: String,
     pub rows: Vec<RowView>,
     /// The office's and administrators' view spans departments: show the lead column.
     pub show_department: bool,

@@ -404,6 +404,35 @@ async fn a_returned_case_goes_to_the_office_and_a_designated_one_cannot_be_retur
         "returned_office".into()
     )));
 
+    // The office sees the returned case first, told apart from new ones.
+    let page = |browser: &reqwest::Client, path: String| {
+        let request = browser.get(app.url(&path));
+        async move { request.send().await.unwrap().text().await.unwrap() }
+    };
+    let queue = page(&office, "/admin".into()).await;
+    let returned_rows = crate::helpers::select_attr(&queue, "tbody tr[data-returned] a", "href");
+    assert_eq!(returned_rows, Some(format!("/admin/complaints/{}", row.id)));
+    assert_eq!(
+        crate::helpers::select_text(&queue, "tbody tr").len(),
+        1,
+        "only the returned case in the office's default view"
+    );
+    assert!(queue.contains("已退回，待指定"));
+    assert!(queue.contains("data-count-state=\"returned\""));
+    let everything = page(&office, "/admin?returned=0".into()).await;
+    assert!(crate::helpers::select_text(&everything, "tbody tr").len() >= 1);
+    let case_page = page(&office, format!("/admin/complaints/{}", row.id)).await;
+    let banner = crate::helpers::select_text(&case_page, "#returned");
+    assert_eq!(banner.len(), 1, "who returned it, when and why, at the top");
+    assert!(
+        banner[0].contains("食品药品监督管理局退回协调办公室：属于服务质量问题，应由市场监管处理")
+    );
+    let routing = crate::helpers::select_text(&case_page, "#routing");
+    assert!(
+        routing[0].contains("交由食品药品监督管理局办理"),
+        "{routing:?}"
+    );
+
     let designated = act(
         &app,
         &office,
@@ -441,6 +470,30 @@ async fn a_returned_case_goes_to_the_office_and_a_designated_one_cannot_be_retur
     );
     let accepted = act(&app, &market, &row.id, "accept", &[]).await;
     assert_eq!(accepted.status().as_u16(), 303);
+    let case_page = office
+        .get(app.url(&format!("/admin/complaints/{}", row.id)))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let routing = crate::helpers::select_text(&case_page, "#routing");
+    assert!(
+        routing[0].contains("退回协调办公室")
+            && routing[0].contains("office指定由工商行政管理局办理"),
+        "the history of the route: {routing:?}"
+    );
+    assert!(crate::helpers::select_text(&case_page, "#returned").is_empty());
+    let queue = office
+        .get(app.url("/admin"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(!queue.contains("data-returned"), "nothing waits any more");
 }
 
 #[tokio::test]

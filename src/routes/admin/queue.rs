@@ -170,6 +170,15 @@ fn parse_request(
         }
         Some(_) => problems.push("queue.problem.overdue"),
     }
+    match given("returned") {
+        None => {}
+        Some("0") => link.push(("returned", "0".into())),
+        Some("1") => {
+            filter.returned = true;
+            link.push(("returned", "1".into()));
+        }
+        Some(_) => problems.push("queue.problem.returned"),
+    }
     match given("escalated") {
         None | Some("0") => {}
         Some("1") => {
@@ -357,13 +366,28 @@ pub async fn show(
     let reference = state.reference().await?;
     let today = city_date(now_utc());
     let params = query_params(req.query_string());
-    let request = parse_request(&params, &staff, &reference, today, state.db.backend());
+    let mut request = parse_request(&params, &staff, &reference, today, state.db.backend());
 
     let viewer = Viewer {
         user_id: staff.user_id.clone(),
         role: staff.role,
         department: staff.department.clone(),
     };
+    // Returned cases wait for the office: they are its default view while any exist.
+    let returned_waiting = if staff.role.sees_all() {
+        let viewer = viewer.clone();
+        state
+            .db
+            .read(move |conn| queue::count_returned(conn, &viewer))
+            .await?
+    } else {
+        0
+    };
+    let only_messages = params.keys().all(|k| k == "done" || k == "changed");
+    if only_messages && returned_waiting > 0 {
+        request.filter.returned = true;
+        request.link.push(("returned", "1".into()));
+    }
     let (filter, after) = (request.filter.clone(), request.after.clone());
     let (page, counts, usernames, deadlines) = state
         .db
@@ -461,6 +485,17 @@ pub async fn show(
     let first_href = request.after.is_some().then(|| admin_href(&request.link));
     let form = filter_form(&admin, &staff, &reference, &request);
     let page = QueuePage {
+        returned: (staff.role.sees_all()).then(|| StateCount {
+            state: "returned",
+            label: admin.t("queue.state.returned"),
+            count: match returned_waiting {
+                n if n > queue::COUNT_CAP => format!("{}+", queue::COUNT_CAP),
+                n => n.to_string(),
+            },
+            href: admin_href(&[("returned", "1".to_owned())]),
+            current: request.filter.returned,
+        }),
+        all_href: admin_href(&[("returned", "0".to_owned())]),
         form,
         problems: request.problems,
         counts,
