@@ -420,7 +420,7 @@ async fn a_returned_case_goes_to_the_office_and_a_designated_one_cannot_be_retur
     assert!(queue.contains("已退回，待指定"));
     assert!(queue.contains("data-count-state=\"returned\""));
     let everything = page(&office, "/admin?returned=0".into()).await;
-    assert!(crate::helpers::select_text(&everything, "tbody tr").len() >= 1);
+    assert!(!crate::helpers::select_text(&everything, "tbody tr").is_empty());
     let case_page = page(&office, format!("/admin/complaints/{}", row.id)).await;
     let banner = crate::helpers::select_text(&case_page, "#returned");
     assert_eq!(banner.len(), 1, "who returned it, when and why, at the top");
