@@ -144,6 +144,14 @@ pub struct ErrorPage {
     pub back_label: &'static str,
 }
 
+#[derive(Template)]
+#[template(path = "admin/error.html")]
+pub struct AdminErrorPage {
+    pub admin: admin::AdminContext,
+    pub title: &'static str,
+    pub message: &'static str,
+}
+
 /// The `ErrorHandlers` hook: every 4xx/5xx without a page of its own (ours or the
 /// framework's: unknown path, oversized body…) gets the error page in the visitor's language.
 pub fn error_page<B>(res: ServiceResponse<B>) -> actix_web::Result<ErrorHandlerResponse<B>> {
@@ -159,6 +167,25 @@ pub fn error_page<B>(res: ServiceResponse<B>) -> actix_web::Result<ErrorHandlerR
         .unwrap_or_else(|| ErrorPageKind::of_status(status));
     let (req, old) = res.into_parts();
     let ctx = PageContext::new(&req, "/");
+    // Staff meet staff wording in the admin frame, with the way back to their queue.
+    let staff_words = match kind {
+        ErrorPageKind::NotFound => {
+            Some(("admin.page.not_found.title", "admin.page.not_found.message"))
+        }
+        ErrorPageKind::Forbidden => Some(("page.forbidden.title", "page.forbidden.message")),
+        _ => None,
+    };
+    if let (true, Some((title, message))) = (req.path().starts_with("/admin"), staff_words) {
+        let admin = admin::AdminContext::new(ctx, None, None);
+        let page = AdminErrorPage {
+            title: admin.t(title),
+            message: admin.t(message),
+            admin,
+        };
+        let response: ServiceResponse<EitherBody<B>> =
+            ServiceResponse::new(req, render(status, &page)).map_into_right_body();
+        return Ok(ErrorHandlerResponse::Response(response));
+    }
     // What went wrong with a filing is mended on the form.
     let (back_href, back_key) = match kind {
         ErrorPageKind::Csrf | ErrorPageKind::TooLarge | ErrorPageKind::Honeypot => {

@@ -27,10 +27,12 @@ pub fn iso_week(day: NaiveDate) -> String {
     format!("{}-W{:02}", week.year(), week.week())
 }
 
-/// Whether the week's digest is due at `now`: from Monday 08:00 city time.
+/// Whether the service sends the week's digest at `now`: on Monday from 08:00 city time.
+/// A service that was down all Monday sends none that week (a fresh install on a Thursday
+/// does not mail a digest of an empty week); `green-channel digest` sends it any day.
 pub fn is_due(now: NaiveDateTime) -> bool {
     let city = city_time(now);
-    city.weekday() != Weekday::Mon || city.hour() >= DIGEST_HOUR
+    city.weekday() == Weekday::Mon && city.hour() >= DIGEST_HOUR
 }
 
 fn shown(cell: Option<f64>, percent: bool) -> String {
@@ -229,6 +231,8 @@ mod tests {
         let utc = |d: NaiveDate, h, m| d.and_hms_opt(h, m, 0).unwrap();
         assert!(!is_due(utc(day(11, 29), 23, 59)));
         assert!(is_due(utc(day(11, 30), 0, 0)), "08:00 city time");
-        assert!(is_due(utc(day(12, 1), 3, 0)), "any time later in the week");
+        assert!(is_due(utc(day(11, 30), 15, 59)), "23:59 city time");
+        assert!(!is_due(utc(day(11, 30), 16, 0)), "Tuesday in the city");
+        assert!(!is_due(utc(day(12, 3), 3, 0)));
     }
 }

@@ -399,6 +399,12 @@ async fn a_returned_case_goes_to_the_office_and_a_designated_one_cannot_be_retur
         404,
         "no longer the department's case"
     );
+    let gone = gone.text().await.unwrap();
+    assert!(
+        gone.contains("找不到这个案件或页面")
+            && gone.contains("href=\"/admin\" id=\"back-to-queue\""),
+        "staff wording, the way back to the queue: {gone}"
+    );
     assert!(emails_to(&app, &row.id).await.contains(&(
         "quality-office@green-channel.invalid".into(),
         "returned_office".into()
