@@ -115,7 +115,7 @@ async fn an_anonymous_report_is_shown_as_a_report_with_its_own_deadline() {
 }
 
 #[tokio::test]
-async fn an_unknown_or_malformed_code_gets_a_not_found_page_in_the_visitors_language() {
+async fn an_unknown_or_malformed_code_answers_on_the_look_up_form_in_the_visitors_language() {
     let app = spawn_app().await;
     app.file_valid(valid_complaint()).await;
     for path in [
@@ -126,15 +126,17 @@ async fn an_unknown_or_malformed_code_gets_a_not_found_page_in_the_visitors_lang
         "/track/K7QX3-MNAPR-2D9W0".to_owned(),
         "/track/%00".to_owned(),
     ] {
-        for (accept_language, title) in [
-            ("zh-CN", "找不到这个页面"),
-            ("en", "Page not found"),
-            ("zh-TW", "找不到這個頁面"),
+        for (accept_language, message) in [
+            ("zh-CN", "没有找到这个查询码"),
+            ("en", "No case has this tracking code"),
+            ("zh-TW", "沒有找到這個查詢碼"),
         ] {
             let response = app.get_in(&path, accept_language).await;
             assert_eq!(response.status().as_u16(), 404, "{path}");
             let html = response.text().await.unwrap();
-            assert_eq!(select_text(&html, "h1"), vec![title.to_owned()], "{path}");
+            let error = select_text(&html, "form.lookup #code-error");
+            assert_eq!(error.len(), 1, "{path}: the look-up form, to type it again");
+            assert!(error[0].starts_with(message), "{path}: {error:?}");
         }
     }
 }

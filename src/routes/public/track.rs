@@ -78,6 +78,17 @@ pub async fn lookup(
     }
 }
 
+/// A code that names no case answers on the look-up form, to be typed again (`404`).
+fn not_found(req: &HttpRequest, raw_code: &str) -> HttpResponse {
+    let ctx = PageContext::new(req, "/track");
+    let page = TrackLookupPage {
+        error: Some(ctx.t("track.lookup.not_found")),
+        code: raw_code.chars().take(40).collect(),
+        ctx,
+    };
+    render(StatusCode::NOT_FOUND, &page)
+}
+
 async fn find(state: &AppState, raw_code: &str) -> Result<(TrackingCode, ComplaintRow), AppError> {
     let code = TrackingCode::parse(raw_code).ok_or(AppError::NotFound)?;
     let key = code.as_str().to_owned();
@@ -96,12 +107,14 @@ pub async fn show(
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, AppError> {
     count_lookup(&req, &state)?;
-    let code = TrackingCode::parse(&raw_code).ok_or(AppError::NotFound)?;
+    let Some(code) = TrackingCode::parse(&raw_code) else {
+        return Ok(not_found(&req, &raw_code));
+    };
     // The case, its timeline and the reference data in one trip to the database: this is
     // the busiest page, and each trip is a hand-over to a blocking thread.
     let key = code.as_str().to_owned();
     let cache = state.reference_cache.clone();
-    let (complaint, events, reference) = state
+    let found = state
         .db
         .read(move |conn| {
             let Some(complaint) = complaints::find_by_tracking_code(conn, &key)? else {
@@ -110,8 +123,10 @@ pub async fn show(
             let events = complaints::events_of(conn, &complaint.id)?;
             Ok(Some((complaint, events, cache.get(conn)?)))
         })
-        .await?
-        .ok_or(AppError::NotFound)?;
+        .await?;
+    let Some((complaint, events, reference)) = found else {
+        return Ok(not_found(&req, &raw_code));
+    };
     if raw_code.as_str() != code.as_str() {
         // One address per case: typed variants lead to the canonical one.
         return Ok(see_case(&code));
