@@ -160,3 +160,14 @@ pub struct RecoverPage {
     /// The request was taken: shown whether or not any case matched.
     pub sent: bool,
 }
+
+/// `GET /track/{code}/withdraw`: the confirmation before a withdrawal.
+#[derive(Template)]
+#[template(path = "public/withdraw.html")]
+pub struct WithdrawPage {
+    pub ctx: PageContext,
+    pub code: String,
+    pub csrf_token: String,
+    pub error: Option<String>,
+    pub typed: String,
+}

@@ -4,7 +4,9 @@ use diesel::prelude::*;
 use green_channel::db::complaints::ComplaintRow;
 use green_channel::db::schema::{complaint_departments, complaints, events, outbox};
 
-use crate::helpers::{select_attr, spawn_app, valid_complaint, with, without, TestApp};
+use crate::helpers::{
+    select_attr, select_text, spawn_app, valid_complaint, with, without, TestApp,
+};
 
 async fn complaint_by_code(app: &TestApp, code: &str) -> ComplaintRow {
     let code = code.to_owned();
@@ -244,13 +246,32 @@ async fn every_demo_routing_rule_sends_the_case_to_its_department() {
 async fn the_complaint_is_withdrawn_before_resolution_and_both_sides_are_told() {
     let app = spawn_app().await;
     let code = app.file_valid(valid_complaint()).await;
+    // The case's page offers a link; the withdrawal itself is confirmed on a page of its own.
     let page = app.get_html(&format!("/track/{code}")).await;
+    assert_eq!(
+        select_attr(&page, "#withdraw-link", "href"),
+        Some(format!("/track/{code}/withdraw"))
+    );
+    assert!(select_attr(&page, "form[action$=withdraw]", "action").is_none());
+    let confirm = app.get_html(&format!("/track/{code}/withdraw")).await;
     let token = select_attr(
-        &page,
+        &confirm,
         "form[action$=withdraw] input[name=csrf_token]",
         "value",
     )
     .unwrap();
+    // A reason too long: the confirmation page again, the text kept, nothing withdrawn.
+    let response = app
+        .post_form(
+            &format!("/track/{code}/withdraw"),
+            &[("csrf_token", token.clone()), ("reason", "长".repeat(1001))],
+        )
+        .await;
+    assert_eq!(response.status().as_u16(), 422);
+    let refused = response.text().await.unwrap();
+    assert!(refused.contains("id=\"reason-error\""));
+    assert!(select_text(&refused, "title")[0].starts_with("错误："));
+    assert_eq!(complaint_by_code(&app, &code).await.state, "assigned");
     let response = app
         .post_form(
             &format!("/track/{code}/withdraw"),
@@ -261,10 +282,22 @@ async fn the_complaint_is_withdrawn_before_resolution_and_both_sides_are_told() 
         )
         .await;
     assert_eq!(response.status().as_u16(), 303);
+    assert_eq!(
+        response.headers()["location"],
+        format!("/track/{code}?done=withdrawn")
+    );
     let stored = complaint_by_code(&app, &code).await;
     assert_eq!(stored.state, "withdrawn");
     assert_eq!(stored.version, 2);
-    let page = app.get_html(&format!("/track/{code}")).await;
+    let page = app.get_html(&format!("/track/{code}?done=withdrawn")).await;
+    assert!(
+        page.contains("已撤回。承办部门会收到通知。"),
+        "a success message"
+    );
+    assert!(select_attr(&page, "#withdraw-link", "href").is_none());
+    // Asking to withdraw again leads back to the case.
+    let again = app.get(&format!("/track/{code}/withdraw")).await;
+    assert_eq!(again.status().as_u16(), 303);
     assert_eq!(
         select_attr(&page, "#state", "data-state").as_deref(),
         Some("withdrawn")

@@ -442,9 +442,9 @@ impl TestApp {
             .unwrap()
     }
 
-    /// The CSRF token of the withdrawal form on a tracking page.
+    /// The CSRF token of the withdrawal form on a case's confirmation page.
     pub async fn withdraw_token(&self, code: &str) -> String {
-        let page = self.get_html(&format!("/track/{code}")).await;
+        let page = self.get_html(&format!("/track/{code}/withdraw")).await;
         select_attr(
             &page,
             "form[action$=withdraw] input[name=csrf_token]",

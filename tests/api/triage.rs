@@ -76,7 +76,12 @@ async fn resident_post(
     what: &str,
     fields: &[(&str, &str)],
 ) -> reqwest::Response {
-    let page = app.get_html(&format!("/track/{code}")).await;
+    // A withdrawal is posted from its confirmation page.
+    let page = if what == "withdraw" {
+        app.get_html(&format!("/track/{code}/withdraw")).await
+    } else {
+        app.get_html(&format!("/track/{code}")).await
+    };
     let token = select_attr(
         &page,
         &format!("form[action$='{what}'] input[name=csrf_token]"),

@@ -30,7 +30,11 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
                 .route(post().to(recover::submit)),
         )
         .service(resource("/track/{code}").route(get().to(track::show)))
-        .service(resource("/track/{code}/withdraw").route(post().to(track::withdraw)))
+        .service(
+            resource("/track/{code}/withdraw")
+                .route(get().to(track::confirm_withdraw))
+                .route(post().to(track::withdraw)),
+        )
         .service(resource("/track/{code}/info").route(post().to(track::supply_info)))
         .service(resource("/track/{code}/rating").route(post().to(track::rate)));
 }

@@ -26,7 +26,7 @@ use crate::extract::form::{FormFields, Posted, PublicForm};
 use crate::extract::locale::locale_of;
 use crate::i18n;
 use crate::pages::public::{
-    Deadline, ResidentFormProblem, TimelineEntry, TrackLookupPage, TrackPage,
+    Deadline, ResidentFormProblem, TimelineEntry, TrackLookupPage, TrackPage, WithdrawPage,
 };
 use crate::pages::{render, DueStanding, PageContext};
 use crate::routes::bridge::case_settings;
@@ -134,9 +134,15 @@ pub async fn show(
     let just_filed = req
         .cookie(RECEIPT_COOKIE)
         .is_some_and(|c| c.value() == code.as_str());
+    let done = web::Query::<DoneQuery>::from_query(req.query_string())
+        .ok()
+        .and_then(|q| q.into_inner().done)
+        .and_then(|done| DONE_NOTICES.iter().find(|(name, _)| *name == done))
+        .map(|(_, key)| *key);
     let shown = TrackRender {
         just_filed,
         problem: None,
+        notice: done,
     };
     let loaded = Loaded {
         complaint: &complaint,
@@ -150,6 +156,13 @@ pub async fn show(
 struct TrackRender {
     just_filed: bool,
     problem: Option<ResidentFormProblem>,
+    /// A resident's step just done (`?done=`), as a message key.
+    notice: Option<&'static str>,
+}
+
+#[derive(Deserialize)]
+struct DoneQuery {
+    done: Option<String>,
 }
 
 async fn respond_with_page(
@@ -290,7 +303,7 @@ fn track_page(
         can_supply_info: state == ComplaintState::AwaitingInfo,
         can_rate: state == ComplaintState::Resolved,
         emailed: complaint.email.is_some(),
-        notice: None,
+        notice: shown.notice.map(|key| ctx.t(key)),
         state_code: state.as_str(),
         state_label: ctx.t(&format!("state.{}", state.as_str())),
         kind_label: ctx.t(&format!("kind.{}", kind.as_str())),
@@ -343,6 +356,7 @@ async fn refuse(
     let shown = TrackRender {
         just_filed: false,
         problem: Some(problem),
+        notice: None,
     };
     respond_with_page(
         req,
@@ -360,6 +374,57 @@ fn see_case(code: &TrackingCode) -> HttpResponse {
     HttpResponse::SeeOther()
         .insert_header((header::LOCATION, format!("/track/{code}")))
         .finish()
+}
+
+/// What a resident's step ends with, said at the top of the case's page.
+const DONE_NOTICES: [(&str, &str); 3] = [
+    ("withdrawn", "track.withdrawn_notice"),
+    ("info", "track.info_notice"),
+    ("rated", "track.rated_notice"),
+];
+
+/// To the case's page after a step of the resident's, which it confirms.
+fn see_case_after(code: &TrackingCode, done: &str) -> HttpResponse {
+    HttpResponse::SeeOther()
+        .insert_header((header::LOCATION, format!("/track/{code}?done={done}")))
+        .finish()
+}
+
+/// `GET /track/{code}/withdraw`: what withdrawing means, the reason, and the button that
+/// posts the withdrawal — a page of its own, so that nobody withdraws by a slip.
+#[tracing::instrument(skip_all)]
+pub async fn confirm_withdraw(
+    req: HttpRequest,
+    raw_code: web::Path<String>,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, AppError> {
+    count_lookup(&req, &state)?;
+    let (code, complaint) = find(&state, &raw_code).await?;
+    if complaint.state.withdraw().is_err() {
+        return Ok(see_case(&code));
+    }
+    withdraw_page(&req, &state, &code, None, StatusCode::OK)
+}
+
+fn withdraw_page(
+    req: &HttpRequest,
+    state: &AppState,
+    code: &TrackingCode,
+    problem: Option<ResidentFormProblem>,
+    status: StatusCode,
+) -> Result<HttpResponse, AppError> {
+    let pair = csrf::pair_for_page(req, &state.config);
+    let ctx = PageContext::new(req, &format!("/track/{code}/withdraw"));
+    let page = WithdrawPage {
+        code: code.to_string(),
+        csrf_token: pair.token.clone(),
+        error: problem.as_ref().map(|p| p.message.clone()),
+        typed: problem.map(|p| p.typed).unwrap_or_default(),
+        ctx,
+    };
+    let mut response = render(status, &page);
+    csrf::set_cookie(&mut response, &pair, &state.config)?;
+    Ok(response)
 }
 
 /// `POST /track/{code}/withdraw`: an optional reason.
@@ -394,7 +459,13 @@ pub async fn withdraw(
                 ),
                 typed: form.reason.unwrap_or_default(),
             };
-            return refuse(&req, &state, (&code, &complaint), problem).await;
+            return withdraw_page(
+                &req,
+                &state,
+                &code,
+                Some(problem),
+                StatusCode::UNPROCESSABLE_ENTITY,
+            );
         }
     };
     let reference = state.reference().await?;
@@ -403,7 +474,7 @@ pub async fn withdraw(
     case::by_complainant(&state.db, &reference, &settings, &complaint, command, now).await?;
     tracing::info!(code = %code.redacted(), "complaint withdrawn");
     state.mail_wakeup.notify_one();
-    Ok(see_case(&code))
+    Ok(see_case_after(&code, "withdrawn"))
 }
 
 /// `POST /track/{code}/info`: the information a department asked for, with optional files.
@@ -458,7 +529,7 @@ pub async fn supply_info(
     case::by_complainant(&state.db, &reference, &settings, &complaint, command, now).await?;
     state.mail_wakeup.notify_one();
     tracing::info!(code = %code.redacted(), "information supplied");
-    Ok(see_case(&code))
+    Ok(see_case_after(&code, "info"))
 }
 
 /// `POST /track/{code}/rating`: a score of 1–5 and an optional comment on the answer.
@@ -511,5 +582,5 @@ pub async fn rate(
     case::by_complainant(&state.db, &reference, &settings, &complaint, command, now).await?;
     state.mail_wakeup.notify_one();
     tracing::info!(code = %code.redacted(), "answer rated");
-    Ok(see_case(&code))
+    Ok(see_case_after(&code, "rated"))
 }
