@@ -154,6 +154,7 @@ async fn every_page_has_the_three_language_links_back_to_itself() {
     let app = spawn_app().await;
     let code = app.file_valid(valid_complaint()).await;
     let tracking = format!("/track/{code}");
+    let withdraw = format!("/track/{code}/withdraw");
     // (page, where its switch leads back to, its HTML)
     let mut pages: Vec<(String, String, String)> = Vec::new();
     for (path, back_to, status) in [
@@ -163,7 +164,9 @@ async fn every_page_has_the_three_language_links_back_to_itself() {
         ("/track?code=garbage", "/track", 422),
         (tracking.as_str(), tracking.as_str(), 200),
         ("/no/such/page", "/", 404),
-        ("/track/K7QX3-MNAPR-2D9WT", "/", 404),
+        // An unknown code answers on the look-up form.
+        ("/track/K7QX3-MNAPR-2D9WT", "/track", 404),
+        (withdraw.as_str(), withdraw.as_str(), 200),
     ] {
         let response = app.get(path).await;
         assert_eq!(response.status().as_u16(), status, "{path}");
