@@ -74,6 +74,12 @@ pub struct Settings {
     /// below the server's max_connections; SQLite: readers beside the one writer).
     #[arg(long, env = "DATABASE_POOL_SIZE", default_value_t = 8)]
     pub database_pool_size: u32,
+    /// Bearer token that `/metrics` on LISTEN_ADDR asks for (unset: 404 there).
+    #[arg(long, env = "METRICS_TOKEN", hide_env_values = true)]
+    pub metrics_token: Option<String>,
+    /// A second, private address (e.g. 127.0.0.1:9090) serving `/metrics` without a token.
+    #[arg(long, env = "METRICS_ADDR")]
+    pub metrics_addr: Option<String>,
 }
 
 /// The validated configuration every part of the service is built from. Its `Debug`
@@ -100,9 +106,13 @@ pub struct Config {
     pub sweep_interval_seconds: u64,
     pub workers: Option<usize>,
     pub database_pool_size: u32,
+    pub metrics_token: Option<String>,
+    pub metrics_addr: Option<String>,
 }
 
 const MIN_SECRET_KEY_BYTES: usize = 64;
+/// A guessable token would make the public `/metrics` public again.
+const MIN_METRICS_TOKEN_CHARS: usize = 16;
 /// Far above any sensible pool: a typo such as 10000 would exhaust the server at start-up.
 const MAX_POOL_SIZE: u32 = 1000;
 
@@ -135,6 +145,13 @@ impl Settings {
             (1..=MAX_POOL_SIZE).contains(&self.database_pool_size),
             "DATABASE_POOL_SIZE must be between 1 and {MAX_POOL_SIZE}"
         );
+        let metrics_token = self.metrics_token.filter(|t| !t.is_empty());
+        if let Some(token) = &metrics_token {
+            anyhow::ensure!(
+                token.len() >= MIN_METRICS_TOKEN_CHARS && token.chars().all(|c| c.is_ascii_graphic()),
+                "METRICS_TOKEN must be at least {MIN_METRICS_TOKEN_CHARS} printable ASCII characters without spaces"
+            );
+        }
         Ok(Config {
             database,
             listen_addr: self.listen_addr,
@@ -156,6 +173,8 @@ impl Settings {
             sweep_interval_seconds: self.sweep_interval_seconds,
             workers: self.workers,
             database_pool_size: self.database_pool_size,
+            metrics_token,
+            metrics_addr: self.metrics_addr.filter(|a| !a.trim().is_empty()),
         })
     }
 }
@@ -195,6 +214,8 @@ impl std::fmt::Debug for Config {
             sweep_interval_seconds,
             workers,
             database_pool_size,
+            metrics_token,
+            metrics_addr,
         } = self;
         let database = match database {
             DatabaseLocation::SqliteFile(path) => format!("sqlite://{}", path.display()),
@@ -221,6 +242,8 @@ impl std::fmt::Debug for Config {
             .field("sweep_interval_seconds", sweep_interval_seconds)
             .field("workers", workers)
             .field("database_pool_size", database_pool_size)
+            .field("metrics_token", &metrics_token.as_ref().map(|_| REDACTED))
+            .field("metrics_addr", metrics_addr)
             .finish()
     }
 }

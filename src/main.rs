@@ -171,6 +171,7 @@ fn sweep(
 }
 
 fn serve(config: green_channel::config::Config) -> anyhow::Result<()> {
+    green_channel::passwords::return_large_blocks_to_the_system();
     let (db, bootstrap) = prepare_database(&config)?;
     if bootstrap.seeded_reference_data {
         println!("Loaded the demo jurisdiction (12 districts, 20 departments, 12 categories).");

@@ -182,6 +182,32 @@ pub async fn show(
     );
     out.push_str("# TYPE green_channel_sweeper_passes_total counter\n");
     let _ = writeln!(out, "green_channel_sweeper_passes_total {passes}");
+    let hashing = &state.sign_in.hashing;
+    for (name, help, kind, value) in [
+        (
+            "green_channel_password_checks_limit",
+            "Password checks (Argon2) allowed to run at once.",
+            "gauge",
+            hashing.limit(),
+        ),
+        (
+            "green_channel_password_checks_in_flight",
+            "Password checks (Argon2) running now.",
+            "gauge",
+            hashing.in_flight(),
+        ),
+        (
+            "green_channel_password_checks_peak",
+            "The most password checks (Argon2) that ran at once since start.",
+            "gauge",
+            hashing.peak(),
+        ),
+    ] {
+        let _ = writeln!(
+            out,
+            "# HELP {name} {help}\n# TYPE {name} {kind}\n{name} {value}"
+        );
+    }
     http.render(&mut out);
     Ok(HttpResponse::Ok()
         .content_type("text/plain; version=0.0.4; charset=utf-8")

@@ -21,8 +21,9 @@ pub struct AppState {
     pub db: Database,
     pub submit_limit: RateLimit,
     pub track_limit: RateLimit,
-    /// Failed sign-ins per client address.
-    pub login_limit: RateLimit,
+    /// Failed sign-ins per client address, one check per username at a time, and the
+    /// bound on Argon2 work.
+    pub sign_in: crate::services::sign_in::SignInGuard,
     /// "I lost my tracking code" requests per client address and per email address.
     pub recover_client_limit: RateLimit,
     pub recover_address_limit: RateLimit,
@@ -113,7 +114,10 @@ impl AppState {
         AppState {
             submit_limit: RateLimit::per_hour(config.submit_limit_per_hour),
             track_limit: RateLimit::per_hour(config.track_limit_per_hour),
-            login_limit: RateLimit::per_hour(config.login_limit_per_hour),
+            sign_in: crate::services::sign_in::SignInGuard::new(
+                config.login_limit_per_hour,
+                crate::passwords::HashingGate::for_this_machine(),
+            ),
             recover_client_limit: RateLimit::per_hour(RECOVER_PER_CLIENT_PER_HOUR),
             recover_address_limit: RateLimit::per_hour(RECOVER_PER_ADDRESS_PER_HOUR),
             mail_wakeup: std::sync::Arc::new(tokio::sync::Notify::new()),

@@ -53,6 +53,8 @@ pub fn test_config(data_dir: &std::path::Path) -> Config {
         sweep_interval_seconds: 0,
         workers: Some(1),
         database_pool_size: 8,
+        metrics_token: None,
+        metrics_addr: None,
     }
 }
 

@@ -20,6 +20,7 @@ mod sessions;
 mod smtp_server;
 mod sweeper;
 mod test_database;
+mod throttles;
 mod tracking;
 mod triage;
 mod validation;

@@ -6,6 +6,7 @@
 mod attachment;
 mod complaint;
 mod file_complaint;
+mod lockouts;
 mod login;
 mod manage;
 mod outbox;
@@ -22,6 +23,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .route("/admin/password", web::get().to(password::show))
         .route("/admin/password", web::post().to(password::submit))
         .route("/admin/outbox", web::get().to(outbox::show))
+        .route("/admin/lockouts", web::get().to(lockouts::show))
         .route("/admin/outbox/{id}/retry", web::post().to(outbox::retry))
         .route("/admin/complaints/new", web::get().to(file_complaint::show))
         .route(
