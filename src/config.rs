@@ -108,6 +108,9 @@ pub struct Config {
     pub database_pool_size: u32,
     pub metrics_token: Option<String>,
     pub metrics_addr: Option<String>,
+    /// How long `/metrics` keeps the outbox figures (15 s; not a setting: tests use 0 to
+    /// see each change at once).
+    pub metrics_cache_seconds: u64,
 }
 
 const MIN_SECRET_KEY_BYTES: usize = 64;
@@ -175,6 +178,7 @@ impl Settings {
             database_pool_size: self.database_pool_size,
             metrics_token,
             metrics_addr: self.metrics_addr.filter(|a| !a.trim().is_empty()),
+            metrics_cache_seconds: crate::metrics::OUTBOX_FIGURES_EVERY.as_secs(),
         })
     }
 }
@@ -216,6 +220,7 @@ impl std::fmt::Debug for Config {
             database_pool_size,
             metrics_token,
             metrics_addr,
+            metrics_cache_seconds,
         } = self;
         let database = match database {
             DatabaseLocation::SqliteFile(path) => format!("sqlite://{}", path.display()),
@@ -244,6 +249,7 @@ impl std::fmt::Debug for Config {
             .field("database_pool_size", database_pool_size)
             .field("metrics_token", &metrics_token.as_ref().map(|_| REDACTED))
             .field("metrics_addr", metrics_addr)
+            .field("metrics_cache_seconds", metrics_cache_seconds)
             .finish()
     }
 }
@@ -359,6 +365,20 @@ mod tests {
         let err = parse(&["--database-pool-size", "0"]).unwrap_err();
         assert!(err.to_string().contains("DATABASE_POOL_SIZE"), "{err}");
         assert_eq!(parse(&[]).unwrap().database_pool_size, 8);
+        let err = parse(&["--metrics-token", "short"]).unwrap_err();
+        assert!(err.to_string().contains("METRICS_TOKEN"), "{err}");
+        let err = parse(&["--metrics-token", "a token with spaces in it"]).unwrap_err();
+        assert!(err.to_string().contains("METRICS_TOKEN"), "{err}");
+        let set = parse(&[
+            "--metrics-token",
+            "0123456789abcdef",
+            "--metrics-addr",
+            "127.0.0.1:9090",
+        ])
+        .unwrap();
+        assert_eq!(set.metrics_token.as_deref(), Some("0123456789abcdef"));
+        assert_eq!(set.metrics_addr.as_deref(), Some("127.0.0.1:9090"));
+        assert_eq!(parse(&[]).unwrap().metrics_token, None);
         let first = parse(&[]).unwrap();
         let second = parse(&[]).unwrap();
         assert_eq!(
@@ -398,6 +418,8 @@ mod tests {
             &key,
             "--admin-password",
             "admin-pass-4",
+            "--metrics-token",
+            "metrics-token-5-secret",
         ])
         .settings
         .into_config()
@@ -408,6 +430,7 @@ mod tests {
             "db-pass-2",
             "smtp-pass-3",
             "admin-pass-4",
+            "metrics-token-5-secret",
             &key,
         ] {
             assert!(!shown.contains(secret), "{secret} in {shown}");

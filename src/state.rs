@@ -33,6 +33,10 @@ pub struct AppState {
     pub reference_cache: Arc<ReferenceCache>,
     /// Passes of this instance's deadline sweeper (`/metrics`).
     pub sweeper_passes: Arc<std::sync::atomic::AtomicU64>,
+    /// The outbox figures `/metrics` shows, read at most every `metrics_cache_seconds`.
+    pub outbox_figures: crate::metrics::OutboxFiguresCache,
+    /// The bound address of `METRICS_ADDR`, where `/metrics` needs no token.
+    pub metrics_local_addr: Option<std::net::SocketAddr>,
 }
 
 /// The reference data as last read, with the audit stamp it was read at. Every change to
@@ -123,6 +127,10 @@ impl AppState {
             mail_wakeup: std::sync::Arc::new(tokio::sync::Notify::new()),
             reference_cache: Arc::new(ReferenceCache::default()),
             sweeper_passes: Arc::default(),
+            outbox_figures: crate::metrics::OutboxFiguresCache::new(
+                std::time::Duration::from_secs(config.metrics_cache_seconds),
+            ),
+            metrics_local_addr: None,
             config,
             db,
         }

@@ -12,6 +12,7 @@ mod i18n;
 mod instances;
 mod isolation;
 mod manage;
+mod metrics_access;
 mod outbox_page;
 mod queue;
 mod restart;

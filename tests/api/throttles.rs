@@ -13,12 +13,10 @@ use green_channel::db::schema::{login_address_throttle, login_throttle};
 use green_channel::db::DbError;
 
 use crate::helpers::{
-    client, select_attr, select_text, spawn_app_with, TestApp, ADMIN_PASSWORD, STAFF_PASSWORD,
+    client, select_attr, select_text, spawn_app_with, TestApp, ADMIN_PASSWORD, METRICS_TOKEN,
+    STAFF_PASSWORD,
 };
 use crate::test_database::{binary_env, DatabaseGuard};
-
-/// The token tests give `/metrics` (`METRICS_TOKEN`).
-pub const METRICS_TOKEN: &str = "metrics-token-for-tests";
 
 /// A browser at `from` (an `X-Forwarded-For` address the app believes from 127.0.0.1)
 /// with the sign-in form open: its client and the form's token.
@@ -74,7 +72,6 @@ async fn sign_in_from(
 async fn behind_proxy() -> TestApp {
     spawn_app_with(|c| {
         c.trusted_proxies = vec!["127.0.0.1".parse().unwrap()];
-        c.metrics_token = Some(METRICS_TOKEN.into());
     })
     .await
 }
