@@ -296,7 +296,7 @@ fn decode_secret_key(encoded: &str) -> anyhow::Result<Vec<u8>> {
 fn load_or_create_secret_key(data_dir: &Path) -> anyhow::Result<Vec<u8>> {
     let path = data_dir.join("secret_key");
     if !path.exists() {
-        std::fs::create_dir_all(data_dir)
+        crate::private_files::create_private_dir(data_dir)
             .with_context(|| format!("creating the data folder {}", data_dir.display()))?;
         let key: [u8; MIN_SECRET_KEY_BYTES] = rand::random();
         let encoded = base64::engine::general_purpose::STANDARD.encode(key);
@@ -315,6 +315,8 @@ fn load_or_create_secret_key(data_dir: &Path) -> anyhow::Result<Vec<u8>> {
             }
         }
     }
+    // A key an older version left readable to everyone is made private.
+    crate::private_files::restrict_file(&path)?;
     let encoded =
         std::fs::read_to_string(&path).with_context(|| format!("reading {}", path.display()))?;
     decode_secret_key(&encoded).with_context(|| format!("in {}", path.display()))
@@ -322,10 +324,8 @@ fn load_or_create_secret_key(data_dir: &Path) -> anyhow::Result<Vec<u8>> {
 
 fn write_private_file(path: &Path, contents: &str) -> anyhow::Result<()> {
     use std::io::Write as _;
-    let mut options = std::fs::OpenOptions::new();
+    let mut options = crate::private_files::private_file_options();
     options.write(true).create_new(true);
-    #[cfg(unix)]
-    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
     let mut file = options
         .open(path)
         .with_context(|| format!("creating {}", path.display()))?;

@@ -12,6 +12,7 @@ pub mod mail;
 pub mod metrics;
 pub mod pages;
 pub mod passwords;
+pub mod private_files;
 pub mod rate_limit;
 pub mod routes;
 pub mod services;
@@ -55,6 +56,9 @@ pub struct Bootstrap {
 /// Opens the database, applies migrations, loads the demo jurisdiction into an empty
 /// database and creates the bootstrap `admin` account. A second run changes nothing.
 pub fn prepare_database(config: &Config) -> anyhow::Result<(Database, Bootstrap)> {
+    if config.data_dir.exists() {
+        private_files::create_private_dir(&config.data_dir)?;
+    }
     let db = Database::open(&config.database, config.database_pool_size)?;
     let seeded = db
         .write_blocking(|conn| {

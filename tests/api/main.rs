@@ -6,6 +6,7 @@ mod backends;
 mod browser;
 mod deadline_pages;
 mod email;
+mod file_modes;
 mod filing;
 mod helpers;
 mod i18n;
