@@ -198,9 +198,9 @@ async fn password_checks_never_run_more_than_the_bound_at_once() {
     );
 }
 
-/// A `503` from the bound is a page in the user's language that says to try again.
+/// The `503` page of the bound has its words in every language.
 #[tokio::test]
-async fn the_busy_page_is_translated() {
+async fn the_busy_page_has_its_words_in_every_language() {
     for (language, words) in [("en", "busy"), ("zh-CN", "繁忙"), ("zh-TW", "繁忙")] {
         let key = green_channel::i18n::Locale::from_tag(language).unwrap();
         let title = green_channel::i18n::t(key, "page.busy.title");
