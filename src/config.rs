@@ -74,6 +74,12 @@ pub struct Settings {
     /// below the server's max_connections; SQLite: readers beside the one writer).
     #[arg(long, env = "DATABASE_POOL_SIZE", default_value_t = 8)]
     pub database_pool_size: u32,
+    /// Bearer token that `/metrics` on LISTEN_ADDR asks for (unset: 404 there).
+    #[arg(long, env = "METRICS_TOKEN", hide_env_values = true)]
+    pub metrics_token: Option<String>,
+    /// A second, private address (e.g. 127.0.0.1:9090) serving `/metrics` without a token.
+    #[arg(long, env = "METRICS_ADDR")]
+    pub metrics_addr: Option<String>,
 }
 
 /// The validated configuration every part of the service is built from. Its `Debug`
@@ -100,9 +106,16 @@ pub struct Config {
     pub sweep_interval_seconds: u64,
     pub workers: Option<usize>,
     pub database_pool_size: u32,
+    pub metrics_token: Option<String>,
+    pub metrics_addr: Option<String>,
+    /// How long `/metrics` keeps the outbox figures (15 s; not a setting: tests use 0 to
+    /// see each change at once).
+    pub metrics_cache_seconds: u64,
 }
 
 const MIN_SECRET_KEY_BYTES: usize = 64;
+/// A guessable token would make the public `/metrics` public again.
+const MIN_METRICS_TOKEN_CHARS: usize = 16;
 /// Far above any sensible pool: a typo such as 10000 would exhaust the server at start-up.
 const MAX_POOL_SIZE: u32 = 1000;
 
@@ -135,6 +148,13 @@ impl Settings {
             (1..=MAX_POOL_SIZE).contains(&self.database_pool_size),
             "DATABASE_POOL_SIZE must be between 1 and {MAX_POOL_SIZE}"
         );
+        let metrics_token = self.metrics_token.filter(|t| !t.is_empty());
+        if let Some(token) = &metrics_token {
+            anyhow::ensure!(
+                token.len() >= MIN_METRICS_TOKEN_CHARS && token.chars().all(|c| c.is_ascii_graphic()),
+                "METRICS_TOKEN must be at least {MIN_METRICS_TOKEN_CHARS} printable ASCII characters without spaces"
+            );
+        }
         Ok(Config {
             database,
             listen_addr: self.listen_addr,
@@ -156,6 +176,9 @@ impl Settings {
             sweep_interval_seconds: self.sweep_interval_seconds,
             workers: self.workers,
             database_pool_size: self.database_pool_size,
+            metrics_token,
+            metrics_addr: self.metrics_addr.filter(|a| !a.trim().is_empty()),
+            metrics_cache_seconds: crate::metrics::OUTBOX_FIGURES_EVERY.as_secs(),
         })
     }
 }
@@ -195,6 +218,9 @@ impl std::fmt::Debug for Config {
             sweep_interval_seconds,
             workers,
             database_pool_size,
+            metrics_token,
+            metrics_addr,
+            metrics_cache_seconds,
         } = self;
         let database = match database {
             DatabaseLocation::SqliteFile(path) => format!("sqlite://{}", path.display()),
@@ -221,6 +247,9 @@ impl std::fmt::Debug for Config {
             .field("sweep_interval_seconds", sweep_interval_seconds)
             .field("workers", workers)
             .field("database_pool_size", database_pool_size)
+            .field("metrics_token", &metrics_token.as_ref().map(|_| REDACTED))
+            .field("metrics_addr", metrics_addr)
+            .field("metrics_cache_seconds", metrics_cache_seconds)
             .finish()
     }
 }
@@ -267,7 +296,7 @@ fn decode_secret_key(encoded: &str) -> anyhow::Result<Vec<u8>> {
 fn load_or_create_secret_key(data_dir: &Path) -> anyhow::Result<Vec<u8>> {
     let path = data_dir.join("secret_key");
     if !path.exists() {
-        std::fs::create_dir_all(data_dir)
+        crate::private_files::create_private_dir(data_dir)
             .with_context(|| format!("creating the data folder {}", data_dir.display()))?;
         let key: [u8; MIN_SECRET_KEY_BYTES] = rand::random();
         let encoded = base64::engine::general_purpose::STANDARD.encode(key);
@@ -286,6 +315,8 @@ fn load_or_create_secret_key(data_dir: &Path) -> anyhow::Result<Vec<u8>> {
             }
         }
     }
+    // A key an older version left readable to everyone is made private.
+    crate::private_files::restrict_file(&path)?;
     let encoded =
         std::fs::read_to_string(&path).with_context(|| format!("reading {}", path.display()))?;
     decode_secret_key(&encoded).with_context(|| format!("in {}", path.display()))
@@ -293,10 +324,8 @@ fn load_or_create_secret_key(data_dir: &Path) -> anyhow::Result<Vec<u8>> {
 
 fn write_private_file(path: &Path, contents: &str) -> anyhow::Result<()> {
     use std::io::Write as _;
-    let mut options = std::fs::OpenOptions::new();
+    let mut options = crate::private_files::private_file_options();
     options.write(true).create_new(true);
-    #[cfg(unix)]
-    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
     let mut file = options
         .open(path)
         .with_context(|| format!("creating {}", path.display()))?;
@@ -336,6 +365,20 @@ mod tests {
         let err = parse(&["--database-pool-size", "0"]).unwrap_err();
         assert!(err.to_string().contains("DATABASE_POOL_SIZE"), "{err}");
         assert_eq!(parse(&[]).unwrap().database_pool_size, 8);
+        let err = parse(&["--metrics-token", "short"]).unwrap_err();
+        assert!(err.to_string().contains("METRICS_TOKEN"), "{err}");
+        let err = parse(&["--metrics-token", "a token with spaces in it"]).unwrap_err();
+        assert!(err.to_string().contains("METRICS_TOKEN"), "{err}");
+        let set = parse(&[
+            "--metrics-token",
+            "0123456789abcdef",
+            "--metrics-addr",
+            "127.0.0.1:9090",
+        ])
+        .unwrap();
+        assert_eq!(set.metrics_token.as_deref(), Some("0123456789abcdef"));
+        assert_eq!(set.metrics_addr.as_deref(), Some("127.0.0.1:9090"));
+        assert_eq!(parse(&[]).unwrap().metrics_token, None);
         let first = parse(&[]).unwrap();
         let second = parse(&[]).unwrap();
         assert_eq!(
@@ -375,6 +418,8 @@ mod tests {
             &key,
             "--admin-password",
             "admin-pass-4",
+            "--metrics-token",
+            "metrics-token-5-secret",
         ])
         .settings
         .into_config()
@@ -385,6 +430,7 @@ mod tests {
             "db-pass-2",
             "smtp-pass-3",
             "admin-pass-4",
+            "metrics-token-5-secret",
             &key,
         ] {
             assert!(!shown.contains(secret), "{secret} in {shown}");

@@ -25,6 +25,9 @@ pub enum AppError {
     PayloadTooLarge,
     #[error("rate limited")]
     RateLimited(RetryAfter),
+    /// Every slot for password hashing is taken (`503`, try again in a second).
+    #[error("too busy to check a password now")]
+    Busy,
     #[error("the complaint changed since it was shown")]
     Conflict,
     #[error(transparent)]
@@ -52,6 +55,7 @@ pub enum ErrorPageKind {
     Honeypot,
     TooLarge,
     RateLimited,
+    Busy,
     Conflict,
     NotAllowed,
     MethodNotAllowed,
@@ -60,7 +64,7 @@ pub enum ErrorPageKind {
 }
 
 impl ErrorPageKind {
-    pub const ALL: [ErrorPageKind; 12] = [
+    pub const ALL: [ErrorPageKind; 13] = [
         ErrorPageKind::NotFound,
         ErrorPageKind::Csrf,
         ErrorPageKind::Unauthenticated,
@@ -68,6 +72,7 @@ impl ErrorPageKind {
         ErrorPageKind::Honeypot,
         ErrorPageKind::TooLarge,
         ErrorPageKind::RateLimited,
+        ErrorPageKind::Busy,
         ErrorPageKind::Conflict,
         ErrorPageKind::NotAllowed,
         ErrorPageKind::MethodNotAllowed,
@@ -85,6 +90,7 @@ impl ErrorPageKind {
             ErrorPageKind::Honeypot => "honeypot",
             ErrorPageKind::TooLarge => "too_large",
             ErrorPageKind::RateLimited => "rate_limited",
+            ErrorPageKind::Busy => "busy",
             ErrorPageKind::Conflict => "conflict",
             ErrorPageKind::NotAllowed => "not_allowed",
             ErrorPageKind::MethodNotAllowed => "method_not_allowed",
@@ -119,6 +125,7 @@ impl AppError {
             AppError::Honeypot => ErrorPageKind::Honeypot,
             AppError::PayloadTooLarge => ErrorPageKind::TooLarge,
             AppError::RateLimited(_) => ErrorPageKind::RateLimited,
+            AppError::Busy => ErrorPageKind::Busy,
             AppError::Conflict => ErrorPageKind::Conflict,
             AppError::NotAllowed(_) => ErrorPageKind::NotAllowed,
             AppError::Unexpected(_) => ErrorPageKind::Unexpected,
@@ -135,6 +142,7 @@ impl ResponseError for AppError {
             AppError::Honeypot => StatusCode::BAD_REQUEST,
             AppError::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
             AppError::RateLimited(_) => StatusCode::TOO_MANY_REQUESTS,
+            AppError::Busy => StatusCode::SERVICE_UNAVAILABLE,
             AppError::Conflict | AppError::NotAllowed(_) => StatusCode::CONFLICT,
             AppError::Unexpected(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
@@ -154,6 +162,9 @@ impl ResponseError for AppError {
         let mut response = HttpResponse::build(self.status_code());
         if let AppError::RateLimited(RetryAfter(wait)) = self {
             response.insert_header(("Retry-After", wait.as_secs().max(1).to_string()));
+        }
+        if let AppError::Busy = self {
+            response.insert_header(("Retry-After", "1"));
         }
         let mut response = response.finish();
         response.extensions_mut().insert(self.page_kind());

@@ -12,6 +12,7 @@ pub mod mail;
 pub mod metrics;
 pub mod pages;
 pub mod passwords;
+pub mod private_files;
 pub mod rate_limit;
 pub mod routes;
 pub mod services;
@@ -55,6 +56,9 @@ pub struct Bootstrap {
 /// Opens the database, applies migrations, loads the demo jurisdiction into an empty
 /// database and creates the bootstrap `admin` account. A second run changes nothing.
 pub fn prepare_database(config: &Config) -> anyhow::Result<(Database, Bootstrap)> {
+    if config.data_dir.exists() {
+        private_files::create_private_dir(&config.data_dir)?;
+    }
     let db = Database::open(&config.database, config.database_pool_size)?;
     let seeded = db
         .write_blocking(|conn| {
@@ -130,7 +134,20 @@ impl Application {
             .with_context(|| format!("listening on {}", config.listen_addr))?;
         let port = listener.local_addr()?.port();
         let workers = config.workers;
-        let state = web::Data::new(AppState::new(config, db.clone()));
+        // METRICS_ADDR: a second listener of the same server; requests that come in on it
+        // are told apart by their local address (`metrics::show`).
+        let metrics_listener = match &config.metrics_addr {
+            Some(addr) => Some(
+                TcpListener::bind(addr)
+                    .with_context(|| format!("listening on METRICS_ADDR {addr}"))?,
+            ),
+            None => None,
+        };
+        let mut state = AppState::new(config, db.clone());
+        if let Some(listener) = &metrics_listener {
+            state.metrics_local_addr = Some(listener.local_addr()?);
+        }
+        let state = web::Data::new(state);
         let mail_worker = background_tasks.then(|| {
             mail::worker::MailWorker::new(db.clone(), mailer, delivery, state.mail_wakeup.clone())
         });
@@ -154,8 +171,14 @@ impl Application {
                 .wrap(extract::headers::security_headers())
                 .wrap(actix_web::middleware::from_fn(access_log))
                 .wrap(actix_web::middleware::from_fn(metrics::record_requests))
+                .wrap(actix_web::middleware::from_fn(
+                    metrics::private_address_serves_only_metrics,
+                ))
         })
         .listen(listener)?;
+        if let Some(listener) = metrics_listener {
+            server = server.listen(listener)?;
+        }
         if let Some(workers) = workers {
             server = server.workers(workers);
         }

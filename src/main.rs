@@ -97,6 +97,10 @@ fn main() -> anyhow::Result<()> {
         // Colour codes only for a person at a terminal: in a log file they are noise.
         .with_ansi(std::io::stderr().is_terminal())
         .init();
+    // Everything this process creates (the database, SQLite's -wal and -shm, the secret
+    // key, .eml files) is for this user only, whatever umask it was started with: SQLite
+    // and other libraries create some files themselves, where no mode can be passed.
+    green_channel::private_files::restrict_umask();
     let cli = Cli::parse();
     let command = cli.command.unwrap_or(Command::Serve);
     if let Command::Healthcheck = command {
@@ -198,6 +202,7 @@ fn digest(
 }
 
 fn serve(config: green_channel::config::Config) -> anyhow::Result<()> {
+    green_channel::passwords::return_large_blocks_to_the_system();
     let (db, bootstrap) = prepare_database(&config)?;
     if bootstrap.seeded_reference_data {
         println!("Loaded the demo jurisdiction (12 districts, 20 departments, 12 categories).");

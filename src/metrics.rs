@@ -1,17 +1,19 @@
 //! `/metrics` in the Prometheus text format: request counts and latencies per route pattern,
-//! and the outbox read from the database at scrape time. Labels never hold a concrete path
-//! (it may carry a tracking code) nor anything else a client chooses freely.
+//! and the outbox figures (read from the database at most every `OUTBOX_FIGURES_EVERY`).
+//! Labels never hold a concrete path (it may carry a tracking code) nor anything else a
+//! client chooses freely. On the public address it answers only `Authorization: Bearer
+//! METRICS_TOKEN` (`404` when no token is set); on `METRICS_ADDR` without a token.
 
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use actix_web::body::MessageBody;
 use actix_web::dev::{ServiceRequest, ServiceResponse};
 use actix_web::http::Method;
 use actix_web::middleware::Next;
-use actix_web::{web, HttpResponse};
+use actix_web::{web, HttpRequest, HttpResponse};
 
 use crate::db::outbox::{self, OutboxStats};
 use crate::errors::AppError;
@@ -166,12 +168,95 @@ fn render_outbox(stats: &OutboxStats, now: chrono::NaiveDateTime, out: &mut Stri
     let _ = writeln!(out, "green_channel_outbox_oldest_pending_age_seconds {age}");
 }
 
+/// How often the outbox figures are read again: a `GROUP BY` over the whole outbox is not
+/// for every scrape (nor for whoever can send requests).
+pub const OUTBOX_FIGURES_EVERY: Duration = Duration::from_secs(15);
+
+/// The outbox figures as last read, and when.
+pub struct OutboxFiguresCache {
+    every: Duration,
+    latest: Mutex<Option<(Instant, Arc<OutboxStats>)>>,
+}
+
+impl OutboxFiguresCache {
+    pub fn new(every: Duration) -> OutboxFiguresCache {
+        OutboxFiguresCache {
+            every,
+            latest: Mutex::new(None),
+        }
+    }
+
+    /// The figures read within `every` before `now`, if any.
+    fn fresh(&self, now: Instant) -> Option<Arc<OutboxStats>> {
+        let latest = self.latest.lock().unwrap_or_else(|e| e.into_inner());
+        latest
+            .as_ref()
+            .filter(|(read_at, _)| now.duration_since(*read_at) < self.every)
+            .map(|(_, stats)| stats.clone())
+    }
+
+    fn store(&self, read_at: Instant, stats: Arc<OutboxStats>) {
+        *self.latest.lock().unwrap_or_else(|e| e.into_inner()) = Some((read_at, stats));
+    }
+}
+
+/// Whether the request came in on the private `METRICS_ADDR` listener.
+fn on_private_address(req: &HttpRequest, state: &AppState) -> bool {
+    state
+        .metrics_local_addr
+        .is_some_and(|private| req.app_config().local_addr() == private)
+}
+
+/// Whether the request carries `Authorization: Bearer <token>` (compared in constant time).
+fn bearer_matches(req: &HttpRequest, token: &str) -> bool {
+    use subtle::ConstantTimeEq as _;
+    req.headers()
+        .get(actix_web::http::header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "))
+        .is_some_and(|given| bool::from(given.trim().as_bytes().ct_eq(token.as_bytes())))
+}
+
+/// Middleware: the private `METRICS_ADDR` listener serves `/metrics` and nothing else.
+pub async fn private_address_serves_only_metrics(
+    req: ServiceRequest,
+    next: Next<impl MessageBody + 'static>,
+) -> Result<ServiceResponse<actix_web::body::BoxBody>, actix_web::Error> {
+    let private = req
+        .app_data::<web::Data<AppState>>()
+        .is_some_and(|state| on_private_address(req.request(), state));
+    if private && req.path() != "/metrics" {
+        return Ok(req.into_response(HttpResponse::NotFound().finish()));
+    }
+    Ok(next.call(req).await?.map_into_boxed_body())
+}
+
 /// `GET /metrics`.
 pub async fn show(
+    req: HttpRequest,
     state: web::Data<AppState>,
     http: web::Data<HttpMetrics>,
 ) -> Result<HttpResponse, AppError> {
-    let stats = state.db.read(outbox::stats).await?;
+    if !on_private_address(&req, &state) {
+        match &state.config.metrics_token {
+            None => return Err(AppError::NotFound),
+            Some(token) if !bearer_matches(&req, token) => {
+                return Ok(HttpResponse::Unauthorized()
+                    .insert_header((actix_web::http::header::WWW_AUTHENTICATE, "Bearer"))
+                    .finish())
+            }
+            Some(_) => {}
+        }
+    }
+    let stats = match state.outbox_figures.fresh(Instant::now()) {
+        Some(stats) => stats,
+        None => {
+            let read_at = Instant::now();
+            let stats = Arc::new(state.db.read(outbox::stats).await?);
+            state.outbox_figures.store(read_at, stats.clone());
+            stats
+        }
+    };
     let mut out = String::new();
     render_outbox(&stats, now_utc(), &mut out);
     let passes = state
@@ -182,6 +267,32 @@ pub async fn show(
     );
     out.push_str("# TYPE green_channel_sweeper_passes_total counter\n");
     let _ = writeln!(out, "green_channel_sweeper_passes_total {passes}");
+    let hashing = &state.sign_in.hashing;
+    for (name, help, kind, value) in [
+        (
+            "green_channel_password_checks_limit",
+            "Password checks (Argon2) allowed to run at once.",
+            "gauge",
+            hashing.limit(),
+        ),
+        (
+            "green_channel_password_checks_in_flight",
+            "Password checks (Argon2) running now.",
+            "gauge",
+            hashing.in_flight(),
+        ),
+        (
+            "green_channel_password_checks_peak",
+            "The most password checks (Argon2) that ran at once since start.",
+            "gauge",
+            hashing.peak(),
+        ),
+    ] {
+        let _ = writeln!(
+            out,
+            "# HELP {name} {help}\n# TYPE {name} {kind}\n{name} {value}"
+        );
+    }
     http.render(&mut out);
     Ok(HttpResponse::Ok()
         .content_type("text/plain; version=0.0.4; charset=utf-8")
@@ -191,6 +302,29 @@ pub async fn show(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn outbox_figures_are_read_again_only_after_the_period() {
+        let cache = OutboxFiguresCache::new(Duration::from_secs(15));
+        let t0 = Instant::now();
+        assert!(cache.fresh(t0).is_none(), "nothing read yet");
+        let stats = Arc::new(OutboxStats {
+            by_state: vec![("pending", 2)],
+            oldest_pending_created_at: None,
+        });
+        cache.store(t0, stats);
+        assert!(cache.fresh(t0 + Duration::from_secs(14)).is_some());
+        assert!(cache.fresh(t0 + Duration::from_secs(15)).is_none());
+        let never = OutboxFiguresCache::new(Duration::ZERO);
+        never.store(
+            t0,
+            Arc::new(OutboxStats {
+                by_state: vec![],
+                oldest_pending_created_at: None,
+            }),
+        );
+        assert!(never.fresh(t0).is_none(), "a zero period reads every time");
+    }
 
     #[test]
     fn histograms_are_cumulative_and_labels_escaped() {

@@ -22,8 +22,9 @@ pub struct AppState {
     pub db: Database,
     pub submit_limit: RateLimit,
     pub track_limit: RateLimit,
-    /// Failed sign-ins per client address.
-    pub login_limit: RateLimit,
+    /// Failed sign-ins per client address, one check per username at a time, and the
+    /// bound on Argon2 work.
+    pub sign_in: crate::services::sign_in::SignInGuard,
     /// "I lost my tracking code" requests per client address and per email address.
     pub recover_client_limit: RateLimit,
     pub recover_address_limit: RateLimit,
@@ -35,6 +36,10 @@ pub struct AppState {
     pub sweeper_passes: Arc<std::sync::atomic::AtomicU64>,
     /// `GET /stats`, computed at most once per `STATS_MAX_AGE` in this instance.
     pub stats_cache: Arc<StatsCache>,
+    /// The outbox figures `/metrics` shows, read at most every `metrics_cache_seconds`.
+    pub outbox_figures: crate::metrics::OutboxFiguresCache,
+    /// The bound address of `METRICS_ADDR`, where `/metrics` needs no token.
+    pub metrics_local_addr: Option<std::net::SocketAddr>,
 }
 
 /// How long the public figures are kept (and how long browsers may keep them).
@@ -144,13 +149,20 @@ impl AppState {
         AppState {
             submit_limit: RateLimit::per_hour(config.submit_limit_per_hour),
             track_limit: RateLimit::per_hour(config.track_limit_per_hour),
-            login_limit: RateLimit::per_hour(config.login_limit_per_hour),
+            sign_in: crate::services::sign_in::SignInGuard::new(
+                config.login_limit_per_hour,
+                crate::passwords::HashingGate::for_this_machine(),
+            ),
             recover_client_limit: RateLimit::per_hour(RECOVER_PER_CLIENT_PER_HOUR),
             recover_address_limit: RateLimit::per_hour(RECOVER_PER_ADDRESS_PER_HOUR),
             mail_wakeup: std::sync::Arc::new(tokio::sync::Notify::new()),
             reference_cache: Arc::new(ReferenceCache::default()),
             sweeper_passes: Arc::default(),
             stats_cache: Arc::default(),
+            outbox_figures: crate::metrics::OutboxFiguresCache::new(
+                std::time::Duration::from_secs(config.metrics_cache_seconds),
+            ),
+            metrics_local_addr: None,
             config,
             db,
         }

@@ -196,6 +196,7 @@ impl Database {
         let sqlite_threads = match location {
             DatabaseLocation::SqliteFile(path) => {
                 create_parent_dir(path)?;
+                crate::private_files::prepare_sqlite_file(path)?;
                 let mut conn = ConnectionManager::establish(location)
                     .with_context(|| format!("opening SQLite database {}", path.display()))?;
                 conn.batch_execute(SQLITE_PRAGMAS)
@@ -320,8 +321,10 @@ impl Database {
 
 fn create_parent_dir(path: &Path) -> anyhow::Result<()> {
     if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-        std::fs::create_dir_all(dir)
-            .with_context(|| format!("creating the data folder {}", dir.display()))?;
+        if !dir.exists() {
+            crate::private_files::create_private_dir(dir)
+                .with_context(|| format!("creating the data folder {}", dir.display()))?;
+        }
     }
     Ok(())
 }

@@ -219,6 +219,16 @@ diesel::table! {
 }
 
 diesel::table! {
+    login_address_throttle (username, address) {
+        username -> Text,
+        address -> Text,
+        failures -> Integer,
+        last_failure_at -> Timestamp,
+        locked_until -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
     attachments (id) {
         id -> Text,
         complaint_id -> Text,
@@ -297,6 +307,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     complaint_search,
     sessions,
     login_throttle,
+    login_address_throttle,
     attachments,
     personal_data_views,
     audit_events,

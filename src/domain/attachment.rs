@@ -44,12 +44,17 @@ pub fn sniff(bytes: &[u8]) -> Option<FileKind> {
 }
 
 /// A name safe to store and to offer in a download: no folders, no control or quote
-/// characters, bounded, and ending in the extension of what the bytes are.
+/// characters, none of the invisible characters the text fields refuse (a right-to-left
+/// override turns `invoice\u{202E}gnp.png` into what reads as `invoicepng.exe`), bounded,
+/// and ending in the extension of what the bytes are.
 pub fn safe_file_name(raw: &str, kind: FileKind) -> String {
     let base = raw.rsplit(['/', '\\']).next().unwrap_or_default();
     let cleaned: String = base
         .chars()
-        .filter(|c| !c.is_control() && !matches!(c, '"' | '\'' | ';' | '<' | '>' | '`'))
+        .filter(|c| {
+            !super::fields::is_forbidden_control(*c)
+                && !matches!(c, '"' | '\'' | ';' | '<' | '>' | '`')
+        })
         .take(MAX_NAME_CHARS)
         .collect();
     let stem = cleaned
@@ -95,5 +100,23 @@ mod tests {
         assert_eq!(safe_file_name("evil.html", FileKind::Jpeg), "evil.jpg");
         assert_eq!(safe_file_name("a\"b\r\n.pdf", FileKind::Pdf), "ab.pdf");
         assert_eq!(safe_file_name("", FileKind::Pdf), "attachment.pdf");
+    }
+
+    #[test]
+    fn names_lose_the_invisible_characters_text_fields_refuse() {
+        assert_eq!(
+            safe_file_name("invoice\u{202E}gnp.png", FileKind::Png),
+            "invoicegnp.png"
+        );
+        for invisible in [
+            '\u{202A}', '\u{200B}', '\u{200F}', '\u{2066}', '\u{2069}', '\u{FEFF}', '\u{2028}',
+        ] {
+            let name = safe_file_name(&format!("发{invisible}票.pdf"), FileKind::Pdf);
+            assert_eq!(name, "发票.pdf", "{invisible:?}");
+        }
+        assert_eq!(
+            safe_file_name("\u{202E}.png", FileKind::Png),
+            "attachment.png"
+        );
     }
 }

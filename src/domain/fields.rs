@@ -41,7 +41,7 @@ impl FieldError {
 
 /// Invisible characters that can hide or reorder text in front of the staff reading a complaint
 /// (bidi overrides, zero-width characters) or act as line breaks where none are expected.
-fn is_forbidden_control(c: char) -> bool {
+pub fn is_forbidden_control(c: char) -> bool {
     c.is_control()
         || matches!(
             c,

@@ -323,9 +323,14 @@ impl Mailer {
 /// Writes the file whole or not at all, and durably, before the row is marked sent.
 fn write_file(dir: &std::path::Path, path: &std::path::Path, bytes: &[u8]) -> std::io::Result<()> {
     use std::io::Write as _;
-    std::fs::create_dir_all(dir)?;
+    crate::private_files::create_private_dir(dir).map_err(std::io::Error::other)?;
     let partial = path.with_extension("eml.partial");
-    let mut file = std::fs::File::create(&partial)?;
+    // `0600`: the message holds a resident's address and what they wrote.
+    let mut file = crate::private_files::private_file_options()
+        .write(true)
+        .create(true)
+        .truncate(true)
+        .open(&partial)?;
     file.write_all(bytes)?;
     file.sync_all()?;
     std::fs::rename(&partial, path)

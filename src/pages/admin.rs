@@ -104,6 +104,24 @@ pub struct UndeliveredRow {
     pub reason: String,
 }
 
+/// A row of `/admin/lockouts`.
+pub struct LockoutRow {
+    pub username: String,
+    /// `None`: the username is locked at every address that failed.
+    pub address: Option<String>,
+    pub failures: i32,
+    pub last_failure: String,
+    pub locked_until: String,
+    pub still_locked: bool,
+}
+
+#[derive(Template)]
+#[template(path = "admin/lockouts.html")]
+pub struct LockoutsPage {
+    pub admin: AdminContext,
+    pub rows: Vec<LockoutRow>,
+}
+
 #[derive(Template)]
 #[template(path = "admin/outbox.html")]
 pub struct OutboxPage {

@@ -202,7 +202,7 @@ pub fn error_page<B>(res: ServiceResponse<B>) -> actix_web::Result<ErrorHandlerR
         ctx,
     };
     let mut response = render(status, &page);
-    for name in [header::RETRY_AFTER, header::ALLOW] {
+    for name in [header::RETRY_AFTER, header::ALLOW, header::WWW_AUTHENTICATE] {
         if let Some(value) = old.headers().get(&name) {
             response.headers_mut().insert(name, value.clone());
         }

@@ -217,6 +217,62 @@ async fn files_that_are_not_jpeg_png_or_pdf_too_many_or_too_large_are_refused_wi
 }
 
 #[tokio::test]
+async fn invisible_characters_never_reach_a_stored_name_or_the_download_header() {
+    let app = spawn_app().await;
+    let names = [
+        "invoice\u{202E}gnp.png",
+        "\u{202D}x\u{200B}y\u{FEFF}.png",
+        "a\u{2066}b\u{2069}c\u{2028}.png",
+        "\u{202E}\u{202E}.png",
+    ];
+    let uploads = names
+        .iter()
+        .map(|name| (*name, PNG.to_vec(), "image/png"))
+        .collect();
+    assert_eq!(file_with_files(&app, uploads).await.status().as_u16(), 303);
+    let stored: Vec<(String, String)> = app
+        .db
+        .read(|conn| {
+            Ok(attachments::table
+                .order(attachments::file_name)
+                .select((attachments::id, attachments::file_name))
+                .load(conn)?)
+        })
+        .await
+        .unwrap();
+    let mut stored_names: Vec<&str> = stored.iter().map(|(_, n)| n.as_str()).collect();
+    stored_names.sort();
+    assert_eq!(
+        stored_names,
+        vec!["abc.png", "attachment.png", "invoicegnp.png", "xy.png"]
+    );
+    app.create_user("clerk-food", "clerk", "food-drug").await;
+    let clerk = app.login("clerk-food", STAFF_PASSWORD).await;
+    for (id, name) in &stored {
+        let download = clerk
+            .get(app.url(&format!("/admin/attachments/{id}")))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(download.status().as_u16(), 200, "{name}");
+        let disposition =
+            String::from_utf8_lossy(download.headers()["content-disposition"].as_bytes())
+                .to_uppercase();
+        for encoded in [
+            "%E2%80%AE",
+            "%E2%80%AD",
+            "%E2%80%8B",
+            "%EF%BB%BF",
+            "%E2%81%A6",
+            "%E2%80%A8",
+        ] {
+            assert!(!disposition.contains(encoded), "{name}: {disposition}");
+        }
+        assert!(!disposition.contains('\u{FFFD}'), "{disposition}");
+    }
+}
+
+#[tokio::test]
 async fn a_multipart_body_over_26_mib_is_413() {
     let app = spawn_app().await;
     let huge = vec![0u8; 27 * 1024 * 1024];

@@ -635,7 +635,7 @@ async fn metrics_show_the_outbox_and_requests_by_route_pattern_without_codes() {
     );
     assert_eq!(app.get("/track/recover").await.status().as_u16(), 200);
 
-    let response = app.get("/metrics").await;
+    let response = app.metrics().await;
     assert_eq!(response.status().as_u16(), 200);
     assert!(response.headers()["content-type"]
         .to_str()
@@ -691,7 +691,7 @@ async fn metrics_show_the_outbox_and_requests_by_route_pattern_without_codes() {
     assert!(!text.contains(&code), "no tracking code in any label");
 
     app.dispatch_all_pending_emails().await;
-    let text = app.get_html("/metrics").await;
+    let text = app.metrics().await.text().await.unwrap();
     assert_eq!(
         metric(&text, "green_channel_outbox_messages{state=\"sent\"}"),
         Some(2.0)

@@ -53,6 +53,10 @@ pub fn test_config(data_dir: &std::path::Path) -> Config {
         sweep_interval_seconds: 0,
         workers: Some(1),
         database_pool_size: 8,
+        metrics_token: Some(METRICS_TOKEN.into()),
+        metrics_addr: None,
+        // Every scrape reads the outbox again, so a test sees each change at once.
+        metrics_cache_seconds: 0,
     }
 }
 
@@ -230,6 +234,16 @@ impl TestApp {
 
     pub async fn get(&self, path: &str) -> Response {
         self.client.get(self.url(path)).send().await.unwrap()
+    }
+
+    /// `GET /metrics` with the test apps' token, as a scraper would.
+    pub async fn metrics(&self) -> Response {
+        self.client
+            .get(self.url("/metrics"))
+            .bearer_auth(METRICS_TOKEN)
+            .send()
+            .await
+            .unwrap()
     }
 
     pub async fn get_html(&self, path: &str) -> String {
@@ -508,6 +522,8 @@ impl TestApp {
 
 /// The password `TestApp::create_user` gives every account it creates.
 pub const STAFF_PASSWORD: &str = "staff-password-for-tests";
+/// The `METRICS_TOKEN` of every test app.
+pub const METRICS_TOKEN: &str = "metrics-token-for-tests";
 pub const ADMIN_PASSWORD: &str = "admin-password-for-tests";
 
 impl TestApp {

@@ -330,6 +330,54 @@ async fn look_ups_past_the_hourly_limit_get_429() {
     assert_rate_limited("a guessed code", app.get("/track/K7QX3-MNAPR-2D9WT").await).await;
 }
 
+#[tokio::test]
+async fn every_request_keyed_by_a_tracking_code_counts_against_the_limit() {
+    let app = spawn_app_with(|c| c.track_limit_per_hour = 3).await;
+    let code = app.file_valid(valid_complaint()).await;
+    let token = app.open_form().await.csrf_token;
+    let post = |path: String, fields: Vec<(&'static str, String)>| {
+        let mut fields = fields;
+        fields.push(("csrf_token", token.clone()));
+        let app = &app;
+        async move { app.post_form(&path, &fields).await }
+    };
+    // A rating and information the state does not allow, a withdrawal with a guessed code:
+    // each is refused, and each counts.
+    let rating = post(format!("/track/{code}/rating"), vec![("score", "5".into())]).await;
+    assert_eq!(rating.status().as_u16(), 409);
+    let info = post(
+        format!("/track/{code}/info"),
+        vec![("message", "补充".into())],
+    )
+    .await;
+    assert_eq!(info.status().as_u16(), 409);
+    let guessed = post("/track/K7QX3-MNAPR-2D9WT/withdraw".into(), vec![]).await;
+    assert_eq!(guessed.status().as_u16(), 404);
+    for (case, path, fields) in [
+        ("withdraw", format!("/track/{code}/withdraw"), vec![]),
+        (
+            "rating",
+            format!("/track/{code}/rating"),
+            vec![("score", "1".into())],
+        ),
+        (
+            "info",
+            format!("/track/{code}/info"),
+            vec![("message", "x".into())],
+        ),
+        (
+            "a guessed code",
+            "/track/K7QX3-MNAPR-2D9WT/rating".into(),
+            vec![("score", "1".into())],
+        ),
+    ] {
+        assert_rate_limited(case, post(path, fields).await).await;
+    }
+    assert_rate_limited("the look-up", app.get(&format!("/track/{code}")).await).await;
+    let state = stored_complaint(&app, &code).await.state;
+    assert_eq!(state, "assigned", "the refused withdrawal changed nothing");
+}
+
 fn assert_security_headers(case: &str, response: &Response) {
     let header = |name: &str| {
         response

@@ -102,9 +102,12 @@ async fn after_five_failures_a_username_waits_whether_or_not_it_exists() {
     // When the wait is over, the right password works again.
     app.db
         .write(|conn| {
-            diesel::sql_query("UPDATE login_throttle SET locked_until = NULL")
-                .execute(conn)
-                .map_err(green_channel::db::DbError::from)?;
+            // Per username, and per (username, address) since issue 14.
+            for table in ["login_throttle", "login_address_throttle"] {
+                diesel::sql_query(format!("UPDATE {table} SET locked_until = NULL"))
+                    .execute(conn)
+                    .map_err(green_channel::db::DbError::from)?;
+            }
             Ok::<_, green_channel::db::DbError>(())
         })
         .await

@@ -526,7 +526,7 @@ async fn two_instances_each_running_the_sweeper_escalate_a_late_case_once() {
 /// Reads `/metrics` until the instance's sweeper has finished `passes` passes since start.
 async fn wait_for_passes(app: &TestApp, passes: u64) {
     for _ in 0..600 {
-        let metrics = app.get_html("/metrics").await;
+        let metrics = app.metrics().await.text().await.unwrap();
         let done: u64 = metrics
             .lines()
             .find_map(|l| l.strip_prefix("green_channel_sweeper_passes_total "))

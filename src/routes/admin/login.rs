@@ -1,9 +1,10 @@
 //! `GET/POST /admin/login` and `POST /admin/logout`. An unknown user and a wrong password
 //! get the same page by the same path (a dummy Argon2 verification runs); a username that
-//! failed five times waits, existing or not; a client with too many failures gets `429`.
+//! failed five times waits, existing or not, at the addresses that failed; a client with
+//! too many failures gets `429`; when every hashing slot is busy, `503`
+//! (`services::sign_in`).
 
 use std::sync::LazyLock;
-use std::time::Instant;
 
 use actix_web::http::{header, StatusCode};
 use actix_web::{web, HttpRequest, HttpResponse};
@@ -11,9 +12,8 @@ use chrono::NaiveDateTime;
 use serde::Deserialize;
 
 use crate::clock::now_utc;
-use crate::db::sessions::{self, SessionRow, ThrottleRow};
+use crate::db::sessions::{self, SessionRow};
 use crate::db::users::{self, UserRow};
-use crate::domain::login::{locked_until, FORGET_AFTER_HOURS};
 use crate::errors::AppError;
 use crate::extract::client::client_addr;
 use crate::extract::csrf;
@@ -22,6 +22,7 @@ use crate::extract::session::{self, Staff};
 use crate::pages::admin::{AdminContext, LoginPage};
 use crate::pages::{render, PageContext};
 use crate::passwords;
+use crate::services::sign_in::Checked;
 use crate::state::AppState;
 
 /// Verified against when the user is unknown, so both answers take the same path.
@@ -61,12 +62,6 @@ pub async fn show(
     login_page(&req, &state, StatusCode::OK, "", None)
 }
 
-enum Attempt {
-    Locked { until: NaiveDateTime },
-    Failed,
-    SignedIn { cookie_value: String },
-}
-
 /// `POST /admin/login`: checked against the public forms' CSRF pair (no session yet).
 #[derive(Deserialize, Default)]
 #[serde(default)]
@@ -86,10 +81,6 @@ pub async fn submit(
     let now = now_utc();
     let form = posted.form;
     let client = client_addr(&req, &state.config.trusted_proxies);
-    state
-        .login_limit
-        .check(client, Instant::now())
-        .map_err(AppError::RateLimited)?;
     // Usernames are ASCII; anything else cannot exist but is throttled all the same. A NUL
     // becomes U+FFFD: PostgreSQL text cannot hold one, and the name still matches no one.
     let username: String = form
@@ -111,47 +102,26 @@ pub async fn submit(
     let locale = crate::extract::locale::locale_of(&req);
 
     let lookup = username.clone();
-    let (throttle, user) = state
+    let user = state
         .db
-        .read(move |conn| {
-            Ok((
-                sessions::throttle(conn, &lookup)?,
-                users::find_by_username(conn, &lookup)?,
-            ))
+        .read(move |conn| users::find_by_username(conn, &lookup))
+        .await?
+        .filter(|u| u.active);
+    let hash = user
+        .as_ref()
+        .map_or_else(|| DUMMY_HASH.clone(), |u| u.password_hash.clone());
+    let checked = state
+        .sign_in
+        .check(&state.db, &username, client, move || {
+            passwords::verify(&password, &hash).then_some(())
         })
         .await?;
-    let previous_failures = throttle
-        .as_ref()
-        .filter(|t| (now - t.last_failure_at).num_hours() < FORGET_AFTER_HOURS)
-        .map_or(0, |t| t.failures);
-    let attempt = match throttle
-        .as_ref()
-        .and_then(|t| t.locked_until)
-        .filter(|until| *until > now)
-    {
-        Some(until) => Attempt::Locked { until },
-        None => {
-            let hash = user
-                .as_ref()
-                .filter(|u| u.active)
-                .map_or_else(|| DUMMY_HASH.clone(), |u| u.password_hash.clone());
-            let verified = web::block(move || passwords::verify(&password, &hash))
-                .await
-                .map_err(|e| anyhow::anyhow!("password check: {e}"))?;
-            match (verified, user) {
-                (true, Some(user)) if user.active => {
-                    let old = req
-                        .cookie(session::SESSION_COOKIE)
-                        .map(|c| session::hash_session_id(c.value()));
-                    let cookie_value = sign_in(&state, &user, old, now).await?;
-                    Attempt::SignedIn { cookie_value }
-                }
-                _ => Attempt::Failed,
-            }
-        }
-    };
-    match attempt {
-        Attempt::SignedIn { cookie_value } => {
+    match (checked, user) {
+        (Checked::Passed(()), Some(user)) => {
+            let old = req
+                .cookie(session::SESSION_COOKIE)
+                .map(|c| session::hash_session_id(c.value()));
+            let cookie_value = sign_in(&state, &user, old, client, now).await?;
             tracing::info!(user = %username, "signed in");
             Ok(HttpResponse::SeeOther()
                 .insert_header((header::LOCATION, "/admin"))
@@ -161,19 +131,8 @@ pub async fn submit(
                 ))
                 .finish())
         }
-        Attempt::Failed => {
-            state.login_limit.record(client, Instant::now());
-            let failures = previous_failures + 1;
-            let row = ThrottleRow {
-                username: username.clone(),
-                failures,
-                last_failure_at: now,
-                locked_until: locked_until(failures, now),
-            };
-            state
-                .db
-                .write(move |conn| sessions::save_throttle(conn, &row))
-                .await?;
+        // The dummy hash matches no password; an unknown user cannot pass.
+        (Checked::Passed(()), None) | (Checked::Failed, _) => {
             let message = crate::i18n::t(locale, "admin.login.failed").to_owned();
             login_page(
                 &req,
@@ -183,7 +142,10 @@ pub async fn submit(
                 Some(message),
             )
         }
-        Attempt::Locked { until } => {
+        (Checked::RateLimited(retry), _) => Err(AppError::RateLimited(retry)),
+        (Checked::Busy, _) => Err(AppError::Busy),
+        (Checked::Locked { until }, _) => {
+            let now = now_utc();
             let minutes = ((until - now).num_seconds() + 59) / 60;
             let message = crate::i18n::t_args(
                 locale,
@@ -211,6 +173,7 @@ async fn sign_in(
     state: &AppState,
     user: &UserRow,
     old_session: Option<String>,
+    client: std::net::IpAddr,
     now: NaiveDateTime,
 ) -> Result<String, AppError> {
     let (cookie_value, id_hash) = session::new_session_id();
@@ -228,7 +191,7 @@ async fn sign_in(
             if let Some(old) = old_session {
                 sessions::delete(conn, &old)?;
             }
-            sessions::clear_throttle(conn, &username)?;
+            sessions::clear_throttle(conn, &username, &client.to_string())?;
             sessions::insert(conn, &row)
         })
         .await?;

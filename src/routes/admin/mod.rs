@@ -6,6 +6,7 @@
 mod attachment;
 mod complaint;
 mod file_complaint;
+mod lockouts;
 mod login;
 mod manage;
 mod outbox;
@@ -32,6 +33,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             "/admin/reports/weights",
             web::post().to(reports::weights_submit),
         )
+        .route("/admin/lockouts", web::get().to(lockouts::show))
         .route("/admin/outbox/{id}/retry", web::post().to(outbox::retry))
         .route("/admin/complaints/new", web::get().to(file_complaint::show))
         .route(

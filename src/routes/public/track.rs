@@ -89,7 +89,14 @@ fn not_found(req: &HttpRequest, raw_code: &str) -> HttpResponse {
     render(StatusCode::NOT_FOUND, &page)
 }
 
-async fn find(state: &AppState, raw_code: &str) -> Result<(TrackingCode, ComplaintRow), AppError> {
+/// The case a resident's POST names. Every request keyed by a tracking code counts against
+/// `TRACK_LIMIT_PER_HOUR`, whatever its answer: the POSTs test codes as well as a look-up.
+async fn find(
+    req: &HttpRequest,
+    state: &AppState,
+    raw_code: &str,
+) -> Result<(TrackingCode, ComplaintRow), AppError> {
+    count_lookup(req, state)?;
     let code = TrackingCode::parse(raw_code).ok_or(AppError::NotFound)?;
     let key = code.as_str().to_owned();
     let complaint = state
@@ -398,8 +405,7 @@ pub async fn confirm_withdraw(
     raw_code: web::Path<String>,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, AppError> {
-    count_lookup(&req, &state)?;
-    let (code, complaint) = find(&state, &raw_code).await?;
+    let (code, complaint) = find(&req, &state, &raw_code).await?;
     if complaint.state.withdraw().is_err() {
         return Ok(see_case(&code));
     }
@@ -445,7 +451,7 @@ pub async fn withdraw(
 ) -> Result<HttpResponse, AppError> {
     let now = now_utc();
     let form = posted.form;
-    let (code, complaint) = find(&state, &raw_code).await?;
+    let (code, complaint) = find(&req, &state, &raw_code).await?;
     let reason = match fields::multi_line(form.reason.as_deref(), 0, WITHDRAW_REASON_MAX) {
         Ok(reason) => reason,
         Err(problem) => {
@@ -497,7 +503,7 @@ pub async fn supply_info(
 ) -> Result<HttpResponse, AppError> {
     let now = now_utc();
     let Posted { form, uploads, .. } = posted;
-    let (code, complaint) = find(&state, &raw_code).await?;
+    let (code, complaint) = find(&req, &state, &raw_code).await?;
     let message =
         fields::multi_line(form.message.as_deref(), 1, INFO_MAX).map_err(FieldProblem::Field);
     let (message, files) = match (message, check_files(&uploads)) {
@@ -551,7 +557,7 @@ pub async fn rate(
 ) -> Result<HttpResponse, AppError> {
     let now = now_utc();
     let form = posted.form;
-    let (code, complaint) = find(&state, &raw_code).await?;
+    let (code, complaint) = find(&req, &state, &raw_code).await?;
     let score = form
         .score
         .as_deref()

@@ -264,7 +264,7 @@ impl Manager {
             let user = stored(conn, &username)?;
             users::set_password_hash(conn, &user.id, &new_hash)?;
             sessions::delete_for_user(conn, &user.id)?;
-            sessions::clear_throttle(conn, &user.username)?;
+            sessions::clear_all_throttles(conn, &user.username)?;
             audit(
                 conn,
                 actor,
