@@ -456,6 +456,18 @@ impl TestApp {
             .unwrap()
     }
 
+    /// The body of `path` as a signed-in `browser` sees it.
+    pub async fn html_as(&self, browser: &reqwest::Client, path: &str) -> String {
+        browser
+            .get(self.url(path))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap()
+    }
+
     /// The CSRF token of the withdrawal form on a case's confirmation page.
     pub async fn withdraw_token(&self, code: &str) -> String {
         let page = self.get_html(&format!("/track/{code}/withdraw")).await;

@@ -380,14 +380,7 @@ async fn a_returned_case_goes_to_the_office_and_a_designated_one_cannot_be_retur
     assert_eq!(returned.status().as_u16(), 303);
     // The clerk lands on the queue with what was done, not on a page it may not open.
     assert_eq!(returned.headers()["location"], "/admin?done=return");
-    let queue = clerk
-        .get(app.url("/admin?done=return"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let queue = app.html_as(&clerk, "/admin?done=return").await;
     assert!(queue.contains("已退回协调办公室。"), "{queue}");
     let after = complaint(&app, &code).await;
     assert_eq!(
@@ -416,11 +409,7 @@ async fn a_returned_case_goes_to_the_office_and_a_designated_one_cannot_be_retur
     )));
 
     // The office sees the returned case first, told apart from new ones.
-    let page = |browser: &reqwest::Client, path: String| {
-        let request = browser.get(app.url(&path));
-        async move { request.send().await.unwrap().text().await.unwrap() }
-    };
-    let queue = page(&office, "/admin".into()).await;
+    let queue = app.html_as(&office, "/admin").await;
     let returned_rows = crate::helpers::select_attr(&queue, "tbody tr[data-returned] a", "href");
     assert_eq!(returned_rows, Some(format!("/admin/complaints/{}", row.id)));
     assert_eq!(
@@ -430,9 +419,11 @@ async fn a_returned_case_goes_to_the_office_and_a_designated_one_cannot_be_retur
     );
     assert!(queue.contains("已退回，待指定"));
     assert!(queue.contains("data-count-state=\"returned\""));
-    let everything = page(&office, "/admin?returned=0".into()).await;
+    let everything = app.html_as(&office, "/admin?returned=0").await;
     assert!(!crate::helpers::select_text(&everything, "tbody tr").is_empty());
-    let case_page = page(&office, format!("/admin/complaints/{}", row.id)).await;
+    let case_page = app
+        .html_as(&office, &format!("/admin/complaints/{}", row.id))
+        .await;
     let banner = crate::helpers::select_text(&case_page, "#returned");
     assert_eq!(banner.len(), 1, "who returned it, when and why, at the top");
     assert!(
@@ -481,14 +472,9 @@ async fn a_returned_case_goes_to_the_office_and_a_designated_one_cannot_be_retur
     );
     let accepted = act(&app, &market, &row.id, "accept", &[]).await;
     assert_eq!(accepted.status().as_u16(), 303);
-    let case_page = office
-        .get(app.url(&format!("/admin/complaints/{}", row.id)))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let case_page = app
+        .html_as(&office, &format!("/admin/complaints/{}", row.id))
+        .await;
     let routing = crate::helpers::select_text(&case_page, "#routing");
     assert!(
         routing[0].contains("退回协调办公室")
@@ -496,14 +482,7 @@ async fn a_returned_case_goes_to_the_office_and_a_designated_one_cannot_be_retur
         "the history of the route: {routing:?}"
     );
     assert!(crate::helpers::select_text(&case_page, "#returned").is_empty());
-    let queue = office
-        .get(app.url("/admin"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let queue = app.html_as(&office, "/admin").await;
     assert!(!queue.contains("data-returned"), "nothing waits any more");
 }
 
