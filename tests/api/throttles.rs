@@ -21,7 +21,14 @@ use crate::test_database::{binary_env, DatabaseGuard};
 /// A browser at `from` (an `X-Forwarded-For` address the app believes from 127.0.0.1)
 /// with the sign-in form open: its client and the form's token.
 async fn open_login(address: &str) -> (reqwest::Client, String) {
-    let browser = client();
+    // A connection per request: the forms are opened one by one, and an idle connection
+    // kept from that may be closed by the server (keep-alive) just as the POST reuses it.
+    let browser = reqwest::Client::builder()
+        .cookie_store(true)
+        .redirect(reqwest::redirect::Policy::none())
+        .pool_max_idle_per_host(0)
+        .build()
+        .unwrap();
     let page = browser
         .get(format!("{address}/admin/login"))
         .send()
