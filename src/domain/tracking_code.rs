@@ -74,6 +74,38 @@ impl TrackingCode {
     }
 
     /// First four symbols followed by '…', for logs (never log a whole code).
+    /// `text` with every tracking code in it cut to its first group (`K7QX3-*****-*****`),
+    /// for wherever staff read what was mailed to a complainant (the outbox page): the code
+    /// is the resident's key, and staff have no use for it.
+    pub fn mask_in(text: &str) -> String {
+        let chars: Vec<char> = text.chars().collect();
+        let is_symbol = |c: char| u8::try_from(c).is_ok_and(|b| ALPHABET.contains(&b));
+        let code_len = SYMBOLS + SYMBOLS / GROUP_LEN - 1;
+        let is_code_at = |at: usize| {
+            at + code_len <= chars.len()
+                && (0..code_len).all(|i| {
+                    if (i + 1) % (GROUP_LEN + 1) == 0 {
+                        chars[at + i] == '-'
+                    } else {
+                        is_symbol(chars[at + i])
+                    }
+                })
+        };
+        let mut out = String::with_capacity(text.len());
+        let mut at = 0;
+        while at < chars.len() {
+            if is_code_at(at) {
+                out.extend(&chars[at..at + GROUP_LEN]);
+                out.push_str("-*****-*****");
+                at += code_len;
+            } else {
+                out.push(chars[at]);
+                at += 1;
+            }
+        }
+        out
+    }
+
     pub fn redacted(&self) -> String {
         format!("{}…", &self.0[..4])
     }
@@ -164,6 +196,17 @@ mod tests {
     #[test]
     fn alphabet_has_no_confusables() {
         assert_eq!(ALPHABET.len(), 31);
+        assert_eq!(
+            TrackingCode::mask_in("您的投诉已受理（查询码 K7QX3-MNAPR-2D9WT）"),
+            "您的投诉已受理（查询码 K7QX3-*****-*****）"
+        );
+        assert_eq!(
+            TrackingCode::mask_in("K7QX3-MNAPR-2D9WT, K7QX3-MNAPR-2D9WT"),
+            "K7QX3-*****-*****, K7QX3-*****-*****"
+        );
+        for kept in ["no code here", "K7QX3-MNAPR-2D9W", "k7qx3-mnapr-2d9wt", ""] {
+            assert_eq!(TrackingCode::mask_in(kept), kept);
+        }
         assert_eq!(REJECT_FROM, 248);
         for c in b"01ILO" {
             assert!(!ALPHABET.contains(c));

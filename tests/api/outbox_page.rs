@@ -9,16 +9,17 @@ use crate::helpers::{select_text, spawn_app, valid_complaint, STAFF_PASSWORD};
 #[tokio::test]
 async fn the_office_sees_undelivered_emails_with_the_reason_and_sends_one_again() {
     let mut app = spawn_app().await;
-    app.file_valid(valid_complaint()).await;
-    // The complainant's receipt was refused for good by the mail server.
+    let code = app.file_valid(valid_complaint()).await;
+    // The complainant's receipt was refused for good by the mail server, which echoed it.
+    let reason = format!("550 mailbox unavailable ({code})");
     app.db
-        .write(|conn| {
+        .write(move |conn| {
             Ok::<_, green_channel::db::DbError>(
                 diesel::update(outbox::table.filter(outbox::recipient_kind.eq("complainant")))
                     .set((
                         outbox::state.eq("failed"),
                         outbox::attempts.eq(1),
-                        outbox::last_error.eq(Some("550 mailbox unavailable")),
+                        outbox::last_error.eq(Some(reason)),
                     ))
                     .execute(conn)?,
             )
@@ -61,6 +62,13 @@ async fn the_office_sees_undelivered_emails_with_the_reason_and_sends_one_again(
     assert!(
         row[0].contains("z***@example.com") && !html.contains("zhang.san@example.com"),
         "the address is masked"
+    );
+    // The tracking code (the resident's key) is in the subject and the reason: masked.
+    assert!(!html.contains(&code), "no tracking code on the outbox page");
+    assert!(
+        row[0].contains(&format!("{}-*****-*****", &code[..5])),
+        "{}",
+        row[0]
     );
 
     // A retry without the session's token changes nothing; with it, the email is pending.

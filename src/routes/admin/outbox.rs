@@ -8,6 +8,7 @@ use actix_web::{web, HttpRequest, HttpResponse};
 use crate::clock::now_utc;
 use crate::db::outbox;
 use crate::domain::access;
+use crate::domain::tracking_code::TrackingCode;
 use crate::errors::AppError;
 use crate::extract::form::{NoFields, StaffForm};
 use crate::extract::session::Staff;
@@ -59,10 +60,11 @@ pub async fn show(
             } else {
                 mask_address(&row.recipient)
             },
-            subject: row.subject.clone(),
+            // A complainant's subject carries their tracking code: never shown to staff.
+            subject: TrackingCode::mask_in(&row.subject),
             state: row.state.clone(),
             attempts: row.attempts,
-            reason: row.last_error.clone().unwrap_or_default(),
+            reason: TrackingCode::mask_in(row.last_error.as_deref().unwrap_or_default()),
         })
         .collect();
     let reference = state.reference().await?;
