@@ -78,7 +78,8 @@ pub async fn records(app: &TestApp, id: &str) -> Vec<DeadlineRow> {
         .unwrap()
 }
 
-async fn event_kinds(app: &TestApp, id: &str) -> Vec<String> {
+/// The kinds of the case's timeline events, oldest first.
+pub async fn event_kinds(app: &TestApp, id: &str) -> Vec<String> {
     let id = id.to_owned();
     app.db
         .read(move |conn| {

@@ -3,7 +3,7 @@
 
 use diesel::prelude::*;
 use green_channel::db::complaints::ComplaintRow;
-use green_channel::db::schema::{complaints, events, outbox};
+use green_channel::db::schema::{complaints, outbox};
 
 use crate::helpers::{
     select_attr, select_text, spawn_app, valid_complaint, with, TestApp, STAFF_PASSWORD,
@@ -247,19 +247,7 @@ async fn a_clerk_handles_a_complaint_from_acceptance_to_a_rated_answer() {
             "{expected} in {templates:?}"
         );
     }
-    let kinds: Vec<String> = {
-        let id = row.id.clone();
-        app.db
-            .read(move |conn| {
-                Ok(events::table
-                    .filter(events::complaint_id.eq(id))
-                    .order(events::id)
-                    .select(events::kind)
-                    .load(conn)?)
-            })
-            .await
-            .unwrap()
-    };
+    let kinds = crate::sweeper::event_kinds(&app, &row.id).await;
     assert_eq!(
         kinds,
         [
