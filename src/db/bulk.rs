@@ -1,5 +1,5 @@
 //! Bulk writes of whole case histories (the demo seeder): the same row types the service
-//! writes, in multi-row `INSERT`s on the backend's own connection, so that the compiler
+//! writes (and their bulletin day tallies), in multi-row `INSERT`s on the backend's own connection, so that the compiler
 //! checks every column against `schema.rs` and a million cases take minutes, not hours.
 
 use chrono::{NaiveDateTime, TimeDelta};
@@ -11,6 +11,7 @@ use super::schema::{
     complaint_departments, complaint_search, complaints, deadlines, events, outbox,
 };
 use super::{on_backend, AnyConnection, DbError};
+use crate::domain::calendar::WorkCalendar;
 
 /// An email as a history leaves it: handed over once, a moment after it was written.
 #[derive(Debug, Clone, Insertable)]
@@ -66,7 +67,9 @@ pub fn insert_histories(
     conn: &mut AnyConnection,
     filings: Vec<Filing>,
     emails: Vec<SentEmailRow>,
+    calendar: &WorkCalendar,
 ) -> Result<(), DbError> {
+    super::bulletin::filing_tallies(&filings, calendar).write(conn)?;
     let mut rows = Vec::with_capacity(filings.len());
     let mut co_handlers = Vec::new();
     let mut timeline = Vec::new();

@@ -1,20 +1,27 @@
-//! What the supervision bulletin reads for a period (`domain::bulletin` counts it): the
-//! deadline records that started, fell due, were met or escalated in it or are overdue now,
-//! the returns, answers, reopenings and ratings of its days, and the score's weights.
-//! Each read goes through an index on the date it selects by (migration `bulletin`).
+//! What the supervision bulletin reads (`domain::bulletin` counts it): the day tallies of a
+//! period, kept added up in `bulletin_tallies` by the transaction that changes a case
+//! (`refresh_case`), the deadlines still owed, and the score's weights.
 
-use std::collections::HashSet;
+use std::collections::HashMap;
 
 use chrono::{NaiveDate, NaiveDateTime};
 use diesel::prelude::*;
 
-use super::schema::{assessment_weights, complaints, deadlines, digests_sent, events};
-use super::{AnyConnection, DbError, MultiBackend};
-use crate::domain::bulletin::{CaseFact, DeadlineFact, Period, Place, Weights};
-use crate::domain::calendar::{city_date, start_of_city_day_utc};
+use super::complaints::{ComplaintRow, Filing};
+use super::deadlines::DeadlineRow;
+use super::schema::{
+    assessment_weights, bulletin_state, bulletin_tallies, complaints, deadlines, digests_sent,
+    events,
+};
+use super::{on_backend, AnyConnection, DbError, MultiBackend};
+use crate::domain::bulletin::{
+    tallies, CaseFact, DeadlineFact, Grouping, Happened, Measure, Owed, Period, Place, Tally,
+    TallySum, Weights,
+};
+use crate::domain::calendar::{city_date, start_of_city_day_utc, WorkCalendar};
 use crate::domain::complaint::{ComplaintState, EventKind};
 use crate::domain::deadlines::DeadlineKind;
-use crate::domain::ids::DepartmentCode;
+use crate::domain::ids::{ComplaintId, DepartmentCode};
 
 /// The UTC instants a period of city dates spans: `[from, until)`.
 pub fn utc_span(period: Period) -> (NaiveDateTime, NaiveDateTime) {
@@ -25,182 +32,454 @@ pub fn utc_span(period: Period) -> (NaiveDateTime, NaiveDateTime) {
     )
 }
 
-type FactRow = (
-    i64,
-    String,
-    DepartmentCode,
-    DeadlineKind,
-    NaiveDate,
-    NaiveDate,
-    Option<NaiveDate>,
-    Option<NaiveDateTime>,
-    Option<NaiveDateTime>,
-    Option<NaiveDateTime>,
-    String,
-    String,
-    ComplaintState,
-);
-
-/// Which records a read selects, each by its own index.
-enum Selects {
-    DueIn(NaiveDate, NaiveDate),
-    StartedIn(NaiveDate, NaiveDate),
-    MetIn(NaiveDateTime, NaiveDateTime),
-    EscalatedIn(NaiveDateTime, NaiveDateTime),
-    OverdueBefore(NaiveDate),
+/// Where a case's bulletin facts belong, and what of the case row decides them.
+#[derive(Debug, Clone)]
+pub struct CaseBasics {
+    pub id: String,
+    pub lead: DepartmentCode,
+    pub returned_by: Option<DepartmentCode>,
+    pub designated: bool,
+    pub district: String,
+    pub category: String,
+    pub state: ComplaintState,
+    pub rating: Option<(i32, NaiveDateTime)>,
 }
 
-fn deadline_rows(conn: &mut AnyConnection, selects: Selects) -> Result<Vec<FactRow>, DbError> {
-    let mut query = deadlines::table
-        .inner_join(complaints::table)
-        .into_boxed::<MultiBackend>();
-    query = match selects {
-        Selects::DueIn(from, to) => query.filter(deadlines::due_on.between(from, to)),
-        Selects::StartedIn(from, to) => query.filter(deadlines::started_on.between(from, to)),
-        Selects::MetIn(from, until) => query
-            .filter(deadlines::met_at.ge(from))
-            .filter(deadlines::met_at.lt(until)),
-        Selects::EscalatedIn(from, until) => query
-            .filter(deadlines::escalated_at.ge(from))
-            .filter(deadlines::escalated_at.lt(until)),
-        Selects::OverdueBefore(today) => query
-            .filter(deadlines::met_at.is_null())
-            .filter(deadlines::superseded_at.is_null())
-            .filter(deadlines::due_on.lt(today)),
-    };
-    Ok(query
-        .select((
-            deadlines::id,
-            deadlines::complaint_id,
-            deadlines::department_code,
-            deadlines::kind,
-            deadlines::started_on,
-            deadlines::due_on,
-            deadlines::paused_on,
-            deadlines::met_at,
-            deadlines::superseded_at,
-            deadlines::escalated_at,
-            complaints::district_code,
-            complaints::category_code,
-            complaints::state,
-        ))
-        .load::<FactRow>(conn)?)
-}
-
-/// Every deadline record the bulletin of `period` counts, once each, as of `today`.
-pub fn deadline_facts(
-    conn: &mut AnyConnection,
-    period: Period,
-    today: NaiveDate,
-) -> Result<Vec<DeadlineFact>, DbError> {
-    let (from, until) = utc_span(period);
-    let mut seen = HashSet::new();
-    let mut out = Vec::new();
-    for selects in [
-        Selects::DueIn(period.from, period.to),
-        Selects::StartedIn(period.from, period.to),
-        Selects::MetIn(from, until),
-        Selects::EscalatedIn(from, until),
-        Selects::OverdueBefore(today),
-    ] {
-        for row in deadline_rows(conn, selects)? {
-            if !seen.insert(row.0) {
-                continue;
-            }
-            let (_, complaint_id, department, kind, started_on, due_on, paused_on) =
-                (row.0, row.1, row.2, row.3, row.4, row.5, row.6);
-            out.push(DeadlineFact {
-                complaint_id,
-                kind,
-                place: Place {
-                    department: department.to_string(),
-                    district: row.10,
-                    category: row.11,
-                },
-                started_on,
-                due_on,
-                paused: paused_on.is_some(),
-                met_on: row.7.map(city_date),
-                superseded: row.8.is_some(),
-                escalated_on: row.9.map(city_date),
-                counted: row.12 != ComplaintState::Withdrawn,
-            });
+impl CaseBasics {
+    pub fn of(row: &ComplaintRow) -> CaseBasics {
+        CaseBasics {
+            id: row.id.to_string(),
+            lead: row.lead_department.clone(),
+            returned_by: row.returned_by.clone(),
+            designated: row.designated,
+            district: row.district_code.clone(),
+            category: row.category_code.clone(),
+            state: row.state,
+            rating: row.rating_score.zip(row.rated_at),
         }
     }
-    Ok(out)
 }
 
-/// The returns, answers and reopenings recorded in the period, and the ratings given in it.
-pub fn case_facts(conn: &mut AnyConnection, period: Period) -> Result<Vec<CaseFact>, DbError> {
-    let (from, until) = utc_span(period);
-    type EventFact = (
-        EventKind,
-        DepartmentCode,
-        Option<DepartmentCode>,
-        bool,
-        String,
-        String,
-    );
-    let happened: Vec<EventFact> = events::table
-        .inner_join(complaints::table)
-        .filter(events::kind.eq_any([EventKind::Returned, EventKind::Replied, EventKind::Reopened]))
-        .filter(events::at.ge(from))
-        .filter(events::at.lt(until))
-        .select((
-            events::kind,
-            complaints::lead_department,
-            complaints::returned_by,
-            complaints::designated,
-            complaints::district_code,
-            complaints::category_code,
-        ))
-        .load(conn)?;
-    let mut out = Vec::with_capacity(happened.len());
-    for (kind, lead, returned_by, designated, district, category) in happened {
-        let place = |department: &DepartmentCode| Place {
-            department: department.to_string(),
-            district: district.clone(),
-            category: category.clone(),
-        };
-        out.push(match (kind, returned_by) {
+/// The events the bulletin counts: returns, answers and reopenings.
+pub const COUNTED_EVENTS: [EventKind; 3] =
+    [EventKind::Returned, EventKind::Replied, EventKind::Reopened];
+
+/// A case's bulletin facts from its row, deadline records and counted events (`at`).
+pub fn facts_of_case(
+    case: &CaseBasics,
+    records: &[DeadlineRow],
+    events: &[(EventKind, NaiveDateTime)],
+) -> (Vec<DeadlineFact>, Vec<CaseFact>) {
+    let place = |department: &DepartmentCode| Place {
+        department: department.to_string(),
+        district: case.district.clone(),
+        category: case.category.clone(),
+    };
+    let deadlines = records
+        .iter()
+        .map(|d| DeadlineFact {
+            complaint_id: case.id.clone(),
+            kind: d.kind,
+            place: place(&d.department_code),
+            started_on: d.started_on,
+            due_on: d.due_on,
+            paused: d.paused_on.is_some(),
+            met_on: d.met_at.map(city_date),
+            superseded: d.superseded_at.is_some(),
+            escalated_on: d.escalated_at.map(city_date),
+            counted: case.state != ComplaintState::Withdrawn,
+        })
+        .collect();
+    let mut facts = Vec::new();
+    for (kind, at) in events {
+        let (department, happened) = match (kind, &case.returned_by) {
             // A case is returned once; the office's designation, if made, decides it.
-            (EventKind::Returned, Some(by)) => CaseFact::Returned {
-                place: place(&by),
-                upheld: designated.then(|| lead != by),
-            },
-            (EventKind::Returned, None) => continue,
-            (EventKind::Replied, _) => CaseFact::Resolved {
-                place: place(&lead),
-            },
-            _ => CaseFact::Reopened {
-                place: place(&lead),
+            (EventKind::Returned, Some(by)) => (
+                by,
+                Happened::Returned {
+                    upheld: case.designated.then(|| case.lead != *by),
+                },
+            ),
+            (EventKind::Replied, _) => (&case.lead, Happened::Resolved),
+            (EventKind::Reopened, _) => (&case.lead, Happened::Reopened),
+            _ => continue,
+        };
+        facts.push(CaseFact {
+            day: city_date(*at),
+            place: place(department),
+            happened,
+        });
+    }
+    if let Some((score, at)) = case.rating {
+        facts.push(CaseFact {
+            day: city_date(at),
+            place: place(&case.lead),
+            happened: Happened::Rated {
+                score: u8::try_from(score.clamp(1, 5)).unwrap_or(5),
             },
         });
     }
-    let rated: Vec<(i32, DepartmentCode, String, String)> = complaints::table
-        .filter(complaints::rated_at.ge(from))
-        .filter(complaints::rated_at.lt(until))
-        .filter(complaints::rating_score.is_not_null())
+    (deadlines, facts)
+}
+
+/// The tallies of one case as the database holds it now (empty when there is no such case).
+pub fn case_tallies(
+    conn: &mut AnyConnection,
+    id: &ComplaintId,
+    calendar: &WorkCalendar,
+) -> Result<Vec<Tally>, DbError> {
+    let Some(row) = super::complaints::find(conn, id)? else {
+        return Ok(Vec::new());
+    };
+    let records = super::deadlines::of_complaint(conn, id)?;
+    let happened: Vec<(EventKind, NaiveDateTime)> = events::table
+        .filter(events::complaint_id.eq(id))
+        .filter(events::kind.eq_any(COUNTED_EVENTS))
+        .select((events::kind, events::at))
+        .load(conn)?;
+    let (deadlines, facts) = facts_of_case(&CaseBasics::of(&row), &records, &happened);
+    Ok(tallies(&deadlines, &facts, calendar))
+}
+
+/// What new cases, written whole (a filing, a seeded history), add to the day tallies.
+pub fn filing_tallies(filings: &[Filing], calendar: &WorkCalendar) -> DayTallies {
+    let mut sums = DayTallies::default();
+    for filing in filings {
+        let records: Vec<DeadlineRow> = filing
+            .deadlines
+            .iter()
+            .map(|d| DeadlineRow::from_new(0, d.clone()))
+            .collect();
+        let happened: Vec<(EventKind, NaiveDateTime)> = filing
+            .events
+            .iter()
+            .filter(|e| COUNTED_EVENTS.contains(&e.kind))
+            .map(|e| (e.kind, e.at))
+            .collect();
+        let (deadlines, facts) =
+            facts_of_case(&CaseBasics::of(&filing.complaint), &records, &happened);
+        sums.add(&tallies(&deadlines, &facts, calendar), 1);
+    }
+    sums
+}
+
+/// Brings the day tallies up to date with a case changed in this transaction: `before`
+/// is what `case_tallies` said before the change.
+pub fn refresh_case(
+    conn: &mut AnyConnection,
+    id: &ComplaintId,
+    before: Vec<Tally>,
+    calendar: &WorkCalendar,
+) -> Result<(), DbError> {
+    let after = case_tallies(conn, id, calendar)?;
+    let mut delta = DayTallies::default();
+    delta.add(&after, 1);
+    delta.add(&before, -1);
+    delta.write(conn)
+}
+
+/// The families of sums kept: one per grouping (each by department too, for a
+/// supervisor's view) and the city's.
+const CITY: &str = "city";
+
+type TallyKey = (&'static str, NaiveDate, String, String, Measure, i32);
+
+/// Tallies added up by family, day and key, to be added to the table.
+#[derive(Debug, Default)]
+pub struct DayTallies {
+    counts: HashMap<TallyKey, i64>,
+}
+
+impl DayTallies {
+    pub fn add(&mut self, tallies: &[Tally], sign: i64) {
+        for t in tallies {
+            let department = &t.place.department;
+            let mut bump = |family: &'static str, department: &str, key: &str| {
+                *self
+                    .counts
+                    .entry((
+                        family,
+                        t.day,
+                        department.to_owned(),
+                        key.to_owned(),
+                        t.measure,
+                        t.value,
+                    ))
+                    .or_default() += sign;
+            };
+            for grouping in Grouping::ALL {
+                // Per department a case's first acceptance by that department is what counts.
+                if *grouping == Grouping::Department && t.measure == Measure::ReceivedCase {
+                    continue;
+                }
+                bump(grouping.as_str(), department, t.place.key(*grouping));
+            }
+            if t.measure != Measure::ReceivedByDepartment {
+                bump(CITY, "", "");
+            }
+        }
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.counts.values().all(|n| *n == 0)
+    }
+
+    /// Adds the sums to the table's (a row per key, created at its first count).
+    pub fn write(self, conn: &mut AnyConnection) -> Result<(), DbError> {
+        let rows: Vec<_> = self
+            .counts
+            .into_iter()
+            .filter(|(_, n)| *n != 0)
+            .map(|((family, day, department, key, measure, value), n)| {
+                (
+                    bulletin_tallies::family.eq(family),
+                    bulletin_tallies::day.eq(day),
+                    bulletin_tallies::department_code.eq(department),
+                    bulletin_tallies::group_key.eq(key),
+                    bulletin_tallies::measure.eq(measure),
+                    bulletin_tallies::value.eq(value),
+                    bulletin_tallies::count.eq(n),
+                )
+            })
+            .collect();
+        use diesel::upsert::excluded;
+        for chunk in rows.chunks(ROWS_PER_STATEMENT) {
+            on_backend!(conn, |c| diesel::insert_into(bulletin_tallies::table)
+                .values(chunk)
+                .on_conflict((
+                    bulletin_tallies::family,
+                    bulletin_tallies::day,
+                    bulletin_tallies::department_code,
+                    bulletin_tallies::group_key,
+                    bulletin_tallies::measure,
+                    bulletin_tallies::value,
+                ))
+                .do_update()
+                .set(
+                    bulletin_tallies::count
+                        .eq(bulletin_tallies::count + excluded(bulletin_tallies::count))
+                )
+                .execute(c))?;
+        }
+        Ok(())
+    }
+}
+
+/// Rows per statement: 7 parameters a row, far under both backends' limits.
+const ROWS_PER_STATEMENT: usize = 500;
+
+/// A family's sums over a span: by department and group key.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SumRow {
+    pub department: String,
+    pub sum: TallySum,
+}
+
+/// The sums of `span` in the family of `grouping` (`None`: the city's), by department and
+/// group key.
+pub fn sums(
+    conn: &mut AnyConnection,
+    grouping: Option<Grouping>,
+    span: Period,
+) -> Result<Vec<SumRow>, DbError> {
+    let family = grouping.map_or(CITY, Grouping::as_str);
+    let query = bulletin_tallies::table
+        .filter(bulletin_tallies::family.eq(family))
+        .filter(bulletin_tallies::day.between(span.from, span.to));
+    let rows: Vec<(String, String, Measure, i32, i64)> = query
+        .group_by((
+            bulletin_tallies::department_code,
+            bulletin_tallies::group_key,
+            bulletin_tallies::measure,
+            bulletin_tallies::value,
+        ))
         .select((
-            complaints::rating_score.assume_not_null(),
-            complaints::lead_department,
-            complaints::district_code,
-            complaints::category_code,
+            bulletin_tallies::department_code,
+            bulletin_tallies::group_key,
+            bulletin_tallies::measure,
+            bulletin_tallies::value,
+            diesel::dsl::sql::<diesel::sql_types::BigInt>("CAST(SUM(count) AS BIGINT)"),
         ))
         .load(conn)?;
-    out.extend(
-        rated
+    Ok(rows
+        .into_iter()
+        .map(|(department, key, measure, value, count)| SumRow {
+            department,
+            sum: TallySum {
+                key,
+                measure,
+                value,
+                count,
+            },
+        })
+        .collect())
+}
+
+/// A family's owed deadlines: by department, group key, kind and due date.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OwedRow {
+    pub department: String,
+    pub owed: Owed,
+}
+
+// The owed deadlines of a district or category: grouped by columns of both tables.
+diesel::allow_columns_to_appear_in_same_group_by_clause!(
+    deadlines::department_code,
+    deadlines::kind,
+    deadlines::due_on,
+    complaints::district_code,
+    complaints::category_code,
+);
+
+/// The deadlines still owed, their clock running, that fell due before `today`, grouped
+/// as `grouping` asks (`None`: the city's, every one under one key).
+pub fn owed(
+    conn: &mut AnyConnection,
+    grouping: Option<Grouping>,
+    today: NaiveDate,
+) -> Result<Vec<OwedRow>, DbError> {
+    let open = deadlines::table
+        .filter(deadlines::met_at.is_null())
+        .filter(deadlines::superseded_at.is_null())
+        .filter(deadlines::paused_on.is_null())
+        .filter(deadlines::due_on.lt(today));
+    let count = || diesel::dsl::sql::<diesel::sql_types::BigInt>("CAST(COUNT(*) AS BIGINT)");
+    let rows: Vec<(DepartmentCode, String, DeadlineKind, NaiveDate, i64)> = match grouping {
+        Some(Grouping::District) => open
+            .inner_join(complaints::table)
+            .group_by((
+                deadlines::department_code,
+                complaints::district_code,
+                deadlines::kind,
+                deadlines::due_on,
+            ))
+            .select((
+                deadlines::department_code,
+                complaints::district_code,
+                deadlines::kind,
+                deadlines::due_on,
+                count(),
+            ))
+            .load(conn)?,
+        Some(Grouping::Category) => open
+            .inner_join(complaints::table)
+            .group_by((
+                deadlines::department_code,
+                complaints::category_code,
+                deadlines::kind,
+                deadlines::due_on,
+            ))
+            .select((
+                deadlines::department_code,
+                complaints::category_code,
+                deadlines::kind,
+                deadlines::due_on,
+                count(),
+            ))
+            .load(conn)?,
+        // By department (the city's rows are keyed after).
+        _ => open
+            .group_by((
+                deadlines::department_code,
+                deadlines::kind,
+                deadlines::due_on,
+            ))
+            .select((
+                deadlines::department_code,
+                deadlines::department_code,
+                deadlines::kind,
+                deadlines::due_on,
+                count(),
+            ))
+            .load::<(DepartmentCode, DepartmentCode, DeadlineKind, NaiveDate, i64)>(conn)?
             .into_iter()
-            .map(|(score, lead, district, category)| CaseFact::Rated {
-                place: Place {
-                    department: lead.to_string(),
-                    district,
-                    category,
-                },
-                score: u8::try_from(score.clamp(1, 5)).unwrap_or(5),
-            }),
-    );
-    Ok(out)
+            .map(|(department, key, kind, due_on, n)| (department, key.to_string(), kind, due_on, n))
+            .collect(),
+    };
+    Ok(rows
+        .into_iter()
+        .map(|(department, key, kind, due_on, count)| OwedRow {
+            department: department.to_string(),
+            owed: Owed {
+                key: if grouping.is_some() { key } else { String::new() },
+                kind,
+                due_on,
+                count,
+            },
+        })
+        .collect())
+}
+
+/// Cases read per step of a rebuild.
+const REBUILD_CHUNK: i64 = 2_000;
+
+/// Recomputes every day tally from the cases' rows (after a migration added the table, or
+/// after rows were written by other means). Returns how many cases were read.
+pub fn rebuild(conn: &mut AnyConnection, calendar: &WorkCalendar) -> Result<u64, DbError> {
+    diesel::delete(bulletin_tallies::table).execute(conn)?;
+    let mut after: Option<String> = None;
+    let mut cases = 0u64;
+    loop {
+        let mut query = complaints::table
+            .order(complaints::id.asc())
+            .limit(REBUILD_CHUNK)
+            .select(ComplaintRow::as_select())
+            .into_boxed::<MultiBackend>();
+        if let Some(last) = &after {
+            query = query.filter(complaints::id.gt(last.clone()));
+        }
+        let rows: Vec<ComplaintRow> = query.load(conn)?;
+        let Some(last) = rows.last() else {
+            break;
+        };
+        after = Some(last.id.to_string());
+        let ids: Vec<String> = rows.iter().map(|r| r.id.to_string()).collect();
+        let mut records: HashMap<String, Vec<DeadlineRow>> = HashMap::new();
+        for d in super::deadlines::of_complaints(conn, ids.clone())? {
+            records.entry(d.complaint_id.to_string()).or_default().push(d);
+        }
+        let mut happened: HashMap<String, Vec<(EventKind, NaiveDateTime)>> = HashMap::new();
+        let counted: Vec<(String, EventKind, NaiveDateTime)> = events::table
+            .filter(events::complaint_id.eq_any(&ids))
+            .filter(events::kind.eq_any(COUNTED_EVENTS))
+            .select((events::complaint_id, events::kind, events::at))
+            .load(conn)?;
+        for (id, kind, at) in counted {
+            happened.entry(id).or_default().push((kind, at));
+        }
+        let mut sums = DayTallies::default();
+        for row in &rows {
+            let id = row.id.to_string();
+            let (deadlines, facts) = facts_of_case(
+                &CaseBasics::of(row),
+                records.get(&id).map_or(&[][..], Vec::as_slice),
+                happened.get(&id).map_or(&[][..], Vec::as_slice),
+            );
+            sums.add(&tallies(&deadlines, &facts, calendar), 1);
+        }
+        sums.write(conn)?;
+        cases += rows.len() as u64;
+    }
+    diesel::update(bulletin_state::table)
+        .set(bulletin_state::tallies_built.eq(true))
+        .execute(conn)?;
+    Ok(cases)
+}
+
+/// Rebuilds the tallies once, after the migration that added them (instances starting
+/// together: the first to claim the flag builds, in its transaction).
+pub fn build_tallies_once(conn: &mut AnyConnection) -> Result<(), DbError> {
+    conn.transaction(|conn| {
+        let claimed = diesel::update(bulletin_state::table)
+            .filter(bulletin_state::tallies_built.eq(false))
+            .set(bulletin_state::tallies_built.eq(true))
+            .execute(conn)?;
+        if claimed == 1 {
+            let calendar = super::reference::ReferenceData::load(conn)?.calendar;
+            rebuild(conn, &calendar)?;
+        }
+        Ok(())
+    })
 }
 
 type WeightColumns = (

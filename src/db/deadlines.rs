@@ -80,6 +80,18 @@ pub fn of_complaints(
         .load(conn)?)
 }
 
+/// Every deadline still owed, its clock running, that fell due before `today`.
+pub fn overdue(conn: &mut AnyConnection, today: NaiveDate) -> Result<Vec<DeadlineRow>, DbError> {
+    Ok(deadlines::table
+        .filter(deadlines::met_at.is_null())
+        .filter(deadlines::superseded_at.is_null())
+        .filter(deadlines::paused_on.is_null())
+        .filter(deadlines::due_on.lt(today))
+        .order(deadlines::id.asc())
+        .select(DeadlineRow::as_select())
+        .load(conn)?)
+}
+
 /// One statement a row: the MultiConnection has no batch insert (STACK.md), and a change
 /// starts one or two deadlines.
 pub fn insert(conn: &mut AnyConnection, rows: &[NewDeadlineRow]) -> Result<(), DbError> {

@@ -356,7 +356,11 @@ fn run_migrations(conn: &mut AnyConnection) -> anyhow::Result<()> {
     let result = conn
         .run_pending_migrations(migrations)
         .map(|_| ())
-        .map_err(|e| anyhow::anyhow!("applying migrations: {e}"));
+        .map_err(|e| anyhow::anyhow!("applying migrations: {e}"))
+        .and_then(|()| {
+            bulletin::build_tallies_once(conn)
+                .map_err(|e| anyhow::anyhow!("computing the bulletin's day tallies: {e:?}"))
+        });
     if is_postgres {
         conn.batch_execute(&format!("SELECT pg_advisory_unlock({MIGRATION_LOCK})"))?;
     }

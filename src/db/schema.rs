@@ -275,6 +275,25 @@ diesel::table! {
 }
 
 diesel::table! {
+    bulletin_tallies (family, day, department_code, group_key, measure, value) {
+        family -> Text,
+        day -> Date,
+        department_code -> Text,
+        group_key -> Text,
+        measure -> Text,
+        value -> Integer,
+        count -> BigInt,
+    }
+}
+
+diesel::table! {
+    bulletin_state (id) {
+        id -> Integer,
+        tallies_built -> Bool,
+    }
+}
+
+diesel::table! {
     digests_sent (recipient, week) {
         recipient -> Text,
         week -> Text,
@@ -291,6 +310,8 @@ diesel::joinable!(complaint_departments -> complaints (complaint_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
     assessment_weights,
+    bulletin_state,
+    bulletin_tallies,
     digests_sent,
     deadlines,
     districts,

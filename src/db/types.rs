@@ -13,6 +13,7 @@ use crate::domain::access::Role;
 use crate::domain::complaint::{
     ActorKind, Channel, ComplaintKind, ComplaintState, EventKind, Outcome,
 };
+use crate::domain::bulletin::Measure;
 use crate::domain::deadlines::DeadlineKind;
 use crate::domain::ids::{ComplaintId, DepartmentCode, UserId};
 
@@ -91,6 +92,7 @@ macro_rules! text_column {
 
 text_column!(
     DeadlineKind,
+    Measure,
     ComplaintKind,
     ComplaintState,
     Channel,

@@ -4,7 +4,7 @@
 //!
 //! Pure: `db::bulletin` reads the facts of a period, this module counts them.
 
-use std::collections::{BTreeMap, HashSet};
+use std::collections::BTreeMap;
 
 use chrono::NaiveDate;
 
@@ -108,7 +108,7 @@ impl Period {
 }
 
 /// Where a case belongs in each grouping.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct Place {
     /// The department the fact concerns (the record's, or the case's lead).
     pub department: String,
@@ -117,7 +117,7 @@ pub struct Place {
 }
 
 impl Place {
-    fn key(&self, grouping: Grouping) -> &str {
+    pub fn key(&self, grouping: Grouping) -> &str {
         match grouping {
             Grouping::Department => &self.department,
             Grouping::District => &self.district,
@@ -148,36 +148,218 @@ impl DeadlineFact {
     }
 }
 
-/// Something a case's timeline says happened in the period, with where the case belongs.
+/// Something a case's timeline says happened on `day`, with where the case belongs.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum CaseFact {
-    /// The department in `place` returned the case to the office; `upheld` once the office
-    /// designated it elsewhere (`Some(true)`) or back to the same department (`Some(false)`).
-    Returned {
-        place: Place,
-        upheld: Option<bool>,
-    },
-    /// Answered (resolved) by the lead department.
-    Resolved {
-        place: Place,
-    },
-    Reopened {
-        place: Place,
-    },
-    Rated {
-        place: Place,
-        score: u8,
-    },
+pub struct CaseFact {
+    pub day: NaiveDate,
+    pub place: Place,
+    pub happened: Happened,
 }
 
-impl CaseFact {
-    pub fn place(&self) -> &Place {
-        match self {
-            CaseFact::Returned { place, .. }
-            | CaseFact::Resolved { place }
-            | CaseFact::Reopened { place }
-            | CaseFact::Rated { place, .. } => place,
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Happened {
+    /// The department in `place` returned the case to the office; `upheld` once the office
+    /// designated it elsewhere (`Some(true)`) or back to the same department (`Some(false)`).
+    Returned { upheld: Option<bool> },
+    /// Answered (resolved) by the lead department.
+    Resolved,
+    Reopened,
+    Rated { score: u8 },
+}
+
+text_enum! {
+    /// What a settled fact adds to the figures of its day. The service keeps these added
+    /// up by day (`db::bulletin`), in the transaction that changes the case, so a period's
+    /// bulletin reads a few thousand sums instead of a month of records.
+    Measure {
+        ReceivedByDepartment => "received_by_department",
+        ReceivedCase => "received_case",
+        AcceptDue => "accept_due",
+        AcceptKept => "accept_kept",
+        FinishDue => "finish_due",
+        FinishKept => "finish_kept",
+        DaysToAccept => "days_to_accept",
+        DaysToFinish => "days_to_finish",
+        Escalated => "escalated",
+        ReturnPending => "return_pending",
+        ReturnUpheld => "return_upheld",
+        ReturnNotUpheld => "return_not_upheld",
+        Resolved => "resolved",
+        Reopened => "reopened",
+        Rating => "rating",
+    }
+}
+
+/// One settled fact's mark on a day: `value` is the working days of a `DaysTo…` measure
+/// and the score of a `Rating` (0 otherwise), so that medians and means add up by day.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct Tally {
+    pub day: NaiveDate,
+    pub place: Place,
+    pub measure: Measure,
+    pub value: i32,
+}
+
+/// Tallies added up over a span, for one row of the bulletin.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TallySum {
+    pub key: String,
+    pub measure: Measure,
+    pub value: i32,
+    pub count: i64,
+}
+
+/// Deadlines still owed whose clock runs, by due date: the part of the figures that
+/// depends on `today` and is therefore never added up ahead.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Owed {
+    pub key: String,
+    pub kind: DeadlineKind,
+    pub due_on: NaiveDate,
+    pub count: i64,
+}
+
+/// Which "received" a set of rows counts: per department a case each department received,
+/// otherwise each case once (a case designated to a second department is one case of its
+/// district).
+pub fn received_measure(grouping: Grouping, one_department: bool) -> Measure {
+    if grouping == Grouping::Department || one_department {
+        Measure::ReceivedByDepartment
+    } else {
+        Measure::ReceivedCase
+    }
+}
+
+/// What the records and events of cases add to the figures, day by day: everything but
+/// the deadlines still owed (see [`owed`]). A case's tallies change only when the case
+/// does, so the service subtracts its old ones and adds its new ones in that transaction.
+pub fn tallies(
+    deadlines: &[DeadlineFact],
+    facts: &[CaseFact],
+    calendar: &WorkCalendar,
+) -> Vec<Tally> {
+    let mut out = Vec::new();
+    let tally = |day: NaiveDate, place: &Place, measure: Measure, value: i32| Tally {
+        day,
+        place: place.clone(),
+        measure,
+        value,
+    };
+    // Received: the first acceptance each department was asked for, and each case's first.
+    let mut first_by_department: BTreeMap<(&str, &str), &DeadlineFact> = BTreeMap::new();
+    let mut first_of_case: BTreeMap<&str, &DeadlineFact> = BTreeMap::new();
+    for d in deadlines
+        .iter()
+        .filter(|d| d.kind == DeadlineKind::Accept && d.counted)
+    {
+        let earlier = |other: &&DeadlineFact| other.started_on <= d.started_on;
+        let by_department = first_by_department
+            .entry((d.complaint_id.as_str(), d.place.department.as_str()))
+            .or_insert(d);
+        if !earlier(by_department) {
+            *by_department = d;
         }
+        let of_case = first_of_case.entry(d.complaint_id.as_str()).or_insert(d);
+        if !earlier(of_case) {
+            *of_case = d;
+        }
+    }
+    for d in first_by_department.values() {
+        out.push(tally(d.started_on, &d.place, Measure::ReceivedByDepartment, 0));
+    }
+    for d in first_of_case.values() {
+        out.push(tally(d.started_on, &d.place, Measure::ReceivedCase, 0));
+    }
+    for d in deadlines {
+        if let Some(day) = d.escalated_on {
+            out.push(tally(day, &d.place, Measure::Escalated, 0));
+        }
+        // Owed deadlines are counted as of today ([`owed`]); a superseded one never fell due.
+        let (Some(met), false) = (d.met_on, d.superseded) else {
+            continue;
+        };
+        let (due, kept, days) = match d.kind {
+            DeadlineKind::Accept => (
+                Measure::AcceptDue,
+                Measure::AcceptKept,
+                Measure::DaysToAccept,
+            ),
+            DeadlineKind::Finish => (
+                Measure::FinishDue,
+                Measure::FinishKept,
+                Measure::DaysToFinish,
+            ),
+            DeadlineKind::Opinion | DeadlineKind::Notify => continue,
+        };
+        out.push(tally(d.due_on, &d.place, due, 0));
+        if met <= d.due_on {
+            out.push(tally(d.due_on, &d.place, kept, 0));
+        }
+        let working_days = calendar.working_days_between(d.started_on, met);
+        out.push(tally(
+            met,
+            &d.place,
+            days,
+            i32::try_from(working_days).unwrap_or(i32::MAX),
+        ));
+    }
+    for fact in facts {
+        let (measure, value) = match fact.happened {
+            Happened::Returned { upheld: None } => (Measure::ReturnPending, 0),
+            Happened::Returned { upheld: Some(true) } => (Measure::ReturnUpheld, 0),
+            Happened::Returned {
+                upheld: Some(false),
+            } => (Measure::ReturnNotUpheld, 0),
+            Happened::Resolved => (Measure::Resolved, 0),
+            Happened::Reopened => (Measure::Reopened, 0),
+            Happened::Rated { score } => (Measure::Rating, i32::from(score)),
+        };
+        out.push(tally(fact.day, &fact.place, measure, value));
+    }
+    out
+}
+
+/// The deadlines of `deadlines` still owed with their clock running, by group key.
+pub fn owed(deadlines: &[DeadlineFact], grouping: Grouping) -> Vec<Owed> {
+    deadlines
+        .iter()
+        .filter(|d| d.is_open() && !d.paused)
+        .map(|d| Owed {
+            key: d.place.key(grouping).to_owned(),
+            kind: d.kind,
+            due_on: d.due_on,
+            count: 1,
+        })
+        .collect()
+}
+
+/// Adds up the tallies of `span` by group key (what the database does for the service).
+pub fn sum(tallies: &[Tally], span: Period, grouping: Grouping) -> Vec<TallySum> {
+    let mut sums: BTreeMap<(&str, Measure, i32), i64> = BTreeMap::new();
+    for t in tallies.iter().filter(|t| span.contains(t.day)) {
+        *sums
+            .entry((t.place.key(grouping), t.measure, t.value))
+            .or_default() += 1;
+    }
+    sums.into_iter()
+        .map(|((key, measure, value), count)| TallySum {
+            key: key.to_owned(),
+            measure,
+            value,
+            count,
+        })
+        .collect()
+}
+
+impl PartialOrd for Measure {
+    fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+impl Ord for Measure {
+    fn cmp(&self, other: &Self) -> std::cmp::Ordering {
+        self.as_str().cmp(other.as_str())
     }
 }
 
@@ -333,102 +515,72 @@ impl Weights {
     }
 }
 
-/// Counts the facts of `period` into one row per group key in `keys` (every active
-/// department, district or category: a row with nothing is all zeros). `today` decides
-/// which open deadlines are overdue now and which have not fallen due yet.
+/// One row per group key in `keys` (every active department, district or category: a
+/// row with nothing is all zeros) from the tallies of `period` added up by key and the
+/// deadlines still owed. `today` decides which owed deadlines have fallen due.
 pub fn figures(
-    grouping: Grouping,
     keys: &[String],
+    received: Measure,
     period: Period,
     today: NaiveDate,
-    calendar: &WorkCalendar,
-    deadlines: &[DeadlineFact],
-    facts: &[CaseFact],
-) -> BTreeMap<String, Figures> {
-    figures_by(
-        |place| place.key(grouping),
-        keys,
-        period,
-        today,
-        calendar,
-        deadlines,
-        facts,
-    )
-}
-
-/// The figures of every fact together (the city's), medians included.
-pub fn figures_of_all(
-    period: Period,
-    today: NaiveDate,
-    calendar: &WorkCalendar,
-    deadlines: &[DeadlineFact],
-    facts: &[CaseFact],
-) -> Figures {
-    let all = [String::new()];
-    figures_by(|_| "", &all, period, today, calendar, deadlines, facts)
-        .remove("")
-        .unwrap_or_default()
-}
-
-fn figures_by<'f>(
-    key_of: impl Fn(&'f Place) -> &'f str,
-    keys: &[String],
-    period: Period,
-    today: NaiveDate,
-    calendar: &WorkCalendar,
-    deadlines: &'f [DeadlineFact],
-    facts: &'f [CaseFact],
+    sums: &[TallySum],
+    owed: &[Owed],
 ) -> BTreeMap<String, Figures> {
     let mut rows: BTreeMap<String, Figures> = keys
         .iter()
         .map(|k| (k.clone(), Figures::default()))
         .collect();
-    let mut received: HashSet<(&str, &str)> = HashSet::new();
-    let mut to_accept: BTreeMap<&str, Vec<u32>> = BTreeMap::new();
-    let mut to_finish: BTreeMap<&str, Vec<u32>> = BTreeMap::new();
-    for d in deadlines {
-        let key = key_of(&d.place);
-        let Some(row) = rows.get_mut(key) else {
+    let mut to_accept: BTreeMap<&str, Vec<(i32, i64)>> = BTreeMap::new();
+    let mut to_finish: BTreeMap<&str, Vec<(i32, i64)>> = BTreeMap::new();
+    for t in sums {
+        let Some(row) = rows.get_mut(&t.key) else {
             continue;
         };
-        if d.kind == DeadlineKind::Accept && d.counted && period.contains(d.started_on) {
-            received.insert((key, d.complaint_id.as_str()));
-        }
-        if d.escalated_on.is_some_and(|day| period.contains(day)) {
-            row.escalations += 1;
-        }
-        if d.is_open() && !d.paused && d.due_on < today {
-            row.overdue_now += 1;
-        }
-        let on_time = match d.kind {
-            DeadlineKind::Accept => &mut row.accepted,
-            DeadlineKind::Finish => &mut row.finished,
-            DeadlineKind::Opinion | DeadlineKind::Notify => continue,
-        };
-        // Fell due in the period and was owed to the end: kept or not. A stopped clock, or
-        // a date still ahead, has not fallen due.
-        let fell_due = period.contains(d.due_on)
-            && !d.superseded
-            && (d.met_on.is_some() || (!d.paused && d.due_on < today));
-        if fell_due {
-            on_time.due += 1;
-            if d.met_on.is_some_and(|met| met <= d.due_on) {
-                on_time.kept += 1;
+        let n = u32::try_from(t.count).unwrap_or(0);
+        match t.measure {
+            m if m == received => row.received += n,
+            Measure::ReceivedByDepartment | Measure::ReceivedCase => {}
+            Measure::AcceptDue => row.accepted.due += n,
+            Measure::AcceptKept => row.accepted.kept += n,
+            Measure::FinishDue => row.finished.due += n,
+            Measure::FinishKept => row.finished.kept += n,
+            Measure::DaysToAccept => to_accept.entry(&t.key).or_default().push((t.value, t.count)),
+            Measure::DaysToFinish => to_finish.entry(&t.key).or_default().push((t.value, t.count)),
+            Measure::Escalated => row.escalations += n,
+            Measure::ReturnPending => row.returns += n,
+            Measure::ReturnUpheld => {
+                row.returns += n;
+                row.upheld += n;
             }
-        }
-        if let (Some(met), false) = (d.met_on, d.superseded) {
-            if period.contains(met) {
-                let days = calendar.working_days_between(d.started_on, met);
-                match d.kind {
-                    DeadlineKind::Accept => to_accept.entry(key).or_default().push(days),
-                    _ => to_finish.entry(key).or_default().push(days),
-                }
+            Measure::ReturnNotUpheld => {
+                row.returns += n;
+                row.not_upheld += n;
+            }
+            Measure::Resolved => row.resolved += n,
+            Measure::Reopened => row.reopened += n,
+            Measure::Rating => {
+                row.ratings += n;
+                row.rating_total += n * u32::try_from(t.value).unwrap_or(0);
             }
         }
     }
-    for (key, _) in &received {
-        if let Some(row) = rows.get_mut(*key) {
-            row.received += 1;
+    for d in owed {
+        let Some(row) = rows.get_mut(&d.key) else {
+            continue;
+        };
+        if d.due_on >= today {
+            continue;
+        }
+        let n = u32::try_from(d.count).unwrap_or(0);
+        row.overdue_now += n;
+        // Fell due in the period and not kept: a stopped clock never gets here, and a date
+        // still ahead has not fallen due.
+        if period.contains(d.due_on) {
+            match d.kind {
+                DeadlineKind::Accept => row.accepted.due += n,
+                DeadlineKind::Finish => row.finished.due += n,
+                DeadlineKind::Opinion | DeadlineKind::Notify => {}
+            }
         }
     }
     for (key, days) in to_accept {
@@ -441,40 +593,59 @@ fn figures_by<'f>(
             row.median_days_to_finish = median(days);
         }
     }
-    for fact in facts {
-        let Some(row) = rows.get_mut(key_of(fact.place())) else {
-            continue;
-        };
-        match fact {
-            CaseFact::Returned { upheld, .. } => {
-                row.returns += 1;
-                match upheld {
-                    Some(true) => row.upheld += 1,
-                    Some(false) => row.not_upheld += 1,
-                    None => {}
-                }
-            }
-            CaseFact::Resolved { .. } => row.resolved += 1,
-            CaseFact::Reopened { .. } => row.reopened += 1,
-            CaseFact::Rated { score, .. } => {
-                row.ratings += 1;
-                row.rating_total += u32::from(*score);
-            }
-        }
-    }
     rows
 }
 
-fn median(mut values: Vec<u32>) -> Option<f64> {
-    if values.is_empty() {
+/// The figures of every fact together (the city's), medians included.
+pub fn figures_of_all(
+    period: Period,
+    today: NaiveDate,
+    sums: &[TallySum],
+    owed: &[Owed],
+) -> Figures {
+    let all = [String::new()];
+    let sums: Vec<TallySum> = sums
+        .iter()
+        .map(|t| TallySum {
+            key: String::new(),
+            ..t.clone()
+        })
+        .collect();
+    let owed: Vec<Owed> = owed
+        .iter()
+        .map(|d| Owed {
+            key: String::new(),
+            ..d.clone()
+        })
+        .collect();
+    figures(&all, Measure::ReceivedCase, period, today, &sums, &owed)
+        .remove("")
+        .unwrap_or_default()
+}
+
+/// The median of a histogram of (value, how many).
+fn median(mut histogram: Vec<(i32, i64)>) -> Option<f64> {
+    histogram.retain(|(_, n)| *n > 0);
+    histogram.sort_unstable();
+    let total: i64 = histogram.iter().map(|(_, n)| n).sum();
+    if total == 0 {
         return None;
     }
-    values.sort_unstable();
-    let middle = values.len() / 2;
-    Some(if values.len() % 2 == 1 {
-        f64::from(values[middle])
+    // The value at a 0-based rank.
+    let at = |rank: i64| {
+        let mut seen = 0;
+        for (value, n) in &histogram {
+            seen += n;
+            if rank < seen {
+                return f64::from(*value);
+            }
+        }
+        f64::from(histogram.last().map_or(0, |(v, _)| *v))
+    };
+    Some(if total % 2 == 1 {
+        at(total / 2)
     } else {
-        (f64::from(values[middle - 1]) + f64::from(values[middle])) / 2.0
+        (at(total / 2 - 1) + at(total / 2)) / 2.0
     })
 }
 
@@ -527,6 +698,112 @@ mod tests {
             escalated_on: None,
             counted: true,
         }
+    }
+
+    /// What the service does with a period's facts: tallies added up, and the owed ones.
+    fn count(
+        keys: &[String],
+        period: Period,
+        today: NaiveDate,
+        calendar: &WorkCalendar,
+        deadlines: &[DeadlineFact],
+        facts: &[CaseFact],
+    ) -> BTreeMap<String, Figures> {
+        let sums = sum(&tallies(deadlines, facts, calendar), period, Grouping::Department);
+        let owed = owed(deadlines, Grouping::Department);
+        figures(
+            keys,
+            Measure::ReceivedByDepartment,
+            period,
+            today,
+            &sums,
+            &owed,
+        )
+    }
+
+    #[test]
+    fn a_case_is_received_once_by_each_department_and_once_by_its_district() {
+        let calendar = WorkCalendar::official_2026();
+        let period = Period {
+            from: day(9, 1),
+            to: day(9, 30),
+        };
+        // Returned, designated back to the same department, then to another.
+        let first = record("a", DeadlineKind::Accept, day(9, 10));
+        let again = DeadlineFact {
+            started_on: day(9, 5),
+            ..record("a", DeadlineKind::Accept, day(9, 14))
+        };
+        let other = DeadlineFact {
+            place: place("market-regulation"),
+            started_on: day(9, 7),
+            ..record("a", DeadlineKind::Accept, day(9, 16))
+        };
+        let all = tallies(&[first, again, other], &[], &calendar);
+        let by_department = sum(&all, period, Grouping::Department);
+        let received = |key: &str, measure: Measure| {
+            by_department
+                .iter()
+                .filter(|t| t.key == key && t.measure == measure)
+                .map(|t| t.count)
+                .sum::<i64>()
+        };
+        assert_eq!(received("food-drug", Measure::ReceivedByDepartment), 1);
+        assert_eq!(received("market-regulation", Measure::ReceivedByDepartment), 1);
+        let by_district = sum(&all, period, Grouping::District);
+        let rows = figures(
+            &["361102".into()],
+            received_measure(Grouping::District, false),
+            period,
+            day(9, 20),
+            &by_district,
+            &[],
+        );
+        assert_eq!(rows["361102"].received, 1, "one case");
+        // Counted on the day of the first acceptance asked for.
+        assert_eq!(
+            sum(&all, Period { from: day(9, 1), to: day(9, 1) }, Grouping::District)
+                .iter()
+                .filter(|t| t.measure == Measure::ReceivedCase)
+                .count(),
+            1
+        );
+    }
+
+    #[test]
+    fn medians_come_from_the_days_added_up() {
+        let sums = |values: &[(i32, i64)]| {
+            values
+                .iter()
+                .map(|&(value, count)| TallySum {
+                    key: "k".into(),
+                    measure: Measure::DaysToFinish,
+                    value,
+                    count,
+                })
+                .collect::<Vec<_>>()
+        };
+        let median_of = |values: &[(i32, i64)]| {
+            let period = Period {
+                from: day(1, 1),
+                to: day(1, 31),
+            };
+            figures(
+                &["k".into()],
+                Measure::ReceivedByDepartment,
+                period,
+                day(2, 1),
+                &sums(values),
+                &[],
+            )["k"]
+                .median_days_to_finish
+        };
+        assert_eq!(median_of(&[]), None);
+        assert_eq!(median_of(&[(4, 1)]), Some(4.0));
+        assert_eq!(median_of(&[(9, 1), (3, 2)]), Some(3.0), "3, 3, 9");
+        assert_eq!(median_of(&[(2, 1), (8, 1)]), Some(5.0));
+        assert_eq!(median_of(&[(1, 2), (5, 3), (7, 0)]), Some(5.0), "1 1 5 5 5");
+        assert_eq!(median_of(&[(1, 2), (5, 2)]), Some(3.0), "1 1 5 5");
     }
 
     #[test]
@@ -611,8 +888,7 @@ mod tests {
             superseded: true,
             ..record("i", DeadlineKind::Accept, day(9, 10))
         };
-        let rows = figures(
-            Grouping::Department,
+        let rows = count(
             &["food-drug".into(), "agriculture".into()],
             period,
             today,

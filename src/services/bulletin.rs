@@ -5,10 +5,12 @@ use chrono::{NaiveDate, NaiveDateTime};
 
 use super::ServiceError;
 use crate::db::reference::ReferenceData;
-use crate::db::{bulletin as queries, Database};
+use crate::db::bulletin::{OwedRow, SumRow};
+use crate::db::{bulletin as queries, Database, DbError};
 use crate::domain::access::{bulletin_view, BulletinView, StaffMember};
 use crate::domain::bulletin::{
-    figures, figures_of_all, ranked, CaseFact, DeadlineFact, Figures, Grouping, Period, Weights,
+    figures, figures_of_all, ranked, received_measure, Figures, Grouping, Owed, Period, TallySum,
+    Weights,
 };
 
 /// What a bulletin is asked for.
@@ -76,74 +78,75 @@ pub fn total<'a>(rows: impl Iterator<Item = &'a Figures>) -> Figures {
 }
 
 /// What a period's bulletin is counted from, read once (the digest counts several
-/// bulletins from it).
+/// bulletins from it): the day tallies of the period and of each of its weeks added up
+/// by department and group key, and the deadlines owed as of `today`.
 #[derive(Debug, Clone)]
 pub struct PeriodFacts {
     pub period: Period,
+    pub grouping: Grouping,
     pub today: NaiveDate,
     pub weights: Weights,
     pub weights_changed_at: Option<NaiveDateTime>,
-    pub deadlines: Vec<DeadlineFact>,
-    pub facts: Vec<CaseFact>,
+    pub sums: Vec<SumRow>,
+    pub weeks: Vec<(Period, Vec<SumRow>)>,
+    pub owed: Vec<OwedRow>,
 }
 
 pub async fn period_facts(
     db: &Database,
     period: Period,
+    grouping: Grouping,
     today: NaiveDate,
 ) -> Result<PeriodFacts, ServiceError> {
-    let ((weights, weights_changed_at), deadlines, facts) = db
+    let ((weights, weights_changed_at), sums, weeks, owed) = db
         .read(move |conn| {
+            let weeks = period
+                .weeks()
+                .into_iter()
+                .map(|week| Ok((week, queries::sums(conn, Some(grouping), week)?)))
+                .collect::<Result<Vec<_>, DbError>>()?;
             Ok((
                 queries::weights(conn)?,
-                queries::deadline_facts(conn, period, today)?,
-                queries::case_facts(conn, period)?,
+                queries::sums(conn, Some(grouping), period)?,
+                weeks,
+                queries::owed(conn, Some(grouping), today)?,
             ))
         })
         .await?;
     Ok(PeriodFacts {
         period,
+        grouping,
         today,
         weights,
         weights_changed_at,
-        deadlines,
-        facts,
+        sums,
+        weeks,
+        owed,
     })
 }
 
 /// The bulletin of the facts' period, of every department or of one.
-pub fn assemble(
-    reference: &ReferenceData,
-    loaded: &PeriodFacts,
-    grouping: Grouping,
-    department: Option<&str>,
-) -> Bulletin {
-    let own = |place_department: &str| department.is_none_or(|d| d == place_department);
-    let deadlines: Vec<DeadlineFact> = loaded
-        .deadlines
+pub fn assemble(reference: &ReferenceData, loaded: &PeriodFacts, department: Option<&str>) -> Bulletin {
+    let grouping = loaded.grouping;
+    let own = |of: &str| department.is_none_or(|d| d == of);
+    let sums_of = |rows: &[SumRow]| -> Vec<TallySum> {
+        rows.iter()
+            .filter(|r| own(&r.department))
+            .map(|r| r.sum.clone())
+            .collect()
+    };
+    let owed: Vec<Owed> = loaded
+        .owed
         .iter()
-        .filter(|d| own(&d.place.department))
-        .cloned()
-        .collect();
-    let facts: Vec<CaseFact> = loaded
-        .facts
-        .iter()
-        .filter(|f| own(&f.place().department))
-        .cloned()
+        .filter(|r| own(&r.department))
+        .map(|r| r.owed.clone())
         .collect();
     let keys = group_keys(reference, grouping, department);
-    let count = |span: Period| {
-        figures(
-            grouping,
-            &keys,
-            span,
-            loaded.today,
-            &reference.calendar,
-            &deadlines,
-            &facts,
-        )
+    let received = received_measure(grouping, department.is_some());
+    let count = |span: Period, rows: &[SumRow]| {
+        figures(&keys, received, span, loaded.today, &sums_of(rows), &owed)
     };
-    let rows = count(loaded.period);
+    let rows = count(loaded.period, &loaded.sums);
     let (ranked_rows, unranked_rows) = ranked(&rows, &loaded.weights);
     let owned = |rows: Vec<(&str, &Figures)>| {
         rows.into_iter()
@@ -151,10 +154,9 @@ pub fn assemble(
             .collect()
     };
     let weeks = loaded
-        .period
-        .weeks()
-        .into_iter()
-        .map(|week| (week, total(count(week).values())))
+        .weeks
+        .iter()
+        .map(|(week, rows)| (*week, total(count(*week, rows).values())))
         .collect();
     Bulletin {
         request: BulletinRequest {
@@ -182,13 +184,8 @@ pub async fn bulletin(
         BulletinView::Everything => None,
         BulletinView::OwnDepartment => Some(member.department.to_string()),
     };
-    let loaded = period_facts(db, request.period, today).await?;
-    Ok(assemble(
-        reference,
-        &loaded,
-        request.grouping,
-        department.as_deref(),
-    ))
+    let loaded = period_facts(db, request.period, request.grouping, today).await?;
+    Ok(assemble(reference, &loaded, department.as_deref()))
 }
 
 /// The weights in force and when they were last changed.
@@ -251,36 +248,59 @@ pub async fn public_stats(
     today: NaiveDate,
 ) -> Result<PublicStats, ServiceError> {
     let period = Period::last_twelve_months(today);
-    let (deadlines, facts) = db
+    let months = period.months();
+    type Read = (
+        Vec<(Grouping, Vec<SumRow>, Vec<OwedRow>)>,
+        Vec<SumRow>,
+        Vec<OwedRow>,
+        Vec<(Period, Vec<SumRow>)>,
+    );
+    let (by_grouping, city_sums, city_owed, by_month): Read = db
         .read(move |conn| {
+            let by_grouping = Grouping::ALL
+                .iter()
+                .map(|&g| {
+                    Ok((
+                        g,
+                        queries::sums(conn, Some(g), period)?,
+                        queries::owed(conn, Some(g), today)?,
+                    ))
+                })
+                .collect::<Result<Vec<_>, DbError>>()?;
+            let by_month = months
+                .into_iter()
+                .map(|month| Ok((month, queries::sums(conn, None, month)?)))
+                .collect::<Result<Vec<_>, DbError>>()?;
             Ok((
-                queries::deadline_facts(conn, period, today)?,
-                queries::case_facts(conn, period)?,
+                by_grouping,
+                queries::sums(conn, None, period)?,
+                queries::owed(conn, None, today)?,
+                by_month,
             ))
         })
         .await?;
-    let count = |grouping: Grouping, span: Period| {
-        let keys = group_keys(reference, grouping, None);
-        figures(
-            grouping,
-            &keys,
-            span,
-            today,
-            &reference.calendar,
-            &deadlines,
-            &facts,
-        )
-    };
-    let groups: Vec<(Grouping, Vec<(String, Figures)>)> = Grouping::ALL
-        .iter()
-        .map(|&grouping| (grouping, count(grouping, period).into_iter().collect()))
-        .collect();
-    let all = |span: Period| figures_of_all(span, today, &reference.calendar, &deadlines, &facts);
-    let city = all(period);
-    let months = period
-        .months()
+    let plain = |rows: &[SumRow]| rows.iter().map(|r| r.sum.clone()).collect::<Vec<_>>();
+    let city_owed: Vec<Owed> = city_owed.into_iter().map(|r| r.owed).collect();
+    let groups: Vec<(Grouping, Vec<(String, Figures)>)> = by_grouping
         .into_iter()
-        .map(|month| (month, all(month)))
+        .map(|(grouping, sums, owed)| {
+            let keys = group_keys(reference, grouping, None);
+            let owed: Vec<Owed> = owed.into_iter().map(|r| r.owed).collect();
+            let rows = figures(
+                &keys,
+                received_measure(grouping, false),
+                period,
+                today,
+                &plain(&sums),
+                &owed,
+            );
+            (grouping, rows.into_iter().collect())
+        })
+        .collect();
+    let city = figures_of_all(period, today, &plain(&city_sums), &city_owed);
+    let months = by_month
+        .into_iter()
+        .map(|(month, sums)| (month, figures_of_all(month, today, &plain(&sums), &city_owed)))
         .collect();
     Ok(PublicStats {
         period,

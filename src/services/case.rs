@@ -8,12 +8,13 @@ use chrono::{Duration, NaiveDate, NaiveDateTime};
 
 use crate::db::attachments::{self, NewAttachmentRow};
 use crate::db::complaints::{self, CoHandlerRow, ComplaintChanges, ComplaintRow, NewEventRow};
+use crate::db::bulletin as db_bulletin;
 use crate::db::deadlines::{self as db_deadlines, DeadlineRow};
 use crate::db::outbox::{self, NewOutboxRow};
 use crate::db::reference::ReferenceData;
 use crate::db::{users, AnyConnection, Database, DbError};
 use crate::domain::access::{self, Access, Relation, StaffMember};
-use crate::domain::calendar::city_date;
+use crate::domain::calendar::{city_date, WorkCalendar};
 use crate::domain::complaint::{
     ActionArgument, ActorKind, CaseStatus, ComplaintKind, ComplaintState, Effect, EventKind,
     StaffAction, Transition,
@@ -305,19 +306,23 @@ pub async fn apply(
     }
     let change = plan(reference, settings, case, actor, command, now)?;
     let id = case.row.id.clone();
-    db.write(move |conn| persist(conn, &id, version, &change, now))
+    let calendar = reference.calendar.clone();
+    db.write(move |conn| persist(conn, &id, version, &change, &calendar, now))
         .await
 }
 
 /// Writes a planned change if the case is still at `version`, all in one transaction
-/// (the caller's): the columns, the co-handlers, the event, its attachments, the emails.
+/// (the caller's): the columns, the co-handlers, the event, its attachments, the emails,
+/// and what the change makes of the bulletin's day tallies.
 pub fn persist(
     conn: &mut AnyConnection,
     id: &ComplaintId,
     version: i32,
     change: &CaseChange,
+    calendar: &WorkCalendar,
     now: NaiveDateTime,
 ) -> Result<(), ServiceError> {
+    let tallies_before = db_bulletin::case_tallies(conn, id, calendar)?;
     if !complaints::apply_changes(conn, id, version, &change.changes, now)? {
         return Err(ServiceError::Stale);
     }
@@ -343,6 +348,7 @@ pub fn persist(
     for row in outbox_rows(&change.emails, id, now) {
         outbox::insert(conn, &row)?;
     }
+    db_bulletin::refresh_case(conn, id, tallies_before, calendar)?;
     Ok(())
 }
 

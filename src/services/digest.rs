@@ -6,7 +6,8 @@
 
 use chrono::{Datelike as _, Days, NaiveDate, NaiveDateTime, Timelike as _, Weekday};
 
-use super::bulletin::{assemble, period_facts, Bulletin, PeriodFacts};
+use super::bulletin::{assemble, period_facts, Bulletin};
+use crate::db::deadlines::DeadlineRow;
 use super::ServiceError;
 use crate::db::reference::{Named, ReferenceData};
 use crate::db::{bulletin as queries, outbox, users, Database};
@@ -65,25 +66,18 @@ fn department_name(reference: &ReferenceData, code: &str) -> String {
 /// Deadlines overdue now, of one department or all, escalated first, oldest first.
 fn overdue(
     reference: &ReferenceData,
-    loaded: &PeriodFacts,
+    records: &[DeadlineRow],
     department: Option<&str>,
 ) -> Vec<OverdueCase> {
-    let mut cases: Vec<OverdueCase> = loaded
-        .deadlines
+    let mut cases: Vec<OverdueCase> = records
         .iter()
-        .filter(|d| {
-            d.met_on.is_none()
-                && !d.superseded
-                && !d.paused
-                && d.due_on < loaded.today
-                && department.is_none_or(|own| d.place.department == own)
-        })
+        .filter(|d| department.is_none_or(|own| d.department_code.as_str() == own))
         .map(|d| OverdueCase {
-            complaint_id: d.complaint_id.clone(),
-            department: department_name(reference, &d.place.department),
+            complaint_id: d.complaint_id.to_string(),
+            department: department_name(reference, d.department_code.as_str()),
             deadline: d.kind,
             due_on: d.due_on,
-            escalated: d.escalated_on.is_some(),
+            escalated: d.escalated_at.is_some(),
         })
         .collect();
     cases.sort_by(|a, b| b.escalated.cmp(&a.escalated).then(a.due_on.cmp(&b.due_on)));
@@ -129,10 +123,13 @@ pub async fn send_digests(
         from: monday - Days::new(7),
         to: monday - Days::new(1),
     };
-    let loaded = period_facts(db, last_week, today).await?;
+    let loaded = period_facts(db, last_week, Grouping::Department, today).await?;
+    let overdue_records = db
+        .read(move |conn| crate::db::deadlines::overdue(conn, today))
+        .await?;
     let mut outgoing = Vec::new();
     if let Some(office) = office.filter(|o| wanted(&o.inbox_email)) {
-        let bulletin = assemble(reference, &loaded, Grouping::Department, None);
+        let bulletin = assemble(reference, &loaded, None);
         let all: Figures = super::bulletin::total(
             bulletin
                 .ranked
@@ -158,7 +155,7 @@ pub async fn send_digests(
                 .take(LOWEST)
                 .map(|(code, f)| figures_of(department_name(reference, code), f, &bulletin))
                 .collect(),
-            overdue: overdue(reference, &loaded, None),
+            overdue: overdue(reference, &overdue_records, None),
         };
         outgoing.push(Outgoing {
             recipient: office.inbox_email.clone(),
@@ -167,7 +164,7 @@ pub async fn send_digests(
     }
     for (department, username, email) in supervisors.iter().filter(|(_, _, e)| wanted(e)) {
         let code = department.to_string();
-        let bulletin = assemble(reference, &loaded, Grouping::Department, Some(&code));
+        let bulletin = assemble(reference, &loaded, Some(&code));
         let name = department_name(reference, &code);
         let figures = bulletin
             .ranked
@@ -183,7 +180,7 @@ pub async fn send_digests(
             addressee: username.clone(),
             figures,
             lowest: Vec::new(),
-            overdue: overdue(reference, &loaded, Some(&code)),
+            overdue: overdue(reference, &overdue_records, Some(&code)),
         };
         outgoing.push(Outgoing {
             recipient: email.clone(),

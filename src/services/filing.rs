@@ -5,6 +5,7 @@ use chrono::NaiveDateTime;
 
 use crate::db::attachments::NewAttachmentRow;
 use crate::db::complaints::{self, CoHandlerRow, ComplaintRow, Filing, NewEventRow};
+use crate::db::bulletin::{self as db_bulletin, DayTallies};
 use crate::db::deadlines as db_deadlines;
 use crate::db::outbox::{self, NewOutboxRow};
 use crate::db::reference::ReferenceData;
@@ -256,6 +257,7 @@ fn write(
     conn: &mut AnyConnection,
     filing: &Filing,
     outbox_rows: &[NewOutboxRow],
+    tallies: DayTallies,
 ) -> Result<Option<String>, DbError> {
     if let Some(submission_id) = &filing.complaint.submission_id {
         if let Some(code) = complaints::tracking_code_for_submission(conn, submission_id)? {
@@ -266,6 +268,7 @@ fn write(
     for row in outbox_rows {
         outbox::insert(conn, row)?;
     }
+    tallies.write(conn)?;
     Ok(None)
 }
 
@@ -281,10 +284,12 @@ pub async fn file(
     let id = ComplaintId::from(uuid::Uuid::now_v7().to_string());
     let (filing, emails) = build(&request, reference, base_url, now, id, &tracking_code)?;
     let outbox_rows = crate::services::case::outbox_rows(&emails, &filing.complaint.id, now);
+    // What the new case adds to the bulletin, counted here rather than on the writer.
+    let tallies = db_bulletin::filing_tallies(std::slice::from_ref(&filing), &reference.calendar);
     let emailed = filing.complaint.email.is_some();
     let submission_id = filing.complaint.submission_id.clone();
     let written = db
-        .write(move |conn| write(conn, &filing, &outbox_rows))
+        .write(move |conn| write(conn, &filing, &outbox_rows, tallies))
         .await;
     match written {
         Ok(None) => Ok(FilingOutcome::Filed {

@@ -12,6 +12,7 @@ use chrono::{Duration, NaiveDateTime};
 use crate::db::complaints::{self, ComplaintRow, NewEventRow};
 use crate::db::deadlines::{self, DeadlineRow, SweepMark};
 use crate::db::outbox;
+use crate::db::bulletin;
 use crate::db::reference::ReferenceData;
 use crate::db::{users, AnyConnection, Database, DbError};
 use crate::domain::calendar::city_date;
@@ -176,6 +177,8 @@ fn sweep_batch(
                 }
             }))?;
             let event = Some(EventKind::Escalated);
+            // An escalation counts in the bulletin on its day.
+            let tallies_before = bulletin::case_tallies(conn, &deadline.complaint_id, calendar)?;
             if effect(
                 conn,
                 deadline,
@@ -185,6 +188,7 @@ fn sweep_batch(
                 Vec::new(),
                 now,
             )? {
+                bulletin::refresh_case(conn, &deadline.complaint_id, tallies_before, calendar)?;
                 counts.escalated += 1;
             }
         }

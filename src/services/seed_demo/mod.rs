@@ -16,6 +16,7 @@ use diesel::connection::SimpleConnection;
 
 use crate::db::bulk::{self, SentEmailRow};
 use crate::db::reference::ReferenceData;
+use crate::domain::calendar::WorkCalendar;
 use crate::db::users::{self, UserRow};
 use crate::db::{AnyConnection, Database, DbError};
 use crate::domain::access::Role;
@@ -84,11 +85,13 @@ pub fn seed_demo(db: &Database, options: &SeedOptions) -> anyhow::Result<SeedRep
     // The writer takes one batch while the next is generated.
     let (batches, received) = mpsc::sync_channel::<Vec<SeededComplaint>>(1);
     let writer_db = db.clone();
+    let calendar = reference.calendar.clone();
     let writer = std::thread::spawn(move || -> anyhow::Result<()> {
         let mut first = true;
         for batch in received {
             let tune = std::mem::take(&mut first);
-            writer_db.write_blocking(move |conn| write_batch(conn, batch, tune))?;
+            let calendar = calendar.clone();
+            writer_db.write_blocking(move |conn| write_batch(conn, batch, tune, &calendar))?;
         }
         Ok(())
     });
@@ -130,6 +133,7 @@ fn write_batch(
     conn: &mut AnyConnection,
     batch: Vec<SeededComplaint>,
     tune: bool,
+    calendar: &WorkCalendar,
 ) -> Result<(), DbError> {
     if tune {
         if let AnyConnection::Sqlite(sqlite) = conn {
@@ -150,7 +154,7 @@ fn write_batch(
         );
         filings.push(seeded.filing);
     }
-    bulk::insert_histories(conn, filings, emails)
+    bulk::insert_histories(conn, filings, emails, calendar)
 }
 
 /// The demo accounts by department code, plus the office's coordinator; returns how many

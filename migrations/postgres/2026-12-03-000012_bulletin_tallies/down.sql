@@ -1,0 +1,2 @@
+DROP TABLE bulletin_state;
+DROP TABLE bulletin_tallies;
