@@ -393,7 +393,9 @@ pub fn owed(
             ))
             .load::<(DepartmentCode, DepartmentCode, DeadlineKind, NaiveDate, i64)>(conn)?
             .into_iter()
-            .map(|(department, key, kind, due_on, n)| (department, key.to_string(), kind, due_on, n))
+            .map(|(department, key, kind, due_on, n)| {
+                (department, key.to_string(), kind, due_on, n)
+            })
             .collect(),
     };
     Ok(rows
@@ -401,7 +403,11 @@ pub fn owed(
         .map(|(department, key, kind, due_on, count)| OwedRow {
             department: department.to_string(),
             owed: Owed {
-                key: if grouping.is_some() { key } else { String::new() },
+                key: if grouping.is_some() {
+                    key
+                } else {
+                    String::new()
+                },
                 kind,
                 due_on,
                 count,
@@ -436,7 +442,10 @@ pub fn rebuild(conn: &mut AnyConnection, calendar: &WorkCalendar) -> Result<u64,
         let ids: Vec<String> = rows.iter().map(|r| r.id.to_string()).collect();
         let mut records: HashMap<String, Vec<DeadlineRow>> = HashMap::new();
         for d in super::deadlines::of_complaints(conn, ids.clone())? {
-            records.entry(d.complaint_id.to_string()).or_default().push(d);
+            records
+                .entry(d.complaint_id.to_string())
+                .or_default()
+                .push(d);
         }
         let mut happened: HashMap<String, Vec<(EventKind, NaiveDateTime)>> = HashMap::new();
         let counted: Vec<(String, EventKind, NaiveDateTime)> = events::table

@@ -10,10 +10,10 @@ use diesel::serialize::{self, Output, ToSql};
 use diesel::sql_types::{Nullable, Text};
 
 use crate::domain::access::Role;
+use crate::domain::bulletin::Measure;
 use crate::domain::complaint::{
     ActorKind, Channel, ComplaintKind, ComplaintState, EventKind, Outcome,
 };
-use crate::domain::bulletin::Measure;
 use crate::domain::deadlines::DeadlineKind;
 use crate::domain::ids::{ComplaintId, DepartmentCode, UserId};
 

@@ -160,11 +160,15 @@ pub struct CaseFact {
 pub enum Happened {
     /// The department in `place` returned the case to the office; `upheld` once the office
     /// designated it elsewhere (`Some(true)`) or back to the same department (`Some(false)`).
-    Returned { upheld: Option<bool> },
+    Returned {
+        upheld: Option<bool>,
+    },
     /// Answered (resolved) by the lead department.
     Resolved,
     Reopened,
-    Rated { score: u8 },
+    Rated {
+        score: u8,
+    },
 }
 
 text_enum! {
@@ -265,7 +269,12 @@ pub fn tallies(
         }
     }
     for d in first_by_department.values() {
-        out.push(tally(d.started_on, &d.place, Measure::ReceivedByDepartment, 0));
+        out.push(tally(
+            d.started_on,
+            &d.place,
+            Measure::ReceivedByDepartment,
+            0,
+        ));
     }
     for d in first_of_case.values() {
         out.push(tally(d.started_on, &d.place, Measure::ReceivedCase, 0));
@@ -544,8 +553,14 @@ pub fn figures(
             Measure::AcceptKept => row.accepted.kept += n,
             Measure::FinishDue => row.finished.due += n,
             Measure::FinishKept => row.finished.kept += n,
-            Measure::DaysToAccept => to_accept.entry(&t.key).or_default().push((t.value, t.count)),
-            Measure::DaysToFinish => to_finish.entry(&t.key).or_default().push((t.value, t.count)),
+            Measure::DaysToAccept => to_accept
+                .entry(&t.key)
+                .or_default()
+                .push((t.value, t.count)),
+            Measure::DaysToFinish => to_finish
+                .entry(&t.key)
+                .or_default()
+                .push((t.value, t.count)),
             Measure::Escalated => row.escalations += n,
             Measure::ReturnPending => row.returns += n,
             Measure::ReturnUpheld => {
@@ -709,7 +724,11 @@ mod tests {
         deadlines: &[DeadlineFact],
         facts: &[CaseFact],
     ) -> BTreeMap<String, Figures> {
-        let sums = sum(&tallies(deadlines, facts, calendar), period, Grouping::Department);
+        let sums = sum(
+            &tallies(deadlines, facts, calendar),
+            period,
+            Grouping::Department,
+        );
         let owed = owed(deadlines, Grouping::Department);
         figures(
             keys,
@@ -749,7 +768,10 @@ mod tests {
                 .sum::<i64>()
         };
         assert_eq!(received("food-drug", Measure::ReceivedByDepartment), 1);
-        assert_eq!(received("market-regulation", Measure::ReceivedByDepartment), 1);
+        assert_eq!(
+            received("market-regulation", Measure::ReceivedByDepartment),
+            1
+        );
         let by_district = sum(&all, period, Grouping::District);
         let rows = figures(
             &["361102".into()],
@@ -762,10 +784,17 @@ mod tests {
         assert_eq!(rows["361102"].received, 1, "one case");
         // Counted on the day of the first acceptance asked for.
         assert_eq!(
-            sum(&all, Period { from: day(9, 1), to: day(9, 1) }, Grouping::District)
-                .iter()
-                .filter(|t| t.measure == Measure::ReceivedCase)
-                .count(),
+            sum(
+                &all,
+                Period {
+                    from: day(9, 1),
+                    to: day(9, 1)
+                },
+                Grouping::District
+            )
+            .iter()
+            .filter(|t| t.measure == Measure::ReceivedCase)
+            .count(),
             1
         );
     }

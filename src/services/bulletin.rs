@@ -4,8 +4,8 @@
 use chrono::{NaiveDate, NaiveDateTime};
 
 use super::ServiceError;
-use crate::db::reference::ReferenceData;
 use crate::db::bulletin::{OwedRow, SumRow};
+use crate::db::reference::ReferenceData;
 use crate::db::{bulletin as queries, Database, DbError};
 use crate::domain::access::{bulletin_view, BulletinView, StaffMember};
 use crate::domain::bulletin::{
@@ -126,7 +126,11 @@ pub async fn period_facts(
 }
 
 /// The bulletin of the facts' period, of every department or of one.
-pub fn assemble(reference: &ReferenceData, loaded: &PeriodFacts, department: Option<&str>) -> Bulletin {
+pub fn assemble(
+    reference: &ReferenceData,
+    loaded: &PeriodFacts,
+    department: Option<&str>,
+) -> Bulletin {
     let grouping = loaded.grouping;
     let own = |of: &str| department.is_none_or(|d| d == of);
     let sums_of = |rows: &[SumRow]| -> Vec<TallySum> {
@@ -300,7 +304,12 @@ pub async fn public_stats(
     let city = figures_of_all(period, today, &plain(&city_sums), &city_owed);
     let months = by_month
         .into_iter()
-        .map(|(month, sums)| (month, figures_of_all(month, today, &plain(&sums), &city_owed)))
+        .map(|(month, sums)| {
+            (
+                month,
+                figures_of_all(month, today, &plain(&sums), &city_owed),
+            )
+        })
         .collect();
     Ok(PublicStats {
         period,

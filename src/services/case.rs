@@ -7,8 +7,8 @@
 use chrono::{Duration, NaiveDate, NaiveDateTime};
 
 use crate::db::attachments::{self, NewAttachmentRow};
-use crate::db::complaints::{self, CoHandlerRow, ComplaintChanges, ComplaintRow, NewEventRow};
 use crate::db::bulletin as db_bulletin;
+use crate::db::complaints::{self, CoHandlerRow, ComplaintChanges, ComplaintRow, NewEventRow};
 use crate::db::deadlines::{self as db_deadlines, DeadlineRow};
 use crate::db::outbox::{self, NewOutboxRow};
 use crate::db::reference::ReferenceData;

@@ -7,8 +7,8 @@
 use chrono::{Datelike as _, Days, NaiveDate, NaiveDateTime, Timelike as _, Weekday};
 
 use super::bulletin::{assemble, period_facts, Bulletin};
-use crate::db::deadlines::DeadlineRow;
 use super::ServiceError;
+use crate::db::deadlines::DeadlineRow;
 use crate::db::reference::{Named, ReferenceData};
 use crate::db::{bulletin as queries, outbox, users, Database};
 use crate::domain::bulletin::{Figures, Grouping, Period};

@@ -4,8 +4,8 @@
 use chrono::NaiveDateTime;
 
 use crate::db::attachments::NewAttachmentRow;
-use crate::db::complaints::{self, CoHandlerRow, ComplaintRow, Filing, NewEventRow};
 use crate::db::bulletin::{self as db_bulletin, DayTallies};
+use crate::db::complaints::{self, CoHandlerRow, ComplaintRow, Filing, NewEventRow};
 use crate::db::deadlines as db_deadlines;
 use crate::db::outbox::{self, NewOutboxRow};
 use crate::db::reference::ReferenceData;

@@ -9,10 +9,10 @@ use std::fmt;
 
 use chrono::{Duration, NaiveDateTime};
 
+use crate::db::bulletin;
 use crate::db::complaints::{self, ComplaintRow, NewEventRow};
 use crate::db::deadlines::{self, DeadlineRow, SweepMark};
 use crate::db::outbox;
-use crate::db::bulletin;
 use crate::db::reference::ReferenceData;
 use crate::db::{users, AnyConnection, Database, DbError};
 use crate::domain::calendar::city_date;

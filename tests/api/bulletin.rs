@@ -669,3 +669,208 @@ async fn the_weekly_digest_goes_once_per_recipient_and_week_without_personal_dat
     assert_eq!(sent_in_all(&next), 2, "{next:?}");
     assert_eq!(digests(&app).await.len(), 4);
 }
+
+/// The day tallies as stored (rows that add up to nothing left out), in a stable order.
+async fn stored_tallies(
+    app: &TestApp,
+) -> Vec<(String, NaiveDate, String, String, String, i32, i64)> {
+    use green_channel::db::schema::bulletin_tallies as t;
+    app.db
+        .read(|conn| {
+            Ok(t::table
+                .filter(t::count.ne(0))
+                .order((
+                    t::family,
+                    t::day,
+                    t::department_code,
+                    t::group_key,
+                    t::measure,
+                    t::value,
+                ))
+                .select((
+                    t::family,
+                    t::day,
+                    t::department_code,
+                    t::group_key,
+                    t::measure,
+                    t::value,
+                    t::count,
+                ))
+                .load(conn)?)
+        })
+        .await
+        .unwrap()
+}
+
+async fn recounted_tallies(
+    app: &TestApp,
+) -> Vec<(String, NaiveDate, String, String, String, i32, i64)> {
+    app.db
+        .write(|conn| {
+            let calendar = green_channel::db::reference::ReferenceData::load(conn)?.calendar;
+            green_channel::db::bulletin::rebuild(conn, &calendar)?;
+            Ok::<_, green_channel::db::DbError>(())
+        })
+        .await
+        .unwrap();
+    stored_tallies(app).await
+}
+
+#[tokio::test]
+async fn the_day_tallies_kept_by_every_step_equal_a_recount_from_the_records() {
+    use crate::sweeper::sweep_at;
+    use crate::triage::{act, resident_post};
+    let app = spawn_app().await;
+    app.create_user("clerk-food", "clerk", "food-drug").await;
+    app.create_user("office", "coordinator", "quality-office")
+        .await;
+    app.create_user("clerk-market", "clerk", "market-regulation")
+        .await;
+    let clerk = app.login("clerk-food", STAFF_PASSWORD).await;
+    let office = app.login("office", STAFF_PASSWORD).await;
+    let market = app.login("clerk-market", STAFF_PASSWORD).await;
+    let mut cases = Vec::new();
+    for _ in 0..5 {
+        let code = app.file_valid(valid_complaint()).await;
+        let id = complaint(&app, &code).await.id.to_string();
+        cases.push((code, id));
+    }
+    let ok = |response: reqwest::Response, step: &str| {
+        assert_eq!(response.status().as_u16(), 303, "{step}");
+    };
+    // Answered after a pause, rated low (which reopens it), answered again.
+    let (code, id) = &cases[0];
+    for (action, fields) in [
+        ("accept", &[][..]),
+        ("pause", &[("reason", "送检")][..]),
+        ("resume", &[][..]),
+        (
+            "reply",
+            &[("message", "已责令商家退款。"), ("outcome", "refund")][..],
+        ),
+    ] {
+        ok(act(&app, &clerk, id, action, fields).await, action);
+    }
+    // A low rating reopens it; answered again and rated well, the office reopens it.
+    ok(
+        resident_post(&app, code, "rating", &[("score", "2")]).await,
+        "rating 2",
+    );
+    ok(
+        act(
+            &app,
+            &clerk,
+            id,
+            "reply",
+            &[("message", "已再次核查。"), ("outcome", "refund")],
+        )
+        .await,
+        "reply again",
+    );
+    ok(
+        resident_post(&app, code, "rating", &[("score", "4")]).await,
+        "rating 4",
+    );
+    ok(
+        act(
+            &app,
+            &office,
+            id,
+            "reopen",
+            &[("reason", "抽查发现问题，重新办理")],
+        )
+        .await,
+        "reopen",
+    );
+    // Returned and designated elsewhere, which accepts.
+    let (_, id) = &cases[1];
+    ok(
+        act(&app, &clerk, id, "return", &[("reason", "不属于本部门")]).await,
+        "return",
+    );
+    ok(
+        act(
+            &app,
+            &office,
+            id,
+            "transfer",
+            &[
+                ("department", "market-regulation"),
+                ("reason", "服务类投诉"),
+            ],
+        )
+        .await,
+        "designate",
+    );
+    ok(act(&app, &market, id, "accept", &[]).await, "accept");
+    // Withdrawn by the resident.
+    let (code, _) = &cases[2];
+    ok(
+        resident_post(&app, code, "withdraw", &[("reason", "已和商家协商解决")]).await,
+        "withdraw",
+    );
+    // Accepted and answered the same day.
+    let (_, id) = &cases[3];
+    ok(act(&app, &clerk, id, "accept", &[]).await, "accept");
+    ok(
+        act(
+            &app,
+            &clerk,
+            id,
+            "reply",
+            &[("message", "已调解。"), ("outcome", "mediated_agreement")],
+        )
+        .await,
+        "reply",
+    );
+    assert_eq!(
+        stored_tallies(&app).await,
+        recounted_tallies(&app).await,
+        "after the steps"
+    );
+
+    // Cases[4] never accepted: the sweeper marks it late and escalates it, and closes the
+    // answered, unrated one.
+    let later = complaint(&app, &cases[4].0).await.accept_due + chrono::Days::new(40);
+    let swept = sweep_at(&app, later);
+    assert!(swept.contains("escalated 1"), "{swept}");
+    assert!(!swept.contains("closed 0"), "{swept}");
+    let kept = stored_tallies(&app).await;
+    let measures: std::collections::BTreeSet<&str> = kept.iter().map(|t| t.4.as_str()).collect();
+    for measure in [
+        "received_by_department",
+        "received_case",
+        "accept_due",
+        "accept_kept",
+        "finish_due",
+        "days_to_accept",
+        "days_to_finish",
+        "escalated",
+        "return_upheld",
+        "resolved",
+        "reopened",
+        "rating",
+    ] {
+        assert!(
+            measures.contains(measure),
+            "{measure} counted: {measures:?}"
+        );
+    }
+    assert_eq!(kept, recounted_tallies(&app).await, "after the sweep");
+
+    // A database from before the tallies: the first start after the migration counts them.
+    app.db
+        .write(|conn| {
+            use green_channel::db::schema::{bulletin_state, bulletin_tallies};
+            diesel::delete(bulletin_tallies::table).execute(conn)?;
+            diesel::update(bulletin_state::table)
+                .set(bulletin_state::tallies_built.eq(false))
+                .execute(conn)?;
+            Ok::<_, green_channel::db::DbError>(())
+        })
+        .await
+        .unwrap();
+    assert!(stored_tallies(&app).await.is_empty());
+    sweep_at(&app, later);
+    assert_eq!(stored_tallies(&app).await, kept, "counted at start");
+}

@@ -70,7 +70,7 @@ pub async fn emails_to(app: &TestApp, id: &str) -> Vec<(String, String)> {
         .unwrap()
 }
 
-async fn resident_post(
+pub async fn resident_post(
     app: &TestApp,
     code: &str,
     what: &str,

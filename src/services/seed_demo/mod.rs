@@ -16,10 +16,10 @@ use diesel::connection::SimpleConnection;
 
 use crate::db::bulk::{self, SentEmailRow};
 use crate::db::reference::ReferenceData;
-use crate::domain::calendar::WorkCalendar;
 use crate::db::users::{self, UserRow};
 use crate::db::{AnyConnection, Database, DbError};
 use crate::domain::access::Role;
+use crate::domain::calendar::WorkCalendar;
 use crate::domain::ids::{DepartmentCode, UserId};
 use lifecycle::{Generator, SeededComplaint};
 
