@@ -1067,9 +1067,24 @@ async fn scale(settings: &Settings, backend: Backend, table: &mut Table) -> anyh
         ),
     ] {
         // A new connection: the walk's has been idle past the keep-alive.
+        let first = Instant::now();
         let probe = support::http::Connection::new(&addr)
             .send(&get(path, cookie), Duration::from_secs(60))
             .await?;
+        let first = first.elapsed();
+        if key == "q_stats" && probe.status == 200 {
+            // The page is kept five minutes: the first request computes it.
+            table.set(
+                column,
+                "q_stats_first",
+                "/stats computed afresh (the first request)",
+                "reported",
+                figure(
+                    ms(first.as_secs_f64() * 1000.0),
+                    json!(first.as_secs_f64() * 1000.0),
+                ),
+            );
+        }
         let f = if probe.status == 404 {
             not_built()
         } else {

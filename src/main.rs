@@ -77,6 +77,9 @@ enum Command {
         #[arg(long, value_parser = parse_moment)]
         as_of: Option<chrono::NaiveDateTime>,
     },
+    /// Recount the bulletin's day tallies from every case's records (after rows were
+    /// restored or edited by hand); prints `cases N`. Safe beside a running service.
+    RecountBulletin,
     /// Exit 0 when the running service's /healthz answers (for container health checks).
     Healthcheck,
 }
@@ -148,6 +151,15 @@ fn main() -> anyhow::Result<()> {
             hold_after_claim,
         } => sweep(config, as_of, hold_after_claim),
         Command::Digest { as_of } => digest(config, as_of),
+        Command::RecountBulletin => {
+            let (db, _) = prepare_database(&config)?;
+            let cases = db.write_blocking(|conn| {
+                let calendar = green_channel::db::reference::ReferenceData::load(conn)?.calendar;
+                green_channel::db::bulletin::rebuild(conn, &calendar)
+            })?;
+            println!("cases {cases}");
+            Ok(())
+        }
         Command::Healthcheck => unreachable!("answered above"),
     }
 }

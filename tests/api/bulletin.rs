@@ -705,14 +705,14 @@ async fn stored_tallies(
 async fn recounted_tallies(
     app: &TestApp,
 ) -> Vec<(String, NaiveDate, String, String, String, i32, i64)> {
-    app.db
-        .write(|conn| {
-            let calendar = green_channel::db::reference::ReferenceData::load(conn)?.calendar;
-            green_channel::db::bulletin::rebuild(conn, &calendar)?;
-            Ok::<_, green_channel::db::DbError>(())
-        })
-        .await
-        .unwrap();
+    let output = crate::sweeper::command(app, &["recount-bulletin"])
+        .output()
+        .expect("the binary runs");
+    let printed = String::from_utf8_lossy(&output.stdout);
+    assert!(
+        output.status.success() && printed.starts_with("cases "),
+        "{printed}"
+    );
     stored_tallies(app).await
 }
 
