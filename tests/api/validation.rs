@@ -715,7 +715,7 @@ async fn a_body_that_is_not_a_form_is_never_a_framework_error_and_stores_nothing
         .post_raw(
             "/complaints",
             form,
-            format!("csrf_token={token}&submission_id={id}&%%%zz==&&=kind&%E4%B8"),
+            format!("csrf_token={token}&submission_id={id}&%%%zz==&&=kind&%E4%B8%AD"),
         )
         .await;
     assert_eq!(response.status().as_u16(), 422);
