@@ -528,7 +528,7 @@ async fn behind_tls_every_cookie_is_secure() {
         .post(app.url("/complaints"))
         .header("content-type", "application/x-www-form-urlencoded")
         .header("cookie", format!("__Host-gc_csrf={cookie}"))
-        .body(serde_urlencoded::to_string(&filing_with_token(&token)).unwrap())
+        .body(serde_urlencoded::to_string(filing_with_token(&token)).unwrap())
         .send()
         .await
         .unwrap();
