@@ -119,7 +119,37 @@ const MIN_METRICS_TOKEN_CHARS: usize = 16;
 /// Far above any sensible pool: a typo such as 10000 would exhaust the server at start-up.
 const MAX_POOL_SIZE: u32 = 1000;
 
+/// `create-user`'s minimum, for the bootstrap `admin` account too.
+pub const MIN_ADMIN_PASSWORD_CHARS: usize = crate::services::manage::form::MIN_PASSWORD_CHARS;
+
+/// Whether a `LISTEN_ADDR` is reachable from this machine only (`127.0.0.1:8080`,
+/// `[::1]:8080`, `localhost:8080`).
+pub fn is_loopback_listen_addr(listen_addr: &str) -> bool {
+    if let Ok(addr) = listen_addr.parse::<std::net::SocketAddr>() {
+        return addr.ip().is_loopback();
+    }
+    listen_addr
+        .rsplit_once(':')
+        .is_some_and(|(host, _)| host.eq_ignore_ascii_case("localhost"))
+}
+
 impl Settings {
+    /// What `serve` asks beyond `into_config`: on an address others can reach, a
+    /// forgotten `BASE_URL` would silently give `http://0.0.0.0` links and cookies without
+    /// `Secure`, so the service refuses to start without one.
+    pub fn check_for_serving(&self) -> anyhow::Result<()> {
+        anyhow::ensure!(
+            self.base_url
+                .as_deref()
+                .is_some_and(|b| !b.trim().is_empty())
+                || is_loopback_listen_addr(&self.listen_addr),
+            "BASE_URL must be set when LISTEN_ADDR ({}) is not a loopback address: it is the \
+             address residents reach the service at (https://… behind TLS)",
+            self.listen_addr
+        );
+        Ok(())
+    }
+
     pub fn into_config(self) -> anyhow::Result<Config> {
         let database_url = self.database_url.clone().unwrap_or_else(|| {
             format!(
@@ -155,6 +185,13 @@ impl Settings {
                 "METRICS_TOKEN must be at least {MIN_METRICS_TOKEN_CHARS} printable ASCII characters without spaces"
             );
         }
+        let admin_password = self.admin_password.filter(|p| !p.is_empty());
+        if let Some(password) = &admin_password {
+            anyhow::ensure!(
+                password.chars().count() >= MIN_ADMIN_PASSWORD_CHARS,
+                "ADMIN_PASSWORD must be at least {MIN_ADMIN_PASSWORD_CHARS} characters"
+            );
+        }
         Ok(Config {
             database,
             listen_addr: self.listen_addr,
@@ -163,7 +200,7 @@ impl Settings {
             smtp_url: self.smtp_url,
             mail_from: self.mail_from,
             secret_key,
-            admin_password: self.admin_password,
+            admin_password,
             outbox_retry_base_secs: self.outbox_retry_base_secs,
             outbox_give_up_hours: self.outbox_give_up_hours,
             submit_limit_per_hour: self.submit_limit_per_hour,

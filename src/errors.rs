@@ -23,11 +23,20 @@ pub enum AppError {
     Honeypot,
     #[error("the request body is too large")]
     PayloadTooLarge,
+    /// A POST whose body is neither urlencoded nor multipart (`415`).
+    #[error("the request body is not a form")]
+    UnsupportedMediaType,
+    /// A form field, named, whose bytes are not UTF-8 text (`422`).
+    #[error("a form field is not UTF-8 text")]
+    NotUtf8(String),
     #[error("rate limited")]
     RateLimited(RetryAfter),
     /// Every slot for password hashing is taken (`503`, try again in a second).
     #[error("too busy to check a password now")]
     Busy,
+    /// Every slot for reading an upload is taken (`503`, try again shortly).
+    #[error("too many uploads at once")]
+    UploadsBusy,
     #[error("the complaint changed since it was shown")]
     Conflict,
     #[error(transparent)]
@@ -42,6 +51,10 @@ impl From<DbError> for AppError {
     }
 }
 
+/// The form field an error page names (`NotUtf8`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RefusedField(pub String);
+
 /// Which error page a response gets: its title and message are the keys
 /// `page.{name}.title` and `page.{name}.message`. Set by `AppError` on its responses, and
 /// guessed from the status for the framework's own (unknown path, oversized body…);
@@ -54,8 +67,11 @@ pub enum ErrorPageKind {
     Forbidden,
     Honeypot,
     TooLarge,
+    UnsupportedMediaType,
+    NotUtf8,
     RateLimited,
     Busy,
+    UploadsBusy,
     Conflict,
     NotAllowed,
     MethodNotAllowed,
@@ -64,15 +80,18 @@ pub enum ErrorPageKind {
 }
 
 impl ErrorPageKind {
-    pub const ALL: [ErrorPageKind; 13] = [
+    pub const ALL: [ErrorPageKind; 16] = [
         ErrorPageKind::NotFound,
         ErrorPageKind::Csrf,
         ErrorPageKind::Unauthenticated,
         ErrorPageKind::Forbidden,
         ErrorPageKind::Honeypot,
         ErrorPageKind::TooLarge,
+        ErrorPageKind::UnsupportedMediaType,
+        ErrorPageKind::NotUtf8,
         ErrorPageKind::RateLimited,
         ErrorPageKind::Busy,
+        ErrorPageKind::UploadsBusy,
         ErrorPageKind::Conflict,
         ErrorPageKind::NotAllowed,
         ErrorPageKind::MethodNotAllowed,
@@ -89,8 +108,11 @@ impl ErrorPageKind {
             ErrorPageKind::Forbidden => "forbidden",
             ErrorPageKind::Honeypot => "honeypot",
             ErrorPageKind::TooLarge => "too_large",
+            ErrorPageKind::UnsupportedMediaType => "unsupported_media_type",
+            ErrorPageKind::NotUtf8 => "not_utf8",
             ErrorPageKind::RateLimited => "rate_limited",
             ErrorPageKind::Busy => "busy",
+            ErrorPageKind::UploadsBusy => "uploads_busy",
             ErrorPageKind::Conflict => "conflict",
             ErrorPageKind::NotAllowed => "not_allowed",
             ErrorPageKind::MethodNotAllowed => "method_not_allowed",
@@ -106,6 +128,7 @@ impl ErrorPageKind {
             StatusCode::NOT_FOUND => ErrorPageKind::NotFound,
             StatusCode::FORBIDDEN => ErrorPageKind::Csrf,
             StatusCode::PAYLOAD_TOO_LARGE => ErrorPageKind::TooLarge,
+            StatusCode::UNSUPPORTED_MEDIA_TYPE => ErrorPageKind::UnsupportedMediaType,
             StatusCode::TOO_MANY_REQUESTS => ErrorPageKind::RateLimited,
             StatusCode::METHOD_NOT_ALLOWED => ErrorPageKind::MethodNotAllowed,
             StatusCode::CONFLICT => ErrorPageKind::Conflict,
@@ -124,8 +147,11 @@ impl AppError {
             AppError::Forbidden => ErrorPageKind::Forbidden,
             AppError::Honeypot => ErrorPageKind::Honeypot,
             AppError::PayloadTooLarge => ErrorPageKind::TooLarge,
+            AppError::UnsupportedMediaType => ErrorPageKind::UnsupportedMediaType,
+            AppError::NotUtf8(_) => ErrorPageKind::NotUtf8,
             AppError::RateLimited(_) => ErrorPageKind::RateLimited,
             AppError::Busy => ErrorPageKind::Busy,
+            AppError::UploadsBusy => ErrorPageKind::UploadsBusy,
             AppError::Conflict => ErrorPageKind::Conflict,
             AppError::NotAllowed(_) => ErrorPageKind::NotAllowed,
             AppError::Unexpected(_) => ErrorPageKind::Unexpected,
@@ -141,8 +167,10 @@ impl ResponseError for AppError {
             AppError::Unauthenticated => StatusCode::SEE_OTHER,
             AppError::Honeypot => StatusCode::BAD_REQUEST,
             AppError::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
+            AppError::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            AppError::NotUtf8(_) => StatusCode::UNPROCESSABLE_ENTITY,
             AppError::RateLimited(_) => StatusCode::TOO_MANY_REQUESTS,
-            AppError::Busy => StatusCode::SERVICE_UNAVAILABLE,
+            AppError::Busy | AppError::UploadsBusy => StatusCode::SERVICE_UNAVAILABLE,
             AppError::Conflict | AppError::NotAllowed(_) => StatusCode::CONFLICT,
             AppError::Unexpected(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
@@ -166,8 +194,16 @@ impl ResponseError for AppError {
         if let AppError::Busy = self {
             response.insert_header(("Retry-After", "1"));
         }
+        if let AppError::UploadsBusy = self {
+            response.insert_header(("Retry-After", "10"));
+        }
         let mut response = response.finish();
         response.extensions_mut().insert(self.page_kind());
+        if let AppError::NotUtf8(field) = self {
+            response
+                .extensions_mut()
+                .insert(RefusedField(field.clone()));
+        }
         response
     }
 }

@@ -42,6 +42,8 @@ pub struct Application {
     /// The deadline sweeper; `None` without background tasks or with
     /// `SWEEP_INTERVAL_SECONDS=0`.
     sweeper: Option<services::sweeper::SweeperTask>,
+    /// Deletes expired sessions and stale sign-in counts; `None` without background tasks.
+    housekeeping: Option<services::housekeeping::HousekeepingTask>,
 }
 
 /// How long a stopping server waits for the email worker to finish the message in hand.
@@ -159,6 +161,14 @@ impl Application {
                 passes: state.sweeper_passes.clone(),
             }
         });
+        let housekeeping = background_tasks.then(|| services::housekeeping::HousekeepingTask {
+            db: db.clone(),
+            lifetime: services::housekeeping::SessionLifetime {
+                idle_minutes: state.config.session_idle_minutes,
+                absolute_hours: extract::session::ABSOLUTE_LIFETIME_HOURS,
+            },
+        });
+        let behind_tls = state.config.behind_tls();
         let http_metrics = web::Data::new(metrics::HttpMetrics::default());
         let mut server = HttpServer::new(move || {
             App::new()
@@ -168,7 +178,7 @@ impl Application {
                 .app_data(web::PayloadConfig::new(FORM_BODY_LIMIT))
                 .configure(routes::configure)
                 .wrap(ErrorHandlers::new().default_handler(pages::error_page))
-                .wrap(extract::headers::security_headers())
+                .wrap(extract::headers::security_headers(behind_tls))
                 .wrap(actix_web::middleware::from_fn(access_log))
                 .wrap(actix_web::middleware::from_fn(metrics::record_requests))
                 .wrap(actix_web::middleware::from_fn(
@@ -188,6 +198,7 @@ impl Application {
             db,
             mail_worker,
             sweeper,
+            housekeeping,
         })
     }
 
@@ -210,11 +221,17 @@ impl Application {
             .mail_worker
             .map(|w| tokio::spawn(w.run(stopped.clone())));
         // A pass stopped mid-way loses nothing: each effect commits whole or not at all.
+        let housekeeping = self
+            .housekeeping
+            .map(|h| tokio::spawn(h.run(stopped.clone())));
         let sweeper = self.sweeper.map(|s| tokio::spawn(s.run(stopped)));
         let served = self.server.await;
         let _ = stop.send(true);
         if let Some(sweeper) = sweeper {
             let _ = tokio::time::timeout(MAIL_WORKER_STOP_WAIT, sweeper).await;
+        }
+        if let Some(housekeeping) = housekeeping {
+            let _ = tokio::time::timeout(MAIL_WORKER_STOP_WAIT, housekeeping).await;
         }
         if let Some(worker) = worker {
             if tokio::time::timeout(MAIL_WORKER_STOP_WAIT, worker)

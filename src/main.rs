@@ -110,6 +110,9 @@ fn main() -> anyhow::Result<()> {
         // Needs only the address: no database, no secret key.
         return healthcheck(&cli.settings.listen_addr);
     }
+    if let Command::Serve = command {
+        cli.settings.check_for_serving()?;
+    }
     let config = cli.settings.into_config()?;
     match command {
         Command::Serve => serve(config),

@@ -287,6 +287,12 @@ pub async fn show(
             "gauge",
             hashing.peak(),
         ),
+        (
+            "green_channel_uploads_in_flight",
+            "Multipart bodies being read or held now (at most MAX_CONCURRENT_UPLOADS).",
+            "gauge",
+            crate::extract::form_body::MAX_CONCURRENT_UPLOADS - state.uploads.available_permits(),
+        ),
     ] {
         let _ = writeln!(
             out,

@@ -1,38 +1,69 @@
 //! Per-address sliding-window limits, counted in this instance's memory (documented: with
 //! N instances a client may get up to N times the limit). A plain counter with no request
 //! in sight: `state` owns the limits and `errors` reports a wait, neither through `extract`.
+//! An IPv6 client is counted by its /64 (one subscriber's network: rotating addresses
+//! inside it gains nothing), an IPv4-mapped one as the IPv4 address it is.
 
 use std::collections::{HashMap, VecDeque};
-use std::net::IpAddr;
+use std::net::{IpAddr, Ipv6Addr};
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
 pub struct RateLimit {
     limit: u32,
     window: Duration,
-    hits: Mutex<HashMap<IpAddr, VecDeque<Instant>>>,
+    hits: Mutex<Hits>,
+}
+
+#[derive(Default)]
+struct Hits {
+    by_bucket: HashMap<IpAddr, VecDeque<Instant>>,
+    /// When keys with no hit left in the window were last dropped.
+    last_sweep: Option<Instant>,
+}
+
+/// The key an address is counted under: an IPv4 address itself (an IPv4-mapped IPv6
+/// address too), an IPv6 address its /64.
+pub fn address_bucket(addr: IpAddr) -> IpAddr {
+    match addr {
+        IpAddr::V4(_) => addr,
+        IpAddr::V6(v6) => match v6.to_ipv4_mapped() {
+            Some(v4) => IpAddr::V4(v4),
+            None => IpAddr::V6(Ipv6Addr::from(u128::from(v6) & !((1u128 << 64) - 1))),
+        },
+    }
 }
 
 /// How long until the client may try again.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct RetryAfter(pub Duration);
 
-/// Above this many tracked addresses, expired ones are swept on the next record.
-const SWEEP_ABOVE: usize = 10_000;
+/// Keys whose hits have all left the window are dropped this often (on the next record),
+/// so that memory follows the clients of the last hour and no request walks every key.
+const SWEEP_EVERY: Duration = Duration::from_secs(60);
 
 impl RateLimit {
     pub fn per_hour(limit: u32) -> RateLimit {
         RateLimit {
             limit,
             window: Duration::from_secs(3600),
-            hits: Mutex::new(HashMap::new()),
+            hits: Mutex::new(Hits::default()),
         }
+    }
+
+    /// How many addresses (buckets) are tracked now.
+    pub fn tracked(&self) -> usize {
+        self.hits
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .by_bucket
+            .len()
     }
 
     /// Whether one more hit is allowed now; does not count it.
     pub fn check(&self, addr: IpAddr, now: Instant) -> Result<(), RetryAfter> {
         let mut hits = self.hits.lock().unwrap_or_else(|e| e.into_inner());
-        let Some(times) = hits.get_mut(&addr) else {
+        let Some(times) = hits.by_bucket.get_mut(&address_bucket(addr)) else {
             return Ok(());
         };
         while times
@@ -55,20 +86,22 @@ impl RateLimit {
         Self::push(&mut hits, self.window, addr, now);
     }
 
-    fn push(
-        hits: &mut HashMap<IpAddr, VecDeque<Instant>>,
-        window: Duration,
-        addr: IpAddr,
-        now: Instant,
-    ) {
-        if hits.len() > SWEEP_ABOVE {
-            hits.retain(|_, times| {
+    fn push(hits: &mut Hits, window: Duration, addr: IpAddr, now: Instant) {
+        let due = hits
+            .last_sweep
+            .is_none_or(|last| now.saturating_duration_since(last) >= SWEEP_EVERY);
+        if due {
+            hits.by_bucket.retain(|_, times| {
                 times
                     .back()
-                    .is_some_and(|t| now.duration_since(*t) < window)
+                    .is_some_and(|t| now.saturating_duration_since(*t) < window)
             });
+            hits.last_sweep = Some(now);
         }
-        hits.entry(addr).or_default().push_back(now);
+        hits.by_bucket
+            .entry(address_bucket(addr))
+            .or_default()
+            .push_back(now);
     }
 
     /// `check` and `record` under one lock: the hit is counted before the work it limits is
@@ -76,7 +109,7 @@ impl RateLimit {
     /// the hit back when dropped, unless `keep` says the attempt counts.
     pub fn reserve(&self, addr: IpAddr, now: Instant) -> Result<Reservation<'_>, RetryAfter> {
         let mut hits = self.hits.lock().unwrap_or_else(|e| e.into_inner());
-        if let Some(times) = hits.get_mut(&addr) {
+        if let Some(times) = hits.by_bucket.get_mut(&address_bucket(addr)) {
             while times
                 .front()
                 .is_some_and(|t| now.duration_since(*t) >= self.window)
@@ -101,7 +134,7 @@ impl RateLimit {
 
     fn release(&self, addr: IpAddr, at: Instant) {
         let mut hits = self.hits.lock().unwrap_or_else(|e| e.into_inner());
-        if let Some(times) = hits.get_mut(&addr) {
+        if let Some(times) = hits.by_bucket.get_mut(&address_bucket(addr)) {
             if let Some(i) = times.iter().rposition(|t| *t == at) {
                 times.remove(i);
             }
@@ -174,5 +207,48 @@ mod tests {
         let third = limit.reserve(a, t0).unwrap();
         third.keep();
         assert!(limit.check(a, t0).is_err());
+    }
+
+    #[test]
+    fn an_ipv6_network_is_one_client_and_a_mapped_ipv4_address_is_itself() {
+        let limit = RateLimit::per_hour(2);
+        let t0 = Instant::now();
+        let ip = |s: &str| s.parse::<IpAddr>().unwrap();
+        assert!(limit.hit(ip("2001:db8:1:2::1"), t0).is_ok());
+        assert!(limit
+            .hit(ip("2001:db8:1:2:ffff:ffff:ffff:ffff"), t0)
+            .is_ok());
+        assert!(
+            limit.hit(ip("2001:db8:1:2:dead:beef::7"), t0).is_err(),
+            "rotating inside the /64 gains nothing"
+        );
+        assert!(
+            limit.hit(ip("2001:db8:1:3::1"), t0).is_ok(),
+            "the next /64 is another"
+        );
+        assert!(limit.hit(ip("1.2.3.4"), t0).is_ok());
+        assert!(limit.hit(ip("::ffff:1.2.3.4"), t0).is_ok());
+        assert!(
+            limit.hit(ip("1.2.3.4"), t0).is_err(),
+            "the mapped address counted as IPv4"
+        );
+        assert!(limit.hit(ip("1.2.3.5"), t0).is_ok());
+    }
+
+    #[test]
+    fn addresses_idle_for_a_window_are_forgotten_on_the_next_sweep() {
+        let limit = RateLimit::per_hour(5);
+        let t0 = Instant::now();
+        for i in 0..100u8 {
+            limit.record(IpAddr::from([10, 0, 0, i]), t0);
+        }
+        assert_eq!(limit.tracked(), 100);
+        // Within the window and before the next sweep: kept.
+        limit.record(IpAddr::from([10, 0, 1, 0]), t0 + Duration::from_secs(30));
+        assert_eq!(limit.tracked(), 101);
+        // An hour on, the next record sweeps every key with no hit in the window.
+        let later = t0 + Duration::from_secs(3600 + 31);
+        limit.record(IpAddr::from([10, 0, 2, 0]), later);
+        assert_eq!(limit.tracked(), 1);
     }
 }

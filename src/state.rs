@@ -40,6 +40,8 @@ pub struct AppState {
     pub outbox_figures: crate::metrics::OutboxFiguresCache,
     /// The bound address of `METRICS_ADDR`, where `/metrics` needs no token.
     pub metrics_local_addr: Option<std::net::SocketAddr>,
+    /// Slots for reading multipart bodies (`form_body::MAX_CONCURRENT_UPLOADS`).
+    pub uploads: Arc<tokio::sync::Semaphore>,
 }
 
 /// How long the public figures are kept (and how long browsers may keep them).
@@ -163,6 +165,9 @@ impl AppState {
                 std::time::Duration::from_secs(config.metrics_cache_seconds),
             ),
             metrics_local_addr: None,
+            uploads: Arc::new(tokio::sync::Semaphore::new(
+                crate::extract::form_body::MAX_CONCURRENT_UPLOADS,
+            )),
             config,
             db,
         }

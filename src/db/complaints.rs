@@ -17,6 +17,8 @@ use crate::domain::ids::{ComplaintId, DepartmentCode, UserId};
 pub struct ComplaintRow {
     pub id: ComplaintId,
     pub tracking_code: String,
+    /// The filing's idempotency key (`services::filing::submission_key`): the form's
+    /// submission id bound to whoever posted it, never the id itself.
     pub submission_id: Option<String>,
     pub kind: ComplaintKind,
     pub channel: Channel,

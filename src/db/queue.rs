@@ -767,7 +767,10 @@ pub fn count_by_state(
     if let Some(terms) = hits_to_walk(conn, filter) {
         return count_hits(conn, viewer, &all_states, terms);
     }
-    if filter.search.is_some() || filter.due_before.is_some() {
+    if filter.search.is_some() {
+        return newest_hits_counts(conn, viewer, &all_states);
+    }
+    if filter.due_before.is_some() {
         return Ok(StateCounts {
             by_state: exact_counts(conn, viewer, &all_states)?,
             complete: true,
@@ -815,6 +818,28 @@ fn count_hits(
         by_state,
         complete: matches!(end, HitsEnd::Exhausted),
     })
+}
+
+/// A search's counts where its hits are not walked one by one (PostgreSQL, an exact
+/// look-up): the states of its newest `SEARCH_COUNT_CAP` hits, as on SQLite, so that a
+/// common word never makes every queue page count every case it is in.
+fn newest_hits_counts(
+    conn: &mut AnyConnection,
+    viewer: &Viewer,
+    all_states: &QueueFilter,
+) -> Result<StateCounts, DbError> {
+    let query = newest_first(conn, matching(conn, viewer, all_states), all_states);
+    let states: Vec<String> = query
+        .then_order_by(complaints::id.desc())
+        .select(complaints::state)
+        .limit(SEARCH_COUNT_CAP + 1)
+        .load(conn)?;
+    let complete = states.len() as i64 <= SEARCH_COUNT_CAP;
+    let mut by_state: HashMap<String, i64> = HashMap::new();
+    for state in states.into_iter().take(SEARCH_COUNT_CAP as usize) {
+        *by_state.entry(state).or_default() += 1;
+    }
+    Ok(StateCounts { by_state, complete })
 }
 
 /// Every state's count in one pass over the matching rows.

@@ -11,7 +11,6 @@ use super::{AnyConnection, DbError};
 #[derive(Debug, Clone, Queryable)]
 pub struct FiledCase {
     pub tracking_code: String,
-    pub business_name: String,
     pub created_at: NaiveDateTime,
 }
 
@@ -27,10 +26,6 @@ pub fn cases_filed_with(
         // The id breaks ties, so that the cut at `limit` is the same on both backends.
         .order((complaints::created_at.desc(), complaints::id.desc()))
         .limit(limit)
-        .select((
-            complaints::tracking_code,
-            complaints::business_name,
-            complaints::created_at,
-        ))
+        .select((complaints::tracking_code, complaints::created_at))
         .load(conn)?)
 }

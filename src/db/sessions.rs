@@ -85,6 +85,37 @@ pub fn delete_expired(
     .execute(conn)?)
 }
 
+/// Forgets sign-in counts whose last failure is before `forget_before` and that lock
+/// nothing any more (made-up usernames among them): they would only ever grow otherwise.
+/// Answers how many rows went, both tables together.
+pub fn delete_stale_throttles(
+    conn: &mut AnyConnection,
+    forget_before: NaiveDateTime,
+    now: NaiveDateTime,
+) -> Result<usize, DbError> {
+    let by_username = diesel::delete(
+        login_throttle::table
+            .filter(login_throttle::last_failure_at.lt(forget_before))
+            .filter(
+                login_throttle::locked_until
+                    .is_null()
+                    .or(login_throttle::locked_until.lt(now)),
+            ),
+    )
+    .execute(conn)?;
+    let by_address = diesel::delete(
+        login_address_throttle::table
+            .filter(login_address_throttle::last_failure_at.lt(forget_before))
+            .filter(
+                login_address_throttle::locked_until
+                    .is_null()
+                    .or(login_address_throttle::locked_until.lt(now)),
+            ),
+    )
+    .execute(conn)?;
+    Ok(by_username + by_address)
+}
+
 #[derive(Debug, Clone, Queryable, Selectable, Insertable, AsChangeset)]
 #[diesel(table_name = login_throttle)]
 #[diesel(treat_none_as_null = true)]

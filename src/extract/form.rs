@@ -1,5 +1,8 @@
-//! The extractors of a posted form, in the order of DESIGN §4: the body within its limit
-//! (`413`), then the CSRF check (`403`), then the fields read into the form's type. What
+//! The extractors of a posted form, in the order of DESIGN §4: a form body (`415`
+//! otherwise) within its limit (`413`), then the CSRF check (`403`), then text that is
+//! UTF-8 (`422` naming the field), then the fields read into the form's type. A multipart
+//! body is read only with a cookie that can make a pair, in an upload slot, and its files
+//! only after the token (`form_body::CsrfGate`). What
 //! follows — honeypot, rate limit, validation and its `422` page — is the handler's.
 
 use std::collections::HashSet;
@@ -11,13 +14,12 @@ use serde::de::DeserializeOwned;
 
 use super::app_state;
 use super::csrf;
-use super::form_body::{read_form, FormBody, Uploads};
+use super::form_body::{read_form, CsrfGate, FormBody, Uploads};
 use super::session::Staff;
 use crate::clock::now_utc;
 use crate::errors::AppError;
 
-/// The field every form carries its CSRF token in.
-pub const CSRF_FIELD: &str = "csrf_token";
+pub use super::form_body::CSRF_FIELD;
 
 /// A form type: raw fields (all strings, STYLE), every one optional and defaulted, so that
 /// nothing a browser sends or leaves out fails to read. Unknown fields, the token among
@@ -90,6 +92,14 @@ pub struct StaffForm<F> {
     pub posted: Posted<F>,
 }
 
+/// A field that is not UTF-8 text is refused by name (`422`), never stored mangled.
+fn refuse_text_not_utf8(body: &FormBody) -> Result<(), AppError> {
+    match &body.not_utf8 {
+        Some(field) => Err(AppError::NotUtf8(field.clone())),
+        None => Ok(()),
+    }
+}
+
 fn take_payload(req: &HttpRequest, payload: &mut Payload) -> Result<web::Payload, AppError> {
     web::Payload::from_request(req, payload)
         .into_inner()
@@ -101,13 +111,21 @@ async fn public_form<F: FormFields>(
     payload: Result<web::Payload, AppError>,
 ) -> Result<PublicForm<F>, AppError> {
     let state = app_state(&req)?;
-    let body = read_form(&req, payload?, F::TAKES_FILES).await?;
-    // The token is found even in a body the form type cannot take.
-    let token = body.field(CSRF_FIELD);
+    let key = &state.config.secret_key;
     let now = now_utc().and_utc().timestamp();
-    if !csrf::verify(&req, token, &state.config.secret_key, now) {
+    let secure = state.config.behind_tls();
+    let token_ok = |token: Option<&str>| csrf::verify(&req, token, key, now, secure);
+    let gate = CsrfGate {
+        possible: csrf::has_fresh_cookie(&req, key, now, secure),
+        token_ok: &token_ok,
+        uploads: &state.uploads,
+    };
+    let body = read_form(&req, payload?, F::TAKES_FILES, gate).await?;
+    // The token is found even in a body the form type cannot take.
+    if !token_ok(body.field(CSRF_FIELD)) {
         return Err(AppError::Csrf);
     }
+    refuse_text_not_utf8(&body)?;
     Ok(PublicForm(Posted::of(body)))
 }
 
@@ -115,9 +133,17 @@ async fn staff_form<F: FormFields>(
     req: HttpRequest,
     payload: Result<web::Payload, AppError>,
 ) -> Result<StaffForm<F>, AppError> {
+    let state = app_state(&req)?;
     let staff = Staff::extract(&req).await?;
-    let body = read_form(&req, payload?, F::TAKES_FILES).await?;
+    let token_ok = |token: Option<&str>| staff.verify_csrf(token).is_ok();
+    let gate = CsrfGate {
+        possible: true,
+        token_ok: &token_ok,
+        uploads: &state.uploads,
+    };
+    let body = read_form(&req, payload?, F::TAKES_FILES, gate).await?;
     staff.verify_csrf(body.field(CSRF_FIELD))?;
+    refuse_text_not_utf8(&body)?;
     Ok(StaffForm {
         staff,
         posted: Posted::of(body),

@@ -266,12 +266,15 @@ mod tests {
         // Unknown names, lone and nested braces are kept as written.
         assert_eq!(fill("{a{department}} {x} {", &args), "{a市场监管局} {x} {");
         assert_eq!(fill("no arguments", &[]), "no arguments");
-        let received = t_args(
+        let new_case = t_args(
             Locale::En,
-            "email.received.body",
+            "email.case_facts",
             &[("business", "Shop {department}"), ("department", "Bureau")],
         );
-        assert!(received.contains("“Shop {department}”"), "{received}");
+        assert!(
+            new_case.contains("business: Shop {department}."),
+            "{new_case}"
+        );
     }
 
     #[test]

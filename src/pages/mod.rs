@@ -15,7 +15,7 @@ use actix_web::middleware::ErrorHandlerResponse;
 use actix_web::{HttpRequest, HttpResponse};
 use askama::Template;
 
-use crate::errors::ErrorPageKind;
+use crate::errors::{ErrorPageKind, RefusedField};
 use crate::extract::locale::locale_of;
 use crate::i18n::{self, Locale};
 
@@ -139,7 +139,7 @@ pub fn render(status: StatusCode, page: &impl Template) -> HttpResponse {
 pub struct ErrorPage {
     pub ctx: PageContext,
     pub title: &'static str,
-    pub message: &'static str,
+    pub message: String,
     pub back_href: &'static str,
     pub back_label: &'static str,
 }
@@ -188,15 +188,23 @@ pub fn error_page<B>(res: ServiceResponse<B>) -> actix_web::Result<ErrorHandlerR
     }
     // What went wrong with a filing is mended on the form.
     let (back_href, back_key) = match kind {
-        ErrorPageKind::Csrf | ErrorPageKind::TooLarge | ErrorPageKind::Honeypot => {
-            ("/complaints/new", "page.back_form")
-        }
+        ErrorPageKind::Csrf
+        | ErrorPageKind::TooLarge
+        | ErrorPageKind::Honeypot
+        | ErrorPageKind::UnsupportedMediaType
+        | ErrorPageKind::NotUtf8
+        | ErrorPageKind::UploadsBusy => ("/complaints/new", "page.back_form"),
         _ => ("/", "page.back_home"),
     };
     let name = kind.name();
+    let field = old
+        .extensions()
+        .get::<RefusedField>()
+        .map(|f| f.0.clone())
+        .unwrap_or_default();
     let page = ErrorPage {
         title: ctx.t(&format!("page.{name}.title")),
-        message: ctx.t(&format!("page.{name}.message")),
+        message: ctx.t_args(&format!("page.{name}.message"), &[("field", &field)]),
         back_href,
         back_label: ctx.t(back_key),
         ctx,

@@ -28,11 +28,40 @@ pub struct FilingRequest {
     pub complaint: NewComplaint,
     pub locale: Locale,
     pub channel: Channel,
-    /// The form's idempotency key: filing it again answers with the first complaint.
+    /// The idempotency key ([`submission_key`]): filing it again answers with the first
+    /// complaint.
     pub submission_id: Option<String>,
     pub attachments: Vec<Attachment>,
     /// The staff member who filed for a caller (`None`: the resident themself).
     pub filed_by: Option<UserId>,
+}
+
+/// Who posted a filing form: a filing is replayed only to the one who filed it.
+#[derive(Debug, Clone, Copy)]
+pub enum Submitter<'a> {
+    /// A visitor, known by the value of the CSRF cookie they posted with.
+    Visitor { csrf_cookie: &'a str },
+    /// A signed-in member of staff filing for a caller.
+    Staff { user_id: &'a str },
+}
+
+/// The idempotency key stored with a filing: the form's `submission_id` bound to whoever
+/// posted it (a MAC, keyed by `SECRET_KEY`, of both). The same client posting again gets
+/// the first answer; anyone else sending the same id — a stranger who saw it, a clerk of
+/// another department — files anew instead of learning the first case's code (issue 14).
+pub fn submission_key(secret: &[u8], submission_id: &str, submitter: Submitter<'_>) -> String {
+    use base64::Engine as _;
+    use hmac::{Hmac, Mac};
+    let (kind, who) = match submitter {
+        Submitter::Visitor { csrf_cookie } => ("visitor", csrf_cookie),
+        Submitter::Staff { user_id } => ("staff", user_id),
+    };
+    let mut mac = Hmac::<sha2::Sha256>::new_from_slice(secret).expect("HMAC takes any key length");
+    for part in ["submission", submission_id, kind, who] {
+        mac.update(part.as_bytes());
+        mac.update(b"\0");
+    }
+    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(mac.finalize().into_bytes())
 }
 
 /// A file already recognised by its bytes (`domain::attachment`).
@@ -311,5 +340,42 @@ pub async fn file(
             })
         }
         Err(error) => Err(error.into()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{submission_key, Submitter};
+
+    #[test]
+    fn a_submission_key_belongs_to_one_submitter() {
+        let key = [3u8; 64];
+        let id = "0f0e5e2c-9d1f-4b7a-8a54-000000000001";
+        let visitor = |cookie| {
+            submission_key(
+                &key,
+                id,
+                Submitter::Visitor {
+                    csrf_cookie: cookie,
+                },
+            )
+        };
+        let staff = |user| submission_key(&key, id, Submitter::Staff { user_id: user });
+        assert_eq!(visitor("a.1"), visitor("a.1"));
+        assert_ne!(visitor("a.1"), visitor("b.1"));
+        assert_ne!(staff("u1"), staff("u2"));
+        assert_ne!(visitor("u1"), staff("u1"));
+        assert_ne!(
+            visitor("a.1"),
+            submission_key(
+                &key,
+                "0f0e5e2c-9d1f-4b7a-8a54-000000000002",
+                Submitter::Visitor { csrf_cookie: "a.1" }
+            )
+        );
+        assert_ne!(
+            visitor("a.1"),
+            submission_key(&[4u8; 64], id, Submitter::Visitor { csrf_cookie: "a.1" })
+        );
     }
 }

@@ -5,6 +5,7 @@ pub mod bulletin;
 pub mod case;
 pub mod digest;
 pub mod filing;
+pub mod housekeeping;
 pub mod jurisdiction;
 pub mod manage;
 pub mod seed_demo;

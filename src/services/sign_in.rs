@@ -15,7 +15,7 @@ use crate::db::sessions::{self, ThrottleRow};
 use crate::db::Database;
 use crate::domain::login::{self, FailureCount, FORGET_AFTER_HOURS};
 use crate::passwords::HashingGate;
-use crate::rate_limit::{RateLimit, RetryAfter};
+use crate::rate_limit::{address_bucket, RateLimit, RetryAfter};
 use crate::services::ServiceError;
 
 /// What a password check came to.
@@ -125,6 +125,8 @@ impl SignInGuard {
         F: FnOnce() -> Option<T> + Send + 'static,
         T: Send + 'static,
     {
+        // Counted, in memory and in the database, by network: an IPv6 client by its /64.
+        let address = address_bucket(address);
         let reservation = match self.address_limit.reserve(address, Instant::now()) {
             Ok(reservation) => reservation,
             Err(retry) => return Ok(Checked::RateLimited(retry)),

@@ -404,6 +404,22 @@ pub fn sign_csrf(key: &[u8], cookie_value: &str) -> String {
     URL_SAFE_NO_PAD.encode(mac.finalize().into_bytes())
 }
 
+/// A CSRF cookie value as the service issues it (`nonce.issued.mac`, the MAC keyed by
+/// `key`): what a forger holding the secret key could make, and no one else.
+pub fn mint_csrf_cookie(key: &[u8], nonce: &str, issued: i64) -> String {
+    use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+    use base64::Engine as _;
+    use hmac::{Hmac, Mac};
+    let body = format!("{nonce}.{issued}");
+    let mut mac = Hmac::<sha2::Sha256>::new_from_slice(key).unwrap();
+    mac.update(b"csrf-cookie\0");
+    mac.update(body.as_bytes());
+    format!(
+        "{body}.{}",
+        URL_SAFE_NO_PAD.encode(mac.finalize().into_bytes())
+    )
+}
+
 /// The city's date today (Asia/Shanghai), as the service counts it.
 pub fn city_today() -> chrono::NaiveDate {
     green_channel::domain::calendar::city_date(green_channel::services::now_utc())

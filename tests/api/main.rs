@@ -9,6 +9,7 @@ mod deadline_pages;
 mod email;
 mod file_modes;
 mod filing;
+mod hardening;
 mod helpers;
 mod i18n;
 mod instances;

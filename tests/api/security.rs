@@ -7,8 +7,9 @@ use green_channel::db::schema::outbox;
 use reqwest::Response;
 
 use crate::helpers::{
-    cookie_value, cookieless_client, select_attr, select_text, set_cookies, sign_csrf, spawn_app,
-    spawn_app_with, stored_complaint, tracking_code_of, valid_complaint, with, FormTokens, TestApp,
+    cookie_value, cookieless_client, mint_csrf_cookie, select_attr, select_text, set_cookies,
+    sign_csrf, spawn_app, spawn_app_with, stored_complaint, tracking_code_of, valid_complaint,
+    with, FormTokens, TestApp,
 };
 
 type Fields = Vec<(&'static str, String)>;
@@ -99,8 +100,11 @@ async fn a_filing_without_a_valid_csrf_pair_is_refused_and_stores_nothing() {
     no_token.push(("submission_id", new_submission_id()));
     let mut empty_token = no_token.clone();
     empty_token.push(("csrf_token", String::new()));
-    let fresh = format!("{nonce}.{now}");
-    let expired = format!("{nonce}.{}", now - 2 * 60 * 60 - 60);
+    let fresh = mint_csrf_cookie(&TEST_KEY, &nonce, now);
+    let expired = mint_csrf_cookie(&TEST_KEY, &nonce, now - 2 * 60 * 60 - 60);
+    // Well-formed, but not issued by the service (planted from a sibling subdomain, say).
+    let planted = format!("{nonce}.{now}");
+    let minted_elsewhere = mint_csrf_cookie(&[7; 64], &nonce, now);
     // (case, the gc_csrf cookie sent, the fields posted)
     let cases: Vec<(&str, Option<String>, Fields)> = vec![
         ("no token", Some(cookie.clone()), no_token),
@@ -129,6 +133,16 @@ async fn a_filing_without_a_valid_csrf_pair_is_refused_and_stores_nothing() {
             "a pair issued more than two hours ago",
             Some(expired.clone()),
             filing_with_token(&sign_csrf(&TEST_KEY, &expired)),
+        ),
+        (
+            "a well-formed cookie the service never issued",
+            Some(planted.clone()),
+            filing_with_token(&sign_csrf(&TEST_KEY, &planted)),
+        ),
+        (
+            "a cookie issued with another secret key",
+            Some(minted_elsewhere.clone()),
+            filing_with_token(&sign_csrf(&TEST_KEY, &minted_elsewhere)),
         ),
         (
             "a cookie without its issue time",
@@ -500,17 +514,24 @@ async fn behind_tls_every_cookie_is_secure() {
     let app = spawn_app_with(|c| c.base_url = "https://gc.test".into()).await;
     let form = app.get("/complaints/new").await;
     let cookies = set_cookies(&form);
-    let csrf = cookie_named(&cookies, "gc_csrf");
+    let csrf = cookie_named(&cookies, "__Host-gc_csrf");
     assert!(has_attribute(csrf, "Secure"), "{csrf}");
     let switched = set_cookies(&app.get("/lang/en?next=/").await);
     let lang = cookie_named(&switched, "gc_lang");
     assert!(has_attribute(lang, "Secure"), "{lang}");
 
     // A browser sends a Secure cookie back only over TLS; here it is sent by hand.
-    let cookie = cookie_value(&form, "gc_csrf").unwrap();
+    let cookie = cookie_value(&form, "__Host-gc_csrf").unwrap();
     let html = form.text().await.unwrap();
     let token = select_attr(&html, "input[name=csrf_token]", "value").unwrap();
-    let filed = post_filing_with_cookie(&app, Some(&cookie), &filing_with_token(&token)).await;
+    let filed = cookieless_client()
+        .post(app.url("/complaints"))
+        .header("content-type", "application/x-www-form-urlencoded")
+        .header("cookie", format!("__Host-gc_csrf={cookie}"))
+        .body(serde_urlencoded::to_string(filing_with_token(&token)).unwrap())
+        .send()
+        .await
+        .unwrap();
     assert_eq!(filed.status().as_u16(), 303);
     let receipt = set_cookies(&filed);
     let receipt = cookie_named(&receipt, "gc_receipt");

@@ -698,10 +698,26 @@ async fn a_body_that_is_not_a_form_is_never_a_framework_error_and_stores_nothing
     let id = tokens.submission_id.clone();
     let form = "application/x-www-form-urlencoded";
 
-    // The valid cookie and token, then bytes that are not urlencoded pairs at all.
+    // The valid cookie and token, then bytes that are not urlencoded pairs at all: text
+    // that is not UTF-8 is refused by name (`hardening.rs`), never read mangled.
     let mut garbage = format!("csrf_token={token}&submission_id={id}&").into_bytes();
     garbage.extend_from_slice(b"\x00\xff\xfe%%%zz==&&=\x80kind\x01%E4%B8");
     let response = app.post_raw("/complaints", form, garbage).await;
+    assert_eq!(response.status().as_u16(), 422);
+    let html = response.text().await.unwrap();
+    assert_eq!(
+        select_text(&html, "h1"),
+        vec!["文字编码无法识别".to_owned()]
+    );
+
+    // Pairs that are not pairs, in UTF-8: read as far as they go, then validated.
+    let response = app
+        .post_raw(
+            "/complaints",
+            form,
+            format!("csrf_token={token}&submission_id={id}&%%%zz==&&=kind&%E4%B8%AD"),
+        )
+        .await;
     assert_eq!(response.status().as_u16(), 422);
     let html = response.text().await.unwrap();
     assert_eq!(
@@ -744,21 +760,17 @@ async fn a_body_that_is_not_a_form_is_never_a_framework_error_and_stores_nothing
         vec![CONSENT_REQUIRED.to_owned()]
     );
 
-    // JSON, or nothing at all: the token cannot be read, so the CSRF check answers (it
-    // comes before validation), with a page and never a framework 400 or a 500.
+    // JSON is not a form (`415`, `hardening.rs`); an empty form carries no token, so the
+    // CSRF check answers (it comes before validation): pages, never a framework 400 or a 500.
     let json = format!(r#"{{"csrf_token":"{token}","submission_id":"{id}","kind":"complaint"}}"#);
-    for (case, content_type, body) in [
-        ("JSON", "application/json", json),
-        ("empty body", form, String::new()),
+    for (case, content_type, body, status, title) in [
+        ("JSON", "application/json", json, 415, "无法读取提交的内容"),
+        ("empty body", form, String::new(), 403, "页面已过期"),
     ] {
         let response = app.post_raw("/complaints", content_type, body).await;
-        assert_eq!(response.status().as_u16(), 403, "{case}");
+        assert_eq!(response.status().as_u16(), status, "{case}");
         let html = response.text().await.unwrap();
-        assert_eq!(
-            select_text(&html, "h1"),
-            vec!["页面已过期".to_owned()],
-            "{case}"
-        );
+        assert_eq!(select_text(&html, "h1"), vec![title.to_owned()], "{case}");
     }
     assert_eq!(app.stored_rows().await, [0; 5]);
 }

@@ -1,5 +1,6 @@
 //! What the complainant hears of their case, in their language: one `CaseUpdate` per step,
-//! each with the tracking code in the subject and a link to the tracking page.
+//! each with the tracking code in the subject and a link to the tracking page. Nothing the
+//! filer typed is quoted (the address may be a stranger's): only staff's words and ours.
 
 use chrono::NaiveDate;
 
@@ -103,7 +104,7 @@ impl CaseUpdate {
 /// What a message says besides its subject and first paragraph.
 #[derive(Default)]
 struct Extras {
-    /// Arguments besides `kind`, `code` and `business`.
+    /// Arguments besides `kind`, `code`, `category` and `district`.
     args: Vec<(&'static str, String)>,
     /// Paragraphs after the first: a reason, a reply, what to do next.
     paragraphs: Vec<String>,
@@ -197,11 +198,15 @@ pub(super) fn render(
         CaseUpdate::Closed | CaseUpdate::Withdrawn => Extras::default(),
     };
 
+    // Never the business name or any other text the filer typed: anyone may file with a
+    // stranger's address, and the service must not relay their words to it (issue 14).
+    // The case is named by its category and district, from the reference data.
     let words = case.words(locale);
     let mut args = vec![
         ("kind", words.kind.as_str()),
         ("code", facts.tracking_code),
-        ("business", facts.business_name),
+        ("category", words.category.as_str()),
+        ("district", words.district.as_str()),
     ];
     args.extend(
         extras

@@ -1,9 +1,10 @@
 //! Work for a department inbox: always in Simplified Chinese, naming the case (kind,
-//! category, district, business) and linking to its admin page, never the complainant.
+//! category, district, business — with any link in it broken up) and linking to its admin
+//! page, never the complainant.
 
 use chrono::NaiveDate;
 
-use super::{compose, CaseContext};
+use super::{compose, unlinked, CaseContext};
 use crate::db::reference::{DepartmentRow, Named};
 use crate::domain::deadlines::DeadlineKind;
 use crate::i18n::{self, Locale};
@@ -155,7 +156,7 @@ pub(super) fn render(
         &[
             ("category", &words.category),
             ("district", &words.district),
-            ("business", facts.business_name),
+            ("business", &unlinked(facts.business_name)),
         ],
     );
     // Arguments besides kind, category and district, and the paragraphs after the first.

@@ -198,6 +198,36 @@ struct Words {
     district: String,
 }
 
+/// Text a filer typed, as a staff email quotes it: whatever a mail client would turn into a
+/// link is broken up — `http://evil.example` reads `http[://]evil[.]example` — so that no
+/// email the service sends carries a link a filer supplied (issue 14). Digits keep their
+/// points (`3.5 kg`), and Chinese text is untouched.
+pub fn unlinked(text: &str) -> String {
+    let chars: Vec<char> = text.chars().collect();
+    let mut out = String::with_capacity(text.len() + 8);
+    let mut i = 0;
+    while i < chars.len() {
+        let c = chars[i];
+        if c == ':' && chars.get(i + 1) == Some(&'/') && chars.get(i + 2) == Some(&'/') {
+            out.push_str("[://]");
+            i += 3;
+            continue;
+        }
+        // A full stop, or one a browser would read as such (IDNA), between a label and a
+        // label that starts with a letter: a host name.
+        let is_dot = matches!(c, '.' | '\u{3002}' | '\u{FF0E}' | '\u{FF61}');
+        let after_label = i > 0 && (chars[i - 1].is_ascii_alphanumeric() || chars[i - 1] == '-');
+        let before_label = chars.get(i + 1).is_some_and(|n| n.is_ascii_alphabetic());
+        if is_dot && after_label && before_label {
+            out.push_str("[.]");
+        } else {
+            out.push(c);
+        }
+        i += 1;
+    }
+    out
+}
+
 /// A message whose subject and first paragraph are the texts of `keys` with `args`,
 /// followed by `paragraphs` and `links`.
 fn compose(

@@ -6,10 +6,10 @@ use chrono::NaiveDate;
 use crate::i18n::{self, Locale};
 use crate::mail::{EmailContent, EmailLink, OutgoingEmail, RecipientKind};
 
-/// A case filed with the address that asked for its codes.
+/// A case filed with the address that asked for its codes: never named by what the filer
+/// typed (the address may be a stranger's).
 pub struct RecoveredCase {
     pub tracking_code: String,
-    pub business_name: String,
     pub filed_on: NaiveDate,
 }
 
@@ -29,7 +29,6 @@ pub fn tracking_codes(
                 "email.recover.case",
                 &[
                     ("code", &case.tracking_code),
-                    ("business", &case.business_name),
                     ("filed_on", &case.filed_on.to_string()),
                 ],
             ),

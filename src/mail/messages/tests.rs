@@ -173,12 +173,10 @@ fn recovered_cases() -> Vec<RecoveredCase> {
     vec![
         RecoveredCase {
             tracking_code: CODE.into(),
-            business_name: "信州区好又多超市".into(),
             filed_on: date(2026, 11, 2),
         },
         RecoveredCase {
             tracking_code: "QRSTU-VWXYZ-ABCDE".into(),
-            business_name: "<b>电梯</b>公司".into(),
             filed_on: date(2026, 11, 20),
         },
     ]
@@ -463,17 +461,11 @@ fn without_an_address_only_the_departments_hear_and_an_unknown_one_is_skipped() 
 }
 
 #[test]
-fn a_business_name_that_looks_like_an_argument_stays_as_typed() {
+fn a_business_name_that_looks_like_an_argument_stays_as_typed_for_staff() {
     let reference = reference();
     let business = "{department} {code} 超市";
     let mut case = case(&reference, Locale::En);
     case.facts.business_name = business;
-    let received = case.to_complainant(&CaseUpdate::Received).unwrap().unwrap();
-    assert!(
-        received.text_body.contains(&format!("“{business}”")),
-        "{}",
-        received.text_body
-    );
     let new_case = case
         .to_department(&DepartmentNotice::NewCase)
         .unwrap()
@@ -483,6 +475,64 @@ fn a_business_name_that_looks_like_an_argument_stays_as_typed() {
         "{}",
         new_case.text_body
     );
+}
+
+/// A filing with a stranger's address and a phishing lure for a business name (issue 14).
+const LURE: &str = "URGENT refund: log in at http://evil.example/login or www.evil.example";
+
+#[test]
+fn no_complainant_message_quotes_what_the_filer_typed() {
+    let reference = reference();
+    for locale in Locale::ALL {
+        let mut case = case(&reference, locale);
+        case.facts.business_name = LURE;
+        let mut updates = updates();
+        updates.push(("received", CaseUpdate::Received));
+        for (name, update) in updates {
+            let email = case.to_complainant(&update).unwrap().unwrap();
+            for text in [&email.subject, &email.text_body, &email.html_body] {
+                assert!(!text.contains("URGENT"), "{name}, {locale:?}: {text}");
+                assert!(!text.contains("evil"), "{name}, {locale:?}: {text}");
+            }
+        }
+    }
+}
+
+#[test]
+fn no_message_carries_a_link_the_filer_typed() {
+    let reference = reference();
+    let mut case = case(&reference, Locale::ZhHans);
+    case.facts.business_name = LURE;
+    for (name, notice) in notices() {
+        let email = case.to_department(&notice).unwrap().unwrap();
+        for text in [&email.subject, &email.text_body, &email.html_body] {
+            assert!(!text.contains("evil.example"), "{name}: {text}");
+            assert!(!text.contains("http://evil"), "{name}: {text}");
+        }
+        assert!(
+            email.text_body.contains("http[://]evil[.]example/login"),
+            "{name}: the lure is quoted, broken up: {}",
+            email.text_body
+        );
+    }
+}
+
+#[test]
+fn unlinked_breaks_up_host_names_and_schemes_only() {
+    for (typed, quoted) in [
+        ("http://evil.example/x", "http[://]evil[.]example/x"),
+        ("www.evil.cn", "www[.]evil[.]cn"),
+        ("evil。com", "evil[.]com"),
+        ("a@b-c.org", "a@b-c[.]org"),
+        ("javascript://x", "javascript[://]x"),
+        ("3.5 kg, 2.0版", "3.5 kg, 2.0版"),
+        ("Mr. Li. End.", "Mr. Li. End."),
+        ("信州区好又多超市", "信州区好又多超市"),
+        ("", ""),
+        (":", ":"),
+    ] {
+        assert_eq!(unlinked(typed), quoted, "{typed}");
+    }
 }
 
 #[test]

@@ -19,7 +19,7 @@ use crate::pages::{render, PageContext};
 use crate::routes::public::complaint_form::{
     check_files, form_parts, valid_submission_id, ComplaintForm, FormRender,
 };
-use crate::services::filing::{self, FilingOutcome, FilingRequest};
+use crate::services::filing::{self, FilingOutcome, FilingRequest, Submitter};
 use crate::state::AppState;
 
 const PATH: &str = "/admin/complaints/new";
@@ -133,7 +133,13 @@ pub async fn submit(
         complaint,
         locale: crate::extract::locale::locale_of(&req),
         channel,
-        submission_id: Some(submission_id),
+        submission_id: Some(filing::submission_key(
+            &state.config.secret_key,
+            &submission_id,
+            Submitter::Staff {
+                user_id: staff.user_id.as_str(),
+            },
+        )),
         attachments,
         filed_by: Some(staff.user_id.as_str().into()),
     };
@@ -145,7 +151,8 @@ pub async fn submit(
     state.mail_wakeup.notify_one();
     tracing::info!(user = %staff.username, channel = channel.as_str(), "complaint filed for a caller");
     // Shown here rather than after a redirect: the filer may not belong to the department
-    // the case went to. Posting again answers with the same code (the submission id).
+    // the case went to. Posting again answers with the same code (the submission id), to
+    // the same member of staff only.
     let ctx = PageContext::new(&req, PATH);
     let admin = AdminContext::new(ctx, Some(&staff), Some(&reference));
     Ok(render(StatusCode::OK, &FiledPage { admin, code }))

@@ -26,6 +26,40 @@ fn mask_address(address: &str) -> String {
     }
 }
 
+/// `text` with every email address in it masked as `mask_address` does: a mail server's
+/// refusal often echoes the recipient, who may be an anonymous reporter.
+fn redact_addresses(text: &str) -> String {
+    let chars: Vec<char> = text.chars().collect();
+    let in_local = |c: char| c.is_alphanumeric() || "._%+-!#$&'*/=?^`{|}~".contains(c);
+    let in_domain = |c: char| c.is_alphanumeric() || c == '.' || c == '-';
+    let mut out = String::with_capacity(text.len());
+    let mut copied = 0;
+    let mut i = 0;
+    while i < chars.len() {
+        if chars[i] != '@' {
+            i += 1;
+            continue;
+        }
+        let mut start = i;
+        while start > copied && in_local(chars[start - 1]) {
+            start -= 1;
+        }
+        let mut end = i + 1;
+        while end < chars.len() && in_domain(chars[end]) {
+            end += 1;
+        }
+        if start < i && end > i + 1 {
+            out.extend(&chars[copied..start]);
+            let address: String = chars[start..end].iter().collect();
+            out.push_str(&mask_address(&address));
+            copied = end;
+        }
+        i = end.max(i + 1);
+    }
+    out.extend(&chars[copied..]);
+    out
+}
+
 #[tracing::instrument(skip_all, fields(user = %staff.username))]
 pub async fn show(
     req: HttpRequest,
@@ -64,7 +98,9 @@ pub async fn show(
             subject: TrackingCode::mask_in(&row.subject),
             state: row.state.clone(),
             attempts: row.attempts,
-            reason: TrackingCode::mask_in(row.last_error.as_deref().unwrap_or_default()),
+            reason: redact_addresses(&TrackingCode::mask_in(
+                row.last_error.as_deref().unwrap_or_default(),
+            )),
         })
         .collect();
     let reference = state.reference().await?;
@@ -123,5 +159,23 @@ mod tests {
             "z***@example.com"
         );
         assert_eq!(super::mask_address("nonsense"), "***");
+    }
+
+    #[test]
+    fn addresses_in_a_servers_reason_are_masked() {
+        for (reason, shown) in [
+            (
+                "550 5.1.1 <anon.reporter@example.org>: Recipient address rejected",
+                "550 5.1.1 <a***@example.org>: Recipient address rejected",
+            ),
+            (
+                "to a@b.cn and x+y@例子.中国, not @alone or trailing@",
+                "to a***@b.cn and x***@例子.中国, not @alone or trailing@",
+            ),
+            ("no address here", "no address here"),
+            ("", ""),
+        ] {
+            assert_eq!(super::redact_addresses(reason), shown, "{reason}");
+        }
     }
 }

@@ -22,7 +22,7 @@ use crate::extract::form::{FormFields, Posted, PublicForm};
 use crate::extract::form_body::{FileProblem, Uploads};
 use crate::pages::public::{Choice, ComplaintFormPage, ComplaintFormParts, FormValues, TextField};
 use crate::pages::{render, PageContext};
-use crate::services::filing::{self, Attachment, FilingOutcome, FilingRequest};
+use crate::services::filing::{self, Attachment, FilingOutcome, FilingRequest, Submitter};
 use crate::state::{AppState, DefaultDeadlines};
 
 pub const FORM_PATH: &str = "/complaints/new";
@@ -390,8 +390,22 @@ pub async fn submit(
     }
     let secure = state.config.behind_tls();
     let submission_id = valid_submission_id(form.submission_id.as_deref());
+    // The form's id bound to this visitor's CSRF cookie (present: the pair was checked):
+    // only they are answered with an earlier filing of it.
+    let submission_key = submission_id
+        .as_deref()
+        .zip(csrf::posted_cookie(&req, &state.config))
+        .map(|(id, cookie)| {
+            filing::submission_key(
+                &state.config.secret_key,
+                id,
+                Submitter::Visitor {
+                    csrf_cookie: &cookie,
+                },
+            )
+        });
     // An earlier filing of this form, and the reference data, in one trip to the database.
-    let lookup = submission_id.clone();
+    let lookup = submission_key.clone();
     let cache = state.reference_cache.clone();
     let (earlier, reference) = state
         .db
@@ -453,7 +467,7 @@ pub async fn submit(
         complaint,
         locale: crate::extract::locale::locale_of(&req),
         channel: Channel::Web,
-        submission_id,
+        submission_id: submission_key,
         attachments,
         filed_by: None,
     };

@@ -91,7 +91,6 @@ async fn cases_filed_with(
         .into_iter()
         .map(|row| RecoveredCase {
             tracking_code: row.tracking_code,
-            business_name: row.business_name,
             filed_on: city_date(row.created_at),
         })
         .collect())
