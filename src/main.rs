@@ -77,6 +77,16 @@ enum Command {
         #[arg(long, value_parser = parse_moment)]
         as_of: Option<chrono::NaiveDateTime>,
     },
+    /// Create an Open311 API key and print it alone on its line (it is shown only this
+    /// once; only its hash is kept). A running service accepts it at once.
+    CreateApiKey {
+        /// Who uses the key (shown on /admin/api-keys).
+        #[arg(long)]
+        name: String,
+        /// Requests the key may file per hour (default 100).
+        #[arg(long)]
+        limit_per_hour: Option<String>,
+    },
     /// Exit 0 when the running service's /healthz answers (for container health checks).
     Healthcheck,
 }
@@ -148,6 +158,10 @@ fn main() -> anyhow::Result<()> {
             hold_after_claim,
         } => sweep(config, as_of, hold_after_claim),
         Command::Digest { as_of } => digest(config, as_of),
+        Command::CreateApiKey {
+            name,
+            limit_per_hour,
+        } => create_api_key(config, &name, limit_per_hour.as_deref()),
         Command::Healthcheck => unreachable!("answered above"),
     }
 }
@@ -179,6 +193,31 @@ fn sweep(
             .context("sweeping deadlines")
     })?;
     println!("{counts}");
+    Ok(())
+}
+
+fn create_api_key(
+    config: green_channel::config::Config,
+    name: &str,
+    limit_per_hour: Option<&str>,
+) -> anyhow::Result<()> {
+    use green_channel::services::open311::{self, KeyProblem};
+    let (name, limit) =
+        open311::parse_key_settings(name, limit_per_hour).map_err(|problem| match problem {
+            KeyProblem::Name => {
+                anyhow::anyhow!("--name must be 1 to {} characters", open311::MAX_KEY_NAME)
+            }
+            KeyProblem::Limit => anyhow::anyhow!(
+                "--limit-per-hour must be a whole number from 1 to {}",
+                open311::MAX_LIMIT_PER_HOUR
+            ),
+        })?;
+    let (db, _) = prepare_database(&config)?;
+    let now = green_channel::clock::now_utc();
+    let (_, key) = actix_web::rt::System::new()
+        .block_on(open311::create_key(&db, name, limit, now))
+        .context("creating the API key")?;
+    println!("{key}");
     Ok(())
 }
 

@@ -7,6 +7,7 @@ pub mod digest;
 pub mod filing;
 pub mod jurisdiction;
 pub mod manage;
+pub mod open311;
 pub mod seed_demo;
 pub mod sign_in;
 pub mod sweeper;
