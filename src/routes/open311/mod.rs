@@ -71,9 +71,14 @@ fn answer(
     status: StatusCode,
     body: anyhow::Result<String>,
 ) -> Result<HttpResponse, AppError> {
-    Ok(HttpResponse::build(status)
+    let mut response = HttpResponse::build(status)
         .content_type(format.content_type())
-        .body(body?))
+        .body(body?);
+    // The answer is the body: the error pages must leave a refusal as it is.
+    response
+        .extensions_mut()
+        .insert(crate::pages::RenderedPage);
+    Ok(response)
 }
 
 fn refuse(
