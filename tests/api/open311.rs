@@ -1036,3 +1036,62 @@ async fn the_public_case_number_is_shown_and_searchable_but_grants_nothing() {
     assert!(select_text(&detail, "h1").join(" ").contains(&public_id));
     assert!(!select_text(&detail, "h1").join(" ").contains(&code[..5]));
 }
+
+#[tokio::test]
+async fn the_migration_numbers_every_existing_case_once() {
+    use diesel::connection::SimpleConnection as _;
+    use green_channel::db::DatabaseLocation;
+    let app = spawn_app().await;
+    for _ in 0..3 {
+        app.file_valid(valid_complaint()).await;
+    }
+    // The cases as they were before the migration: no number (all the same one).
+    let backend = match app.config.database {
+        DatabaseLocation::Postgres(_) => "postgres",
+        _ => "sqlite",
+    };
+    let up = std::fs::read_to_string(format!(
+        "{}/migrations/{backend}/2026-12-03-000020_open311/up.sql",
+        env!("CARGO_MANIFEST_DIR")
+    ))
+    .unwrap();
+    let backfill: String = up
+        .lines()
+        .filter(|l| l.starts_with("UPDATE complaints") || l.starts_with("CREATE UNIQUE INDEX"))
+        .map(|l| format!("{l}\n"))
+        .collect();
+    assert_eq!(backfill.lines().count(), 5, "{backfill}");
+    app.db
+        .write(move |conn| -> Result<(), green_channel::db::DbError> {
+            conn.batch_execute(
+                "DROP INDEX complaints_public_id; UPDATE complaints SET public_id = 'X';",
+            )?;
+            conn.batch_execute(&backfill)?;
+            Ok(())
+        })
+        .await
+        .unwrap();
+    let rows: Vec<(String, chrono::NaiveDateTime)> = app
+        .db
+        .read(|conn| {
+            Ok(complaints::table
+                .select((complaints::public_id, complaints::created_at))
+                .load(conn)?)
+        })
+        .await
+        .unwrap();
+    assert_eq!(rows.len(), 3);
+    let mut seen = std::collections::HashSet::new();
+    for (public_id, created_at) in rows {
+        assert!(
+            green_channel::domain::public_id::PublicId::parse(&public_id).is_some(),
+            "{public_id}"
+        );
+        let city_day = green_channel::domain::calendar::city_date(created_at);
+        assert!(
+            public_id.starts_with(&city_day.format("%y%m%d-").to_string()),
+            "{public_id}"
+        );
+        assert!(seen.insert(public_id));
+    }
+}

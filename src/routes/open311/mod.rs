@@ -75,9 +75,7 @@ fn answer(
         .content_type(format.content_type())
         .body(body?);
     // The answer is the body: the error pages must leave a refusal as it is.
-    response
-        .extensions_mut()
-        .insert(crate::pages::RenderedPage);
+    response.extensions_mut().insert(crate::pages::RenderedPage);
     Ok(response)
 }
 
