@@ -14,6 +14,9 @@ use crate::triage::{act, emails_to};
 
 const API: &str = "/open311/v2";
 
+/// A POST's fields, as `serde_urlencoded` takes them.
+type Fields = Vec<(&'static str, String)>;
+
 /// Known personal data and secrets of the filings below: none may appear in any answer.
 const NAME_LAST: &str = "欧阳";
 const NAME_FIRST: &str = "娜娜";
@@ -757,7 +760,7 @@ async fn malformed_filings_get_400_naming_the_parameter_and_store_nothing() {
     let key = create_key(&app, "table", Some("1000"));
     let base = filing(Some(&key));
     let long = "好".repeat(5_001);
-    let cases: Vec<(&str, Vec<(&'static str, String)>, &str)> = vec![
+    let cases: Vec<(&str, Fields, &str)> = vec![
         (
             "no service",
             with_field(base.clone(), "service_code", None),
@@ -963,7 +966,7 @@ async fn the_list_filters_by_id_service_dates_status_and_pages() {
     .await;
     assert_eq!(
         ids(&by_id),
-        [first.clone()],
+        std::slice::from_ref(&first),
         "the id list overrides the other filters"
     );
     let both = get_json(
@@ -1018,7 +1021,10 @@ async fn the_public_case_number_is_shown_and_searchable_but_grants_nothing() {
 
     // The tracking page shows it beside the tracking code.
     let page = app.get_html(&format!("/track/{code}")).await;
-    assert_eq!(select_text(&page, "#public-id"), [public_id.clone()]);
+    assert_eq!(
+        select_text(&page, "#public-id"),
+        std::slice::from_ref(&public_id)
+    );
     // It is not a key to the tracking page.
     let response = app.get(&format!("/track/{public_id}")).await;
     assert_ne!(response.status().as_u16(), 200);
@@ -1029,7 +1035,7 @@ async fn the_public_case_number_is_shown_and_searchable_but_grants_nothing() {
         .html_as(&admin, &format!("/admin?q={}", public_id.to_lowercase()))
         .await;
     let references = select_text(&queue, "td a.code");
-    assert_eq!(references, [public_id.clone()], "{queue}");
+    assert_eq!(references, std::slice::from_ref(&public_id), "{queue}");
     let detail = app
         .html_as(&admin, &format!("/admin/complaints/{}", row.id))
         .await;
