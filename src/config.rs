@@ -80,6 +80,9 @@ pub struct Settings {
     /// A second, private address (e.g. 127.0.0.1:9090) serving `/metrics` without a token.
     #[arg(long, env = "METRICS_ADDR")]
     pub metrics_addr: Option<String>,
+    /// The Open311 `jurisdiction_id` this endpoint serves (default: the host of BASE_URL).
+    #[arg(long, env = "OPEN311_JURISDICTION_ID")]
+    pub open311_jurisdiction_id: Option<String>,
 }
 
 /// The validated configuration every part of the service is built from. Its `Debug`
@@ -111,6 +114,8 @@ pub struct Config {
     /// How long `/metrics` keeps the outbox figures (15 s; not a setting: tests use 0 to
     /// see each change at once).
     pub metrics_cache_seconds: u64,
+    /// The Open311 `jurisdiction_id` (a request naming another one is refused).
+    pub open311_jurisdiction_id: String,
 }
 
 const MIN_SECRET_KEY_BYTES: usize = 64;
@@ -192,7 +197,19 @@ impl Settings {
                 "ADMIN_PASSWORD must be at least {MIN_ADMIN_PASSWORD_CHARS} characters"
             );
         }
+        let open311_jurisdiction_id = match self
+            .open311_jurisdiction_id
+            .map(|j| j.trim().to_owned())
+            .filter(|j| !j.is_empty())
+        {
+            Some(id) => id,
+            None => url::Url::parse(&base_url)
+                .ok()
+                .and_then(|u| u.host_str().map(str::to_owned))
+                .context("BASE_URL has no host to serve as OPEN311_JURISDICTION_ID")?,
+        };
         Ok(Config {
+            open311_jurisdiction_id,
             database,
             listen_addr: self.listen_addr,
             base_url,
@@ -258,6 +275,7 @@ impl std::fmt::Debug for Config {
             metrics_token,
             metrics_addr,
             metrics_cache_seconds,
+            open311_jurisdiction_id,
         } = self;
         let database = match database {
             DatabaseLocation::SqliteFile(path) => format!("sqlite://{}", path.display()),
@@ -287,6 +305,7 @@ impl std::fmt::Debug for Config {
             .field("metrics_token", &metrics_token.as_ref().map(|_| REDACTED))
             .field("metrics_addr", metrics_addr)
             .field("metrics_cache_seconds", metrics_cache_seconds)
+            .field("open311_jurisdiction_id", open311_jurisdiction_id)
             .finish()
     }
 }

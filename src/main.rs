@@ -80,6 +80,16 @@ enum Command {
     /// Recount the bulletin's day tallies from every case's records (after rows were
     /// restored or edited by hand); prints `cases N`. Safe beside a running service.
     RecountBulletin,
+    /// Create an Open311 API key and print it alone on its line (it is shown only this
+    /// once; only its hash is kept). A running service accepts it at once.
+    CreateApiKey {
+        /// Who uses the key (shown on /admin/api-keys).
+        #[arg(long)]
+        name: String,
+        /// Requests the key may file per hour (default 100).
+        #[arg(long)]
+        limit_per_hour: Option<String>,
+    },
     /// Exit 0 when the running service's /healthz answers (for container health checks).
     Healthcheck,
 }
@@ -163,6 +173,10 @@ fn main() -> anyhow::Result<()> {
             println!("cases {cases}");
             Ok(())
         }
+        Command::CreateApiKey {
+            name,
+            limit_per_hour,
+        } => create_api_key(config, &name, limit_per_hour.as_deref()),
         Command::Healthcheck => unreachable!("answered above"),
     }
 }
@@ -194,6 +208,31 @@ fn sweep(
             .context("sweeping deadlines")
     })?;
     println!("{counts}");
+    Ok(())
+}
+
+fn create_api_key(
+    config: green_channel::config::Config,
+    name: &str,
+    limit_per_hour: Option<&str>,
+) -> anyhow::Result<()> {
+    use green_channel::services::open311::{self, KeyProblem};
+    let (name, limit) =
+        open311::parse_key_settings(name, limit_per_hour).map_err(|problem| match problem {
+            KeyProblem::Name => {
+                anyhow::anyhow!("--name must be 1 to {} characters", open311::MAX_KEY_NAME)
+            }
+            KeyProblem::Limit => anyhow::anyhow!(
+                "--limit-per-hour must be a whole number from 1 to {}",
+                open311::MAX_LIMIT_PER_HOUR
+            ),
+        })?;
+    let (db, _) = prepare_database(&config)?;
+    let now = green_channel::clock::now_utc();
+    let (_, key) = actix_web::rt::System::new()
+        .block_on(open311::create_key(&db, name, limit, now))
+        .context("creating the API key")?;
+    println!("{key}");
     Ok(())
 }
 

@@ -59,6 +59,8 @@ pub struct ComplaintRow {
     pub rated_at: Option<NaiveDateTime>,
     /// The deadline running now; `None` while the clock is stopped or the case is over.
     pub current_due: Option<NaiveDate>,
+    /// The public case number (`domain::public_id`), granting nothing.
+    pub public_id: String,
 }
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]

@@ -2,6 +2,7 @@
 //! the single writer that every write transaction queues for. Queries live in the modules
 //! below, one per aggregate; nothing here knows about HTTP.
 
+pub mod api_keys;
 pub mod attachments;
 pub mod bulk;
 pub mod bulletin;
@@ -9,6 +10,7 @@ mod checkpointer;
 pub mod complaints;
 pub mod deadlines;
 pub mod manage;
+pub mod open311;
 pub mod outbox;
 pub mod queue;
 pub mod recovery;

@@ -13,6 +13,7 @@ use super::{AnyConnection, Backend, DbError, MultiBackend};
 use crate::domain::access::Role;
 use crate::domain::complaint::{ComplaintKind, ComplaintState};
 use crate::domain::fields::{CreditCode, Email, Phone};
+use crate::domain::public_id::PublicId;
 use crate::domain::search::QueryTerm;
 use crate::domain::tracking_code::TrackingCode;
 
@@ -69,6 +70,8 @@ pub enum Involvement {
 #[derive(Debug, Clone)]
 pub enum Search {
     TrackingCode(TrackingCode),
+    /// A public case number (`domain::public_id`).
+    PublicId(PublicId),
     CreditCode(CreditCode),
     Phone(Phone),
     Email(Email),
@@ -206,6 +209,7 @@ impl PageKey {
 pub struct QueueRow {
     pub id: String,
     pub tracking_code: String,
+    pub public_id: String,
     pub kind: String,
     pub category_code: String,
     pub district_code: String,
@@ -390,6 +394,7 @@ pub fn with_search(conn: &AnyConnection, query: ComplaintQuery, search: &Search)
         Search::TrackingCode(code) => {
             query.filter(complaints::tracking_code.eq(code.as_str().to_owned()))
         }
+        Search::PublicId(id) => query.filter(complaints::public_id.eq(id.as_str().to_owned())),
         Search::CreditCode(code) => {
             query.filter(complaints::business_credit_code.eq(code.as_str().to_owned()))
         }

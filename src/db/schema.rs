@@ -123,6 +123,7 @@ diesel::table! {
         rating_comment -> Nullable<Text>,
         rated_at -> Nullable<Timestamp>,
         current_due -> Nullable<Date>,
+        public_id -> Text,
     }
 }
 
@@ -301,6 +302,26 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    api_keys (id) {
+        id -> BigInt,
+        name -> Text,
+        key_hash -> Text,
+        limit_per_hour -> Integer,
+        created_at -> Timestamp,
+        revoked_at -> Nullable<Timestamp>,
+        last_used_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    api_key_uses (id) {
+        id -> BigInt,
+        api_key_id -> BigInt,
+        used_at -> Timestamp,
+    }
+}
+
 diesel::joinable!(sessions -> users (user_id));
 diesel::joinable!(complaints -> categories (category_code));
 diesel::joinable!(complaints -> districts (district_code));
@@ -332,4 +353,6 @@ diesel::allow_tables_to_appear_in_same_query!(
     attachments,
     personal_data_views,
     audit_events,
+    api_keys,
+    api_key_uses,
 );

@@ -47,6 +47,7 @@ pub mod fields;
 pub mod ids;
 pub mod intake;
 pub mod login;
+pub mod public_id;
 pub mod routing;
 pub mod search;
 pub mod tracking_code;

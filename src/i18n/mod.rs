@@ -100,6 +100,10 @@ pub const MESSAGE_FILES: &[(&str, &str)] = &[
         include_str!("../../locales/manage.toml"),
     ),
     (
+        "locales/open311.toml",
+        include_str!("../../locales/open311.toml"),
+    ),
+    (
         "locales/reports.toml",
         include_str!("../../locales/reports.toml"),
     ),

@@ -546,12 +546,7 @@ pub fn build(
         .collect();
     let actions = action_forms(&input, &lead_users, locale);
     let state_code = loaded.state().as_str();
-    let reference_code = row
-        .tracking_code
-        .split('-')
-        .next()
-        .unwrap_or_default()
-        .to_owned();
+    let reference_code = row.public_id.clone();
     ComplaintPage {
         // A returned case waiting for the office: who returned it, when and why, first.
         returned: returned_note.filter(|_| row.lead_department.as_str() == office_code(reference)),

@@ -2,8 +2,10 @@
 //! the renderer that turns any error response into a page in the visitor's language.
 
 pub mod admin;
+pub mod api_keys;
 pub mod complaint;
 pub mod manage;
+pub mod open311;
 pub mod public;
 pub mod queue;
 pub mod reports;

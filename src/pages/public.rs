@@ -104,6 +104,8 @@ pub struct TimelineEntry {
 pub struct TrackPage {
     pub ctx: PageContext,
     pub code: String,
+    /// The public case number, to quote to others (it grants nothing, unlike `code`).
+    pub public_id: String,
     pub just_filed: bool,
     pub emailed: bool,
     pub notice: Option<&'static str>,

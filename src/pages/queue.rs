@@ -11,7 +11,6 @@ use super::DueStanding;
 use crate::db::deadlines::DeadlineRow;
 use crate::db::queue::QueueRow;
 use crate::db::reference::{Named, ReferenceData};
-use crate::domain::calendar::city_date;
 use crate::domain::complaint::ComplaintState;
 use crate::domain::deadlines::DeadlineKind;
 use crate::i18n::Locale;
@@ -136,7 +135,7 @@ impl RowView {
         };
         RowView {
             href: format!("/admin/complaints/{}", row.id),
-            reference: case_reference(&row.tracking_code, city_date(row.created_at)),
+            reference: row.public_id.clone(),
             kind: t(&format!("kind.{}", row.kind)),
             category: name_of(
                 cx.reference
@@ -177,13 +176,6 @@ impl RowView {
             complainant: masked_complainant(row, t("queue.anonymous")),
         }
     }
-}
-
-/// Enough to talk about a case (the first five symbols and the filing date) without
-/// handing out the tracking code, which is the resident's key.
-pub fn case_reference(tracking_code: &str, filed_on: NaiveDate) -> String {
-    let start: String = tracking_code.chars().take(5).collect();
-    format!("{start} · {filed_on}")
 }
 
 /// The complainant as a list may show them: masked name and phone (or email when there is
@@ -268,14 +260,5 @@ mod tests {
         assert_eq!(mask_phone("0571-87654321"), "057****4321");
         assert_eq!(mask_phone("12345"), "****");
         assert_eq!(mask_email("zhang.san@example.com"), "z***@example.com");
-    }
-
-    #[test]
-    fn a_case_reference_is_five_symbols_and_a_date() {
-        let day = NaiveDate::from_ymd_opt(2026, 11, 28).unwrap();
-        assert_eq!(
-            case_reference("K7QX3-MNAPR-2D9WT", day),
-            "K7QX3 · 2026-11-28"
-        );
     }
 }

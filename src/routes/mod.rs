@@ -3,6 +3,7 @@
 
 pub mod admin;
 pub mod bridge;
+pub mod open311;
 pub mod public;
 
 use actix_web::web;
@@ -17,4 +18,5 @@ pub fn resource(path: &str) -> actix_web::Resource {
 pub fn configure(cfg: &mut web::ServiceConfig) {
     public::configure(cfg);
     admin::configure(cfg);
+    open311::configure(cfg);
 }

@@ -16,6 +16,7 @@ use crate::domain::complaint::{ActorKind, Channel, ComplaintState, EventKind};
 use crate::domain::deadlines::{self, DeadlineKind, FilingDeadlines, NewDeadline};
 use crate::domain::ids::{ComplaintId, DepartmentCode, UserId};
 use crate::domain::intake::{Complainant, NewComplaint};
+use crate::domain::public_id::PublicId;
 use crate::domain::routing::route;
 use crate::domain::search::index_terms;
 use crate::domain::tracking_code::TrackingCode;
@@ -76,14 +77,16 @@ pub struct Attachment {
 pub enum FilingOutcome {
     Filed {
         tracking_code: TrackingCode,
+        /// The public case number (what the Open311 API answers with).
+        public_id: PublicId,
         emailed: bool,
     },
     /// The same submission was filed before; nothing new was written.
     AlreadyFiled { tracking_code: String },
 }
 
-/// Builds every row of a filing and its emails, for a case with the given id and code
-/// (pure: the service draws them at random, the demo seeder from its seed).
+/// Builds every row of a filing and its emails, for a case with the given id, code and
+/// public number (pure: the service draws them at random, the demo seeder from its seed).
 pub fn build(
     request: &FilingRequest,
     reference: &ReferenceData,
@@ -91,6 +94,7 @@ pub fn build(
     now: NaiveDateTime,
     id: ComplaintId,
     tracking_code: &TrackingCode,
+    public_id: &PublicId,
 ) -> anyhow::Result<(Filing, Vec<OutgoingEmail>)> {
     let c = &request.complaint;
     let office = reference
@@ -175,6 +179,7 @@ pub fn build(
         rating_comment: None,
         rated_at: None,
         current_due: Some(accept_due),
+        public_id: public_id.as_str().to_owned(),
     };
     let event =
         |kind: EventKind, actor: ActorKind, department: Option<DepartmentCode>| NewEventRow {
@@ -309,9 +314,40 @@ pub async fn file(
     base_url: &str,
     now: NaiveDateTime,
 ) -> Result<FilingOutcome, ServiceError> {
+    // A public case number may clash with one drawn before (2.8 × 10¹⁰ per day): draw again.
+    let mut attempts_left = 3;
+    loop {
+        attempts_left -= 1;
+        match file_once(db, reference, &request, base_url, now).await {
+            Err(ServiceError::Db(error)) if error.is_unique_violation() && attempts_left > 0 => {
+                tracing::warn!(
+                    "a new case's numbers clashed with an existing case's; drawing again"
+                );
+            }
+            outcome => return outcome,
+        }
+    }
+}
+
+async fn file_once(
+    db: &Database,
+    reference: &ReferenceData,
+    request: &FilingRequest,
+    base_url: &str,
+    now: NaiveDateTime,
+) -> Result<FilingOutcome, ServiceError> {
     let tracking_code = TrackingCode::generate(&mut rand::rng());
+    let public_id = PublicId::generate(&mut rand::rng(), city_date(now));
     let id = ComplaintId::from(uuid::Uuid::now_v7().to_string());
-    let (filing, emails) = build(&request, reference, base_url, now, id, &tracking_code)?;
+    let (filing, emails) = build(
+        request,
+        reference,
+        base_url,
+        now,
+        id,
+        &tracking_code,
+        &public_id,
+    )?;
     let outbox_rows = crate::services::case::outbox_rows(&emails, &filing.complaint.id, now);
     // What the new case adds to the bulletin, counted here rather than on the writer.
     let tallies = db_bulletin::filing_tallies(std::slice::from_ref(&filing), &reference.calendar);
@@ -323,6 +359,7 @@ pub async fn file(
     match written {
         Ok(None) => Ok(FilingOutcome::Filed {
             tracking_code,
+            public_id,
             emailed,
         }),
         Ok(Some(first)) => Ok(FilingOutcome::AlreadyFiled {

@@ -8,6 +8,7 @@ pub mod filing;
 pub mod housekeeping;
 pub mod jurisdiction;
 pub mod manage;
+pub mod open311;
 pub mod seed_demo;
 pub mod sign_in;
 pub mod sweeper;

@@ -443,6 +443,9 @@ fn keys_of_pattern(pattern: &str, place: &Path) -> Option<Vec<String>> {
         "stats.by.{}" => fill(pattern, green_channel::domain::bulletin::Grouping::ALL),
         "reports.group.{}" => fill(pattern, green_channel::domain::bulletin::Grouping::ALL),
         "reports.weight.{}" => fill(pattern, green_channel::domain::bulletin::Weights::NAMES),
+        // The attributes of an Open311 service definition and their datatypes.
+        "open311.attribute.{}" => fill(pattern, ["kind", "district", "business_name"]),
+        "open311.datatype.{}" => fill(pattern, ["singlevaluelist", "string"]),
         _ => return None,
     };
     assert!(

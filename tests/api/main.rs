@@ -16,6 +16,7 @@ mod instances;
 mod isolation;
 mod manage;
 mod metrics_access;
+mod open311;
 mod outbox_page;
 mod queue;
 mod restart;

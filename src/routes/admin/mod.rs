@@ -3,6 +3,7 @@
 //! session's CSRF token (`extract::form::StaffForm`); every query is limited to what the
 //! member may see.
 
+mod api_keys;
 mod attachment;
 mod complaint;
 mod file_complaint;
@@ -34,6 +35,12 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             web::post().to(reports::weights_submit),
         )
         .route("/admin/lockouts", web::get().to(lockouts::show))
+        .route("/admin/api-keys", web::get().to(api_keys::show))
+        .route("/admin/api-keys", web::post().to(api_keys::create))
+        .route(
+            "/admin/api-keys/{id}/revoke",
+            web::post().to(api_keys::revoke),
+        )
         .route("/admin/outbox/{id}/retry", web::post().to(outbox::retry))
         .route("/admin/complaints/new", web::get().to(file_complaint::show))
         .route(

@@ -14,6 +14,7 @@ use crate::db::Backend;
 use crate::domain::calendar::{city_date, parse_city_date, start_of_city_day_utc};
 use crate::domain::complaint::{ComplaintKind, ComplaintState, StaffAction};
 use crate::domain::fields::{CreditCode, Email, Phone};
+use crate::domain::public_id::PublicId;
 use crate::domain::search::query_terms;
 use crate::domain::tracking_code::TrackingCode;
 use crate::errors::AppError;
@@ -56,6 +57,9 @@ struct QueueRequest {
 
 /// What the search box holds: an exact key if it reads as one, otherwise words.
 fn parse_search(q: &str) -> Option<Search> {
+    if let Some(id) = PublicId::parse(q) {
+        return Some(Search::PublicId(id));
+    }
     if let Some(code) = TrackingCode::parse(q) {
         return Some(Search::TrackingCode(code));
     }

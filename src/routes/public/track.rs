@@ -305,6 +305,7 @@ fn track_page(
         .collect();
     TrackPage {
         code: code.to_string(),
+        public_id: complaint.public_id.clone(),
         just_filed: shown.just_filed,
         problem: shown.problem,
         can_supply_info: state == ComplaintState::AwaitingInfo,

@@ -23,6 +23,7 @@ use crate::domain::deadlines;
 use crate::domain::fields::{CreditCode, Phone};
 use crate::domain::ids::{ComplaintId, DepartmentCode, UserId};
 use crate::domain::intake::{ComplaintInput, NewComplaint};
+use crate::domain::public_id::PublicId;
 use crate::domain::tracking_code::TrackingCode;
 use crate::i18n::Locale;
 use crate::mail::OutgoingEmail;
@@ -47,6 +48,8 @@ pub struct Generator<'a> {
     categories: Vec<(&'static CategoryText, u32)>,
     districts: Vec<(String, String, u32)>,
     district_weights: Vec<(usize, u32)>,
+    /// The public case numbers drawn in this run.
+    public_ids: std::collections::HashSet<String>,
 }
 
 /// The case being lived, with what it has written so far.
@@ -108,6 +111,7 @@ impl<'a> Generator<'a> {
             categories,
             districts,
             district_weights,
+            public_ids: std::collections::HashSet::new(),
         })
     }
 
@@ -155,6 +159,13 @@ impl<'a> Generator<'a> {
         let request = self.filing_request(index, created_at)?;
         let id = ComplaintId::from(uuid_at(&mut self.rng, created_at));
         let code = TrackingCode::generate(&mut self.rng);
+        // Public numbers are random per filing day: one drawn twice in a run is drawn again.
+        let public_id = loop {
+            let drawn = PublicId::generate(&mut self.rng, city_date(created_at));
+            if self.public_ids.insert(drawn.as_str().to_owned()) {
+                break drawn;
+            }
+        };
         let (filing, emails) = filing::build(
             &request,
             self.reference,
@@ -162,6 +173,7 @@ impl<'a> Generator<'a> {
             created_at,
             id,
             &code,
+            &public_id,
         )?;
         let Filing {
             complaint,

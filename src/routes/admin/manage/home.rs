@@ -99,6 +99,11 @@ pub async fn show(desk: Desk) -> Result<HttpResponse, AppError> {
             "manage.users.title",
             summary(&mut users.iter().map(|u| u.active)),
         ),
+        section(
+            "/admin/api-keys",
+            "admin.api_keys.title",
+            admin.t("admin.api_keys.summary").to_owned(),
+        ),
     ];
     let recent = recent
         .into_iter()
