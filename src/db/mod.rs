@@ -5,6 +5,7 @@
 pub mod attachments;
 pub mod bulk;
 pub mod bulletin;
+pub mod businesses;
 mod checkpointer;
 pub mod complaints;
 pub mod deadlines;

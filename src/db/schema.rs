@@ -123,6 +123,29 @@ diesel::table! {
         rating_comment -> Nullable<Text>,
         rated_at -> Nullable<Timestamp>,
         current_due -> Nullable<Date>,
+        business_id -> Nullable<BigInt>,
+    }
+}
+
+diesel::table! {
+    businesses (id) {
+        id -> BigInt,
+        credit_code -> Nullable<Text>,
+        district_code -> Text,
+        name_key -> Text,
+        name -> Text,
+        first_seen -> Timestamp,
+        last_seen -> Timestamp,
+        merged_into -> Nullable<BigInt>,
+    }
+}
+
+diesel::table! {
+    complaint_links (complaint_id, other_id) {
+        complaint_id -> Text,
+        other_id -> Text,
+        kind -> Text,
+        created_at -> Timestamp,
     }
 }
 
@@ -288,6 +311,7 @@ diesel::joinable!(complaints -> districts (district_code));
 diesel::joinable!(events -> complaints (complaint_id));
 diesel::joinable!(deadlines -> complaints (complaint_id));
 diesel::joinable!(complaint_departments -> complaints (complaint_id));
+diesel::joinable!(complaints -> businesses (business_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
     assessment_weights,
@@ -311,4 +335,6 @@ diesel::allow_tables_to_appear_in_same_query!(
     attachments,
     personal_data_views,
     audit_events,
+    businesses,
+    complaint_links,
 );

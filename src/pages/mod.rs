@@ -2,6 +2,7 @@
 //! the renderer that turns any error response into a page in the visitor's language.
 
 pub mod admin;
+pub mod businesses;
 pub mod complaint;
 pub mod manage;
 pub mod public;

@@ -21,6 +21,7 @@ use crate::domain::tracking_code::TrackingCode;
 use crate::i18n::Locale;
 use crate::mail::messages::{CaseContext, CaseUpdate, DepartmentNotice};
 use crate::mail::OutgoingEmail;
+use crate::services::businesses::{self, FilingBusiness};
 use crate::services::ServiceError;
 
 pub struct FilingRequest {
@@ -256,6 +257,7 @@ fn write(
     conn: &mut AnyConnection,
     filing: &Filing,
     outbox_rows: &[NewOutboxRow],
+    business: &FilingBusiness,
 ) -> Result<Option<String>, DbError> {
     if let Some(submission_id) = &filing.complaint.submission_id {
         if let Some(code) = complaints::tracking_code_for_submission(conn, submission_id)? {
@@ -263,6 +265,8 @@ fn write(
         }
     }
     complaints::insert_filing(conn, filing)?;
+    // Issue 13: the business behind the case, and earlier cases about it.
+    businesses::on_filing(conn, &filing.complaint, business)?;
     for row in outbox_rows {
         outbox::insert(conn, row)?;
     }
@@ -270,11 +274,13 @@ fn write(
 }
 
 /// Files the complaint; answers only after the commit (DESIGN §5: a `303` means durable).
+/// Earlier cases about the same business within `duplicate_window_days` are linked to it.
 pub async fn file(
     db: &Database,
     reference: &ReferenceData,
     request: FilingRequest,
     base_url: &str,
+    duplicate_window_days: u32,
     now: NaiveDateTime,
 ) -> Result<FilingOutcome, ServiceError> {
     let tracking_code = TrackingCode::generate(&mut rand::rng());
@@ -283,8 +289,15 @@ pub async fn file(
     let outbox_rows = crate::services::case::outbox_rows(&emails, &filing.complaint.id, now);
     let emailed = filing.complaint.email.is_some();
     let submission_id = filing.complaint.submission_id.clone();
+    let business = FilingBusiness::of(
+        &businesses::places(reference),
+        filing.complaint.business_credit_code.as_deref(),
+        &filing.complaint.district_code,
+        &filing.complaint.business_name,
+        duplicate_window_days,
+    );
     let written = db
-        .write(move |conn| write(conn, &filing, &outbox_rows))
+        .write(move |conn| write(conn, &filing, &outbox_rows, &business))
         .await;
     match written {
         Ok(None) => Ok(FilingOutcome::Filed {

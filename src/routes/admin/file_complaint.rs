@@ -138,7 +138,7 @@ pub async fn submit(
         filed_by: Some(staff.user_id.as_str().into()),
     };
     let code =
-        match filing::file(&state.db, &reference, request, &state.config.base_url, now).await? {
+        match filing::file(&state.db, &reference, request, &state.config.base_url, state.config.duplicate_window_days, now).await? {
             FilingOutcome::Filed { tracking_code, .. } => tracking_code.to_string(),
             FilingOutcome::AlreadyFiled { tracking_code } => tracking_code,
         };
