@@ -293,14 +293,16 @@ async fn a_repeated_complaint_is_merged_into_the_one_that_continues() {
     // A second merge of the closed case is not allowed (409), nor is a stale form.
     let response = act(&app, &clerk, &again, "merge", &[("into", &first), ("reason", "重复")]).await;
     assert_eq!(response.status().as_u16(), 409);
+    // (The first case and the stranger's were linked at filing.)
     let token = app.admin_csrf(&clerk, "/admin/password").await;
     let stale = clerk
-        .post(app.url(&format!("/admin/complaints/{first}/link")))
+        .post(app.url(&format!("/admin/complaints/{first}/unlink")))
         .form(&[("csrf_token", token.as_str()), ("version", "0"), ("other", stranger.as_str())])
         .send()
         .await
         .unwrap();
     assert_eq!(stale.status().as_u16(), 409);
+    assert_eq!(links(&app).await.len(), 3, "nothing unlinked");
 }
 
 async fn complaint_code(app: &TestApp, id: &str) -> String {
