@@ -6,7 +6,7 @@ use chrono::NaiveDateTime;
 use diesel::prelude::*;
 use diesel::IntoSql;
 
-use super::schema::{businesses, complaint_departments, complaints, complaint_links};
+use super::schema::{businesses, complaint_departments, complaint_links, complaints};
 use super::{on_backend, AnyConnection, DbError};
 use crate::domain::business::BusinessKey;
 use crate::domain::ids::ComplaintId;
@@ -416,11 +416,13 @@ pub fn cases_of(
     }
     if let Scope::Department(code) = scope {
         query = query.filter(
-            complaints::lead_department.eq(code.clone()).or(complaints::id.eq_any(
-                complaint_departments::table
-                    .filter(complaint_departments::department_code.eq(code.clone()))
-                    .select(complaint_departments::complaint_id),
-            )),
+            complaints::lead_department
+                .eq(code.clone())
+                .or(complaints::id.eq_any(
+                    complaint_departments::table
+                        .filter(complaint_departments::department_code.eq(code.clone()))
+                        .select(complaint_departments::complaint_id),
+                )),
         );
     }
     Ok(query

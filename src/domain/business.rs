@@ -118,7 +118,8 @@ impl Contact {
 
     /// Whether two cases came from the same person: the same phone or the same email.
     pub fn same_as(&self, other: &Contact) -> bool {
-        let same = |a: &Option<String>, b: &Option<String>| matches!((a, b), (Some(a), Some(b)) if a == b);
+        let same =
+            |a: &Option<String>, b: &Option<String>| matches!((a, b), (Some(a), Some(b)) if a == b);
         same(&self.phone, &other.phone) || same(&self.email, &other.email)
     }
 }
@@ -136,8 +137,15 @@ fn without_brackets(text: &str) -> String {
     ];
     let mut out = String::with_capacity(text.len());
     let mut rest = text;
-    while let Some((index, open)) = rest.char_indices().find(|(_, c)| PAIRS.iter().any(|p| p.0 == *c)) {
-        let close = PAIRS.iter().find(|p| p.0 == open).map(|p| p.1).unwrap_or(')');
+    while let Some((index, open)) = rest
+        .char_indices()
+        .find(|(_, c)| PAIRS.iter().any(|p| p.0 == *c))
+    {
+        let close = PAIRS
+            .iter()
+            .find(|p| p.0 == open)
+            .map(|p| p.1)
+            .unwrap_or(')');
         let after = &rest[index + open.len_utf8()..];
         match after.find(close) {
             Some(end) => {
@@ -157,8 +165,22 @@ mod tests {
 
     fn places() -> Vec<String> {
         [
-            "上饶市", "上饶", "上饒市", "信州区", "信州區", "信州", "广丰区", "广丰", "广信区",
-            "广信", "玉山县", "玉山", "婺源县", "婺源", "德兴市", "德兴",
+            "上饶市",
+            "上饶",
+            "上饒市",
+            "信州区",
+            "信州區",
+            "信州",
+            "广丰区",
+            "广丰",
+            "广信区",
+            "广信",
+            "玉山县",
+            "玉山",
+            "婺源县",
+            "婺源",
+            "德兴市",
+            "德兴",
         ]
         .iter()
         .map(|s| s.to_string())
@@ -194,7 +216,10 @@ mod tests {
         ("GreenMart Co., Ltd.", "greenmart"),
         ("GreenMart Ltd", "greenmart"),
         ("广丰区华联超市有限公司（东街店）", "华联超市"),
-        ("苏宁易购集团股份有限公司上饶分公司", "苏宁易购集团股份有限公司上饶"),
+        (
+            "苏宁易购集团股份有限公司上饶分公司",
+            "苏宁易购集团股份有限公司上饶",
+        ),
         ("好又多超市有限公司 ", "好又多超市"),
         ("〔广信区〕好又多超市", "好又多超市"),
     ];

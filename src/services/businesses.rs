@@ -95,8 +95,7 @@ pub fn on_filing(
         MAX_LINKS_AT_FILING,
     )?;
     for case in earlier {
-        let kind = if contact.same_as(&Contact::new(case.phone.as_deref(), case.email.as_deref()))
-        {
+        let kind = if contact.same_as(&Contact::new(case.phone.as_deref(), case.email.as_deref())) {
             POSSIBLE_DUPLICATE
         } else {
             RELATED
@@ -268,10 +267,7 @@ fn tally<'a>(items: impl Iterator<Item = &'a str>) -> Vec<(String, i64)> {
     for item in items {
         *counts.entry(item).or_default() += 1;
     }
-    let mut out: Vec<(String, i64)> = counts
-        .into_iter()
-        .map(|(k, n)| (k.to_owned(), n))
-        .collect();
+    let mut out: Vec<(String, i64)> = counts.into_iter().map(|(k, n)| (k.to_owned(), n)).collect();
     out.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
     out
 }
@@ -358,10 +354,12 @@ pub async fn merge(
         let target = match target {
             Some(t) if t.merged_into.is_none() && t.id != from => t,
             _ => {
-                return Err(ServiceError::Argument(crate::services::case::ArgumentProblem {
-                    field: "into",
-                    message_key: "business.merge.error.unknown",
-                }))
+                return Err(ServiceError::Argument(
+                    crate::services::case::ArgumentProblem {
+                        field: "into",
+                        message_key: "business.merge.error.unknown",
+                    },
+                ))
             }
         };
         db::merge(conn, from, target.id)?;
@@ -409,6 +407,6 @@ pub async fn linked_cases(
             });
         }
     }
-    out.sort_by(|a, b| a.row.created_at.cmp(&b.row.created_at));
+    out.sort_by_key(|link| link.row.created_at);
     Ok(out)
 }

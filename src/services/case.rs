@@ -139,7 +139,10 @@ pub enum Command {
         linked: bool,
     },
     /// Issue 13: links this case to `other` as related, or removes their link.
-    Link { other: ComplaintId, linked: bool },
+    Link {
+        other: ComplaintId,
+        linked: bool,
+    },
 }
 
 /// How a case's links to other cases change (issue 13).
@@ -291,7 +294,9 @@ pub async fn act(
 #[derive(Debug, Clone)]
 pub enum LinkAction {
     /// Close this case as a duplicate of the other, which continues (same contact only).
-    Merge { reason: String },
+    Merge {
+        reason: String,
+    },
     Link,
     Unlink,
 }
@@ -343,7 +348,10 @@ pub async fn act_on_other(
                 crate::domain::business::Contact::new(row.phone.as_deref(), row.email.as_deref())
             };
             if !contact(&case.row).same_as(&contact(&other_case.row)) {
-                return Err(argument_problem(field, "business.merge.error.other_contact"));
+                return Err(argument_problem(
+                    field,
+                    "business.merge.error.other_contact",
+                ));
             }
             if !(other_case.row.state.is_open() || other_case.row.state == ComplaintState::Resolved)
             {
@@ -884,6 +892,7 @@ fn changes_for(
 /// The messages a change sends: the complainant hears of every step that concerns them,
 /// departments of new work. The facts are those of `before`; what the change moves (a
 /// deadline, the designated department) comes from `after`.
+#[allow(clippy::too_many_arguments)]
 fn emails(
     reference: &ReferenceData,
     settings: &CaseSettings,

@@ -6,8 +6,7 @@ use diesel::prelude::*;
 use green_channel::db::schema::{businesses, complaint_links, complaints};
 
 use crate::helpers::{
-    select_attr, select_text, spawn_app, valid_complaint, with, without, TestApp,
-    STAFF_PASSWORD,
+    select_attr, select_text, spawn_app, valid_complaint, with, without, TestApp, STAFF_PASSWORD,
 };
 use crate::sweeper::{command, event_kinds};
 use crate::triage::{act, complaint, emails_to};
@@ -80,14 +79,26 @@ async fn page(app: &TestApp, browser: &reqwest::Client, path: &str) -> (u16, Str
 #[tokio::test]
 async fn three_spellings_in_one_district_make_one_hotspot_row() {
     let app = spawn_app().await;
-    for (i, name) in ["好又多超市有限公司", "信州区好又多超市", "好又多超市（有限公司）"]
-        .iter()
-        .enumerate()
+    for (i, name) in [
+        "好又多超市有限公司",
+        "信州区好又多超市",
+        "好又多超市（有限公司）",
+    ]
+    .iter()
+    .enumerate()
     {
         let phone = format!("1380013800{i}");
-        file(&app, about(name, "361102", &phone, &format!("r{i}@example.com"))).await;
+        file(
+            &app,
+            about(name, "361102", &phone, &format!("r{i}@example.com")),
+        )
+        .await;
     }
-    file(&app, about("好又多超市", "361103", "13900139000", "x@example.com")).await;
+    file(
+        &app,
+        about("好又多超市", "361103", "13900139000", "x@example.com"),
+    )
+    .await;
     assert_eq!(business_count(&app).await, 2);
 
     let office = office(&app).await;
@@ -121,7 +132,10 @@ async fn three_spellings_in_one_district_make_one_hotspot_row() {
     let body = csv.text().await.unwrap();
     let lines: Vec<&str> = body.trim_start_matches('\u{feff}').lines().collect();
     assert_eq!(lines.len(), 2, "{body}");
-    assert!(lines[1].contains(",361102,") && lines[1].contains(",3,"), "{body}");
+    assert!(
+        lines[1].contains(",361102,") && lines[1].contains(",3,"),
+        "{body}"
+    );
 
     // The business page: its cases and the names it was filed under.
     let (status, business) = page(&app, &office, &href).await;
@@ -157,17 +171,31 @@ async fn one_credit_code_under_two_names_in_two_districts_is_one_business() {
 #[tokio::test]
 async fn earlier_cases_are_linked_as_duplicates_or_related_and_never_told_to_the_resident() {
     let app = spawn_app().await;
-    let (_, first) = file(&app, about("好又多超市", "361102", "13800138000", "a@example.com")).await;
+    let (_, first) = file(
+        &app,
+        about("好又多超市", "361102", "13800138000", "a@example.com"),
+    )
+    .await;
     // The same person (the phone written differently, another email): a possible duplicate.
     let (_, again) = file(
         &app,
-        about("好又多超市有限公司", "361102", "+86 138 0013 8000", "other@example.com"),
+        about(
+            "好又多超市有限公司",
+            "361102",
+            "+86 138 0013 8000",
+            "other@example.com",
+        ),
     )
     .await;
     // Somebody else: related to both.
     let (stranger_code, stranger) = file(
         &app,
-        about("信州区好又多超市", "361102", "13900139000", "stranger@example.com"),
+        about(
+            "信州区好又多超市",
+            "361102",
+            "13900139000",
+            "stranger@example.com",
+        ),
     )
     .await;
     // Another category, another district: no link.
@@ -181,7 +209,11 @@ async fn earlier_cases_are_linked_as_duplicates_or_related_and_never_told_to_the
     let (_, far) = file(&app, elsewhere).await;
 
     let mut expected = vec![
-        (again.clone(), first.clone(), "possible_duplicate".to_owned()),
+        (
+            again.clone(),
+            first.clone(),
+            "possible_duplicate".to_owned(),
+        ),
         (stranger.clone(), first.clone(), "related".to_owned()),
         (stranger.clone(), again.clone(), "related".to_owned()),
     ];
@@ -217,7 +249,10 @@ async fn earlier_cases_are_linked_as_duplicates_or_related_and_never_told_to_the
         &office,
         &first,
         "transfer",
-        &[("department", "market-regulation"), ("reason", "不属于食品")],
+        &[
+            ("department", "market-regulation"),
+            ("reason", "不属于食品"),
+        ],
     )
     .await;
     assert_eq!(response.status().as_u16(), 303);
@@ -236,19 +271,37 @@ async fn earlier_cases_are_linked_as_duplicates_or_related_and_never_told_to_the
 #[tokio::test]
 async fn the_duplicate_window_is_a_setting() {
     let app = crate::helpers::spawn_app_with(|c| c.duplicate_window_days = 0).await;
-    file(&app, about("好又多超市", "361102", "13800138000", "a@example.com")).await;
-    file(&app, about("好又多超市", "361102", "13800138000", "a@example.com")).await;
+    file(
+        &app,
+        about("好又多超市", "361102", "13800138000", "a@example.com"),
+    )
+    .await;
+    file(
+        &app,
+        about("好又多超市", "361102", "13800138000", "a@example.com"),
+    )
+    .await;
     assert!(links(&app).await.is_empty());
 }
 
 #[tokio::test]
 async fn a_repeated_complaint_is_merged_into_the_one_that_continues() {
     let app = spawn_app().await;
-    let (first_code, first) =
-        file(&app, about("好又多超市", "361102", "13800138000", "a@example.com")).await;
-    let (_, again) = file(&app, about("好又多超市", "361102", "13800138000", "a@example.com")).await;
-    let (_, stranger) =
-        file(&app, about("好又多超市", "361102", "13900139000", "s@example.com")).await;
+    let (first_code, first) = file(
+        &app,
+        about("好又多超市", "361102", "13800138000", "a@example.com"),
+    )
+    .await;
+    let (_, again) = file(
+        &app,
+        about("好又多超市", "361102", "13800138000", "a@example.com"),
+    )
+    .await;
+    let (_, stranger) = file(
+        &app,
+        about("好又多超市", "361102", "13900139000", "s@example.com"),
+    )
+    .await;
     app.create_user("clerk-food", "clerk", "food-drug").await;
     let clerk = app.login("clerk-food", STAFF_PASSWORD).await;
     app.create_user("clerk-agri", "clerk", "agriculture").await;
@@ -259,9 +312,15 @@ async fn a_repeated_complaint_is_merged_into_the_one_that_continues() {
     let bad: &[(&[(&str, &str)], u16)] = &[
         (&[("into", &stranger), ("reason", "重复")], 422), // another complainant
         (&[("into", "not-a-case"), ("reason", "重复")], 422),
-        (&[("into", "00000000-0000-7000-8000-000000000000"), ("reason", "重复")], 422),
+        (
+            &[
+                ("into", "00000000-0000-7000-8000-000000000000"),
+                ("reason", "重复"),
+            ],
+            422,
+        ),
         (&[("into", &again), ("reason", "重复")], 422), // itself
-        (&[("into", &first)], 422),                       // no reason
+        (&[("into", &first)], 422),                     // no reason
         (&[("into", &first), ("reason", "  ")], 422),
         (&[("reason", "重复")], 422),
     ];
@@ -269,35 +328,73 @@ async fn a_repeated_complaint_is_merged_into_the_one_that_continues() {
         let response = act(&app, &clerk, &again, "merge", fields).await;
         assert_eq!(response.status().as_u16(), *status, "{fields:?}");
     }
-    let response = act(&app, &outsider, &again, "merge", &[("into", &first), ("reason", "重复")]).await;
+    let response = act(
+        &app,
+        &outsider,
+        &again,
+        "merge",
+        &[("into", &first), ("reason", "重复")],
+    )
+    .await;
     assert_eq!(response.status().as_u16(), 404);
     assert_eq!(event_kinds(&app, &again).await, events_before);
 
     // The whole address of the other case's page is accepted as well as its id.
     let into = format!("http://gc.test/admin/complaints/{first}");
-    let response = act(&app, &clerk, &again, "merge", &[("into", &into), ("reason", "同一投诉人重复提交")]).await;
+    let response = act(
+        &app,
+        &clerk,
+        &again,
+        "merge",
+        &[("into", &into), ("reason", "同一投诉人重复提交")],
+    )
+    .await;
     assert_eq!(response.status().as_u16(), 303);
     let merged = complaint(&app, &complaint_code(&app, &again).await).await;
     assert_eq!(merged.state.as_str(), "closed");
     assert_eq!(merged.outcome.map(|o| o.as_str()), Some("duplicate"));
     let kinds = event_kinds(&app, &again).await;
-    assert_eq!(kinds[..events_before.len()], events_before[..], "events kept");
+    assert_eq!(
+        kinds[..events_before.len()],
+        events_before[..],
+        "events kept"
+    );
     assert_eq!(kinds.last().map(String::as_str), Some("merged"));
     let emails = emails_to(&app, &again).await;
-    assert!(emails.contains(&("a@example.com".to_owned(), "merged".to_owned())), "{emails:?}");
+    assert!(
+        emails.contains(&("a@example.com".to_owned(), "merged".to_owned())),
+        "{emails:?}"
+    );
     let body = merged_email_text(&app, &again).await;
-    assert!(body.contains(&first_code), "the email names the case that continues");
+    assert!(
+        body.contains(&first_code),
+        "the email names the case that continues"
+    );
     // The case that continues is untouched.
-    assert_eq!(complaint(&app, &first_code).await.state.as_str(), "assigned");
+    assert_eq!(
+        complaint(&app, &first_code).await.state.as_str(),
+        "assigned"
+    );
 
     // A second merge of the closed case is not allowed (409), nor is a stale form.
-    let response = act(&app, &clerk, &again, "merge", &[("into", &first), ("reason", "重复")]).await;
+    let response = act(
+        &app,
+        &clerk,
+        &again,
+        "merge",
+        &[("into", &first), ("reason", "重复")],
+    )
+    .await;
     assert_eq!(response.status().as_u16(), 409);
     // (The first case and the stranger's were linked at filing.)
     let token = app.admin_csrf(&clerk, "/admin/password").await;
     let stale = clerk
         .post(app.url(&format!("/admin/complaints/{first}/unlink")))
-        .form(&[("csrf_token", token.as_str()), ("version", "0"), ("other", stranger.as_str())])
+        .form(&[
+            ("csrf_token", token.as_str()),
+            ("version", "0"),
+            ("other", stranger.as_str()),
+        ])
         .send()
         .await
         .unwrap();
@@ -333,10 +430,17 @@ async fn merged_email_text(app: &TestApp, id: &str) -> String {
         .unwrap()
 }
 
+/// Who posts which action with which fields, and the status expected.
+type Attempt<'a> = (&'a reqwest::Client, &'a str, &'a [(&'a str, &'a str)], u16);
+
 #[tokio::test]
 async fn the_lead_department_and_the_office_link_and_unlink_cases() {
     let app = spawn_app().await;
-    let (_, a) = file(&app, about("好又多超市", "361102", "13800138000", "a@example.com")).await;
+    let (_, a) = file(
+        &app,
+        about("好又多超市", "361102", "13800138000", "a@example.com"),
+    )
+    .await;
     let drugs = with(
         about("万家福药房", "361102", "13900139000", "b@example.com"),
         "category",
@@ -352,18 +456,22 @@ async fn the_lead_department_and_the_office_link_and_unlink_cases() {
     let office = office(&app).await;
     app.create_user("clerk-food", "clerk", "food-drug").await;
     let clerk = app.login("clerk-food", STAFF_PASSWORD).await;
-    app.create_user("clerk-police", "clerk", "public-security").await;
+    app.create_user("clerk-police", "clerk", "public-security")
+        .await;
     let co_handler = app.login("clerk-police", STAFF_PASSWORD).await;
 
     let response = act(&app, &clerk, &a, "link", &[("other", &b)]).await;
     assert_eq!(response.status().as_u16(), 303);
-    assert_eq!(links(&app).await, [(a.clone(), b.clone(), "related".to_owned())]);
-    let table: &[(&reqwest::Client, &str, &[(&str, &str)], u16)] = &[
-        (&clerk, "link", &[("other", &b)], 422),      // linked already
-        (&clerk, "link", &[("other", &a)], 422),      // itself
-        (&clerk, "link", &[("other", "x")], 422),     // not a case id
-        (&clerk, "link", &[], 422),                   // nothing named
-        (&clerk, "unlink", &[("other", &c)], 422),    // not linked (and not its case)
+    assert_eq!(
+        links(&app).await,
+        [(a.clone(), b.clone(), "related".to_owned())]
+    );
+    let table: &[Attempt<'_>] = &[
+        (&clerk, "link", &[("other", &b)], 422),   // linked already
+        (&clerk, "link", &[("other", &a)], 422),   // itself
+        (&clerk, "link", &[("other", "x")], 422),  // not a case id
+        (&clerk, "link", &[], 422),                // nothing named
+        (&clerk, "unlink", &[("other", &c)], 422), // not linked (and not its case)
         (&co_handler, "link", &[("other", &a)], 404), // case c's co-handler, not a's
     ];
     for (browser, action, fields, status) in table {
@@ -378,9 +486,15 @@ async fn the_lead_department_and_the_office_link_and_unlink_cases() {
     assert_eq!(response.status().as_u16(), 303);
     let response = act(&app, &clerk, &a, "unlink", &[("other", &b)]).await;
     assert_eq!(response.status().as_u16(), 303);
-    assert_eq!(links(&app).await, [(c.clone(), a.clone(), "related".to_owned())]);
+    assert_eq!(
+        links(&app).await,
+        [(c.clone(), a.clone(), "related".to_owned())]
+    );
     let kinds = event_kinds(&app, &a).await;
-    assert!(kinds.ends_with(&["linked".to_owned(), "unlinked".to_owned()]), "{kinds:?}");
+    assert!(
+        kinds.ends_with(&["linked".to_owned(), "unlinked".to_owned()]),
+        "{kinds:?}"
+    );
     let (_, html) = page(&app, &clerk, &format!("/admin/complaints/{a}")).await;
     // The clerk does not see case c (another department's) among a's links.
     assert!(select_text(&html, "li[data-link]").is_empty(), "{html}");
@@ -389,7 +503,11 @@ async fn the_lead_department_and_the_office_link_and_unlink_cases() {
 #[tokio::test]
 async fn who_sees_what_on_the_hotspot_and_business_pages() {
     let app = spawn_app().await;
-    let (_, food) = file(&app, about("好又多超市", "361102", "13800138000", "a@example.com")).await;
+    let (_, food) = file(
+        &app,
+        about("好又多超市", "361102", "13800138000", "a@example.com"),
+    )
+    .await;
     let services = with(
         about("好又多超市", "361102", "13900139000", "b@example.com"),
         "category",
@@ -401,7 +519,8 @@ async fn who_sees_what_on_the_hotspot_and_business_pages() {
     let office = office(&app).await;
     app.create_user("clerk-food", "clerk", "food-drug").await;
     let food_clerk = app.login("clerk-food", STAFF_PASSWORD).await;
-    app.create_user("sup-agri", "supervisor", "agriculture").await;
+    app.create_user("sup-agri", "supervisor", "agriculture")
+        .await;
     let agri = app.login("sup-agri", STAFF_PASSWORD).await;
 
     let (_, html) = page(&app, &office, "/admin/hotspots?min=2").await;
@@ -422,7 +541,12 @@ async fn who_sees_what_on_the_hotspot_and_business_pages() {
     assert_eq!(status, 200);
     assert_eq!(select_text(&html, "#business-cases tbody tr").len(), 1);
     assert!(select_attr(&html, "#business-merge", "action").is_none());
-    for path in [href.as_str(), "/admin/businesses/999999", "/admin/businesses/abc", "/admin/businesses/-1"] {
+    for path in [
+        href.as_str(),
+        "/admin/businesses/999999",
+        "/admin/businesses/abc",
+        "/admin/businesses/-1",
+    ] {
         let (status, _) = page(&app, &agri, path).await;
         assert_eq!(status, 404, "{path}");
     }
@@ -451,21 +575,38 @@ async fn malformed_hotspot_filters_are_answered_with_the_form() {
         "days=99999999999999999999",
     ] {
         for format in ["", "&format=csv"] {
-            let (status, html) = page(&app, &office, &format!("/admin/hotspots?{query}{format}")).await;
+            let (status, html) =
+                page(&app, &office, &format!("/admin/hotspots?{query}{format}")).await;
             assert_eq!(status, 422, "{query}{format}");
             assert!(html.contains("hotspot-problems"), "{query}");
         }
     }
-    let (status, _) = page(&app, &office, "/admin/hotspots?days=30&min=3&district=&category=&x=1").await;
+    let (status, _) = page(
+        &app,
+        &office,
+        "/admin/hotspots?days=30&min=3&district=&category=&x=1",
+    )
+    .await;
     assert_eq!(status, 200);
 }
 
 #[tokio::test]
 async fn the_office_merges_two_records_of_one_business() {
     let app = spawn_app().await;
-    let (_, a) = file(&app, about("好又多超市", "361102", "13800138000", "a@example.com")).await;
-    let (_, b) = file(&app, about("好友多超市", "361102", "13900139000", "b@example.com")).await;
-    let (from, into) = (business_of(&app, &b).await.unwrap(), business_of(&app, &a).await.unwrap());
+    let (_, a) = file(
+        &app,
+        about("好又多超市", "361102", "13800138000", "a@example.com"),
+    )
+    .await;
+    let (_, b) = file(
+        &app,
+        about("好友多超市", "361102", "13900139000", "b@example.com"),
+    )
+    .await;
+    let (from, into) = (
+        business_of(&app, &b).await.unwrap(),
+        business_of(&app, &a).await.unwrap(),
+    );
     assert_ne!(from, into);
     let office = office(&app).await;
     app.create_user("clerk-food", "clerk", "food-drug").await;
@@ -479,7 +620,14 @@ async fn the_office_merges_two_records_of_one_business() {
             let token = app.admin_csrf(&browser, "/admin/password").await;
             let mut fields = fields;
             fields.push(("csrf_token", token));
-            browser.post(url).form(&fields).send().await.unwrap().status().as_u16()
+            browser
+                .post(url)
+                .form(&fields)
+                .send()
+                .await
+                .unwrap()
+                .status()
+                .as_u16()
         }
     };
     let into_text = into.to_string();
@@ -487,10 +635,22 @@ async fn the_office_merges_two_records_of_one_business() {
     let refused: Vec<(Vec<(&'static str, String)>, u16)> = vec![
         (vec![("into", into_text.clone())], 422),
         (vec![("into", "".into()), ("reason", "同一家".into())], 422),
-        (vec![("into", "abc".into()), ("reason", "同一家".into())], 422),
-        (vec![("into", from_text.clone()), ("reason", "同一家".into())], 422),
-        (vec![("into", "999999".into()), ("reason", "同一家".into())], 422),
-        (vec![("into", into_text.clone()), ("reason", "x".repeat(2001))], 422),
+        (
+            vec![("into", "abc".into()), ("reason", "同一家".into())],
+            422,
+        ),
+        (
+            vec![("into", from_text.clone()), ("reason", "同一家".into())],
+            422,
+        ),
+        (
+            vec![("into", "999999".into()), ("reason", "同一家".into())],
+            422,
+        ),
+        (
+            vec![("into", into_text.clone()), ("reason", "x".repeat(2001))],
+            422,
+        ),
     ];
     for (fields, status) in refused {
         assert_eq!(post(&office, fields.clone()).await, status, "{fields:?}");
@@ -506,18 +666,30 @@ async fn the_office_merges_two_records_of_one_business() {
     assert!(html.contains("merged-into"));
     assert_eq!(post(&office, fields).await, 404);
     // A later filing under the merged record's name counts for the one that continues.
-    let (_, c) = file(&app, about("好友多超市", "361102", "13700137000", "c@example.com")).await;
+    let (_, c) = file(
+        &app,
+        about("好友多超市", "361102", "13700137000", "c@example.com"),
+    )
+    .await;
     assert_eq!(business_of(&app, &c).await, Some(into));
 }
 
 #[tokio::test]
 async fn rebuild_businesses_relinks_every_case_and_a_second_run_changes_nothing() {
     let app = spawn_app().await;
-    for (i, name) in ["好又多超市有限公司", "信州区好又多超市", "好又多超市（有限公司）"]
-        .iter()
-        .enumerate()
+    for (i, name) in [
+        "好又多超市有限公司",
+        "信州区好又多超市",
+        "好又多超市（有限公司）",
+    ]
+    .iter()
+    .enumerate()
     {
-        file(&app, about(name, "361102", &format!("1380013800{i}"), "r@example.com")).await;
+        file(
+            &app,
+            about(name, "361102", &format!("1380013800{i}"), "r@example.com"),
+        )
+        .await;
     }
     // As after an upgrade from a version without businesses.
     app.db
@@ -532,7 +704,11 @@ async fn rebuild_businesses_relinks_every_case_and_a_second_run_changes_nothing(
         .unwrap();
     let run = || {
         let output = command(&app, &["rebuild-businesses"]).output().unwrap();
-        assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+        assert!(
+            output.status.success(),
+            "{}",
+            String::from_utf8_lossy(&output.stderr)
+        );
         String::from_utf8_lossy(&output.stdout).trim().to_owned()
     };
     assert_eq!(run(), "businesses 1, links changed 3");
@@ -549,7 +725,11 @@ async fn the_demo_has_hotspots() {
         .env("USER_PASSWORD", STAFF_PASSWORD)
         .output()
         .unwrap();
-    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
     let unlinked = app
         .db
         .read(|conn| {
@@ -563,5 +743,8 @@ async fn the_demo_has_hotspots() {
     assert_eq!(unlinked, 0);
     let office = app.login("demo-office", STAFF_PASSWORD).await;
     let (_, html) = page(&app, &office, "/admin/hotspots?days=366&min=3").await;
-    assert!(!select_text(&html, "#hotspots tbody tr").is_empty(), "{html}");
+    assert!(
+        !select_text(&html, "#hotspots tbody tr").is_empty(),
+        "{html}"
+    );
 }

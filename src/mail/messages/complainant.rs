@@ -60,7 +60,9 @@ pub enum CaseUpdate {
     Withdrawn,
     /// Closed as a duplicate of the same complainant's case `into_code`, which continues
     /// (issue 13).
-    Merged { into_code: String },
+    Merged {
+        into_code: String,
+    },
 }
 
 impl CaseUpdate {

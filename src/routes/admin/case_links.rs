@@ -4,6 +4,7 @@
 use actix_web::http::{header, StatusCode};
 use actix_web::{web, HttpRequest, HttpResponse};
 
+use super::complaint::{page, MESSAGE_MAX};
 use super::field;
 use crate::domain::fields;
 use crate::domain::ids::ComplaintId;
@@ -11,7 +12,6 @@ use crate::errors::AppError;
 use crate::extract::form::StaffForm;
 use crate::i18n;
 use crate::pages::businesses::LinkRefusal;
-use super::complaint::{page, MESSAGE_MAX};
 use crate::routes::bridge::{case_settings, member};
 use crate::services::case::{self, LinkAction};
 use crate::services::{now_utc, ServiceError};
@@ -79,7 +79,14 @@ pub async fn act(
             let reference = state.reference().await?;
             let settings = case_settings(&state.config);
             match case::act_on_other(
-                &state.db, &reference, &settings, &member, &id, &other, action, version,
+                &state.db,
+                &reference,
+                &settings,
+                &member,
+                &id,
+                &other,
+                action,
+                version,
                 now_utc(),
             )
             .await

@@ -80,8 +80,7 @@ pub(super) async fn page(
     let linked = businesses::linked_cases(&state.db, &member, &case.row.id).await?;
     page.links = crate::pages::businesses::linked_items(&linked, &reference, locale);
     page.link_forms = LinkForms {
-        shown: access::may_link(member.role, case.relation(&member.department))
-            == Access::Allowed,
+        shown: access::may_link(member.role, case.relation(&member.department)) == Access::Allowed,
         merge: case.row.state.is_open(),
         refusal: link_refusal,
     };

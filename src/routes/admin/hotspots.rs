@@ -14,8 +14,8 @@ use crate::extract::session::Staff;
 use crate::i18n::Locale;
 use crate::pages::admin::AdminContext;
 use crate::pages::businesses::{
-    business_case_items, category_name, department_name, district_name, tally_text,
-    BusinessPage, Choice, HotspotRow, HotspotsPage,
+    business_case_items, category_name, department_name, district_name, tally_text, BusinessPage,
+    Choice, HotspotRow, HotspotsPage,
 };
 use crate::pages::{render, PageContext};
 use crate::routes::bridge::member;
@@ -46,14 +46,15 @@ fn parse_query(
     };
     let (days, typed_days) = number("days", DEFAULT_DAYS, 366);
     let (min, typed_min) = number("min", DEFAULT_MIN, 1000);
-    let mut code = |name: &str, known: &dyn Fn(&str) -> bool| {
-        match field(pairs, name).map(str::trim).filter(|v| !v.is_empty()) {
-            None => None,
-            Some(v) if known(v) => Some(v.to_owned()),
-            Some(_) => {
-                valid = false;
-                None
-            }
+    let mut code = |name: &str, known: &dyn Fn(&str) -> bool| match field(pairs, name)
+        .map(str::trim)
+        .filter(|v| !v.is_empty())
+    {
+        None => None,
+        Some(v) if known(v) => Some(v.to_owned()),
+        Some(_) => {
+            valid = false;
+            None
         }
     };
     let district = code("district", &|c| reference.district(c).is_some());
@@ -257,7 +258,12 @@ async fn business_page(
         names: view
             .names
             .iter()
-            .map(|(n, at)| (n.clone(), crate::domain::calendar::city_date(*at).to_string()))
+            .map(|(n, at)| {
+                (
+                    n.clone(),
+                    crate::domain::calendar::city_date(*at).to_string(),
+                )
+            })
             .collect(),
         cases: business_case_items(&view.cases, &reference, locale),
         may_merge: view.may_merge,

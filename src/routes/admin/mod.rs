@@ -58,7 +58,10 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             "/admin/complaints/{id}/merge",
             web::post().to(case_links::act),
         )
-        .route("/admin/complaints/{id}/link", web::post().to(case_links::act))
+        .route(
+            "/admin/complaints/{id}/link",
+            web::post().to(case_links::act),
+        )
         .route(
             "/admin/complaints/{id}/unlink",
             web::post().to(case_links::act),
