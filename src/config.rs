@@ -63,6 +63,10 @@ pub struct Settings {
     pub session_idle_minutes: u32,
     #[arg(long, env = "RATING_WINDOW_DAYS", default_value_t = 15)]
     pub rating_window_days: u32,
+    /// Days back a new case looks for earlier ones about the same business and category
+    /// (possible duplicates and related cases).
+    #[arg(long, env = "DUPLICATE_WINDOW_DAYS", default_value_t = 30)]
+    pub duplicate_window_days: u32,
     /// Seconds between two passes of the deadline sweeper in the service; 0 turns it off
     /// (then run `green-channel sweep` from cron).
     #[arg(long, env = "SWEEP_INTERVAL_SECONDS", default_value_t = 60)]
@@ -106,6 +110,7 @@ pub struct Config {
     pub trusted_proxies: Vec<IpAddr>,
     pub session_idle_minutes: u32,
     pub rating_window_days: u32,
+    pub duplicate_window_days: u32,
     pub sweep_interval_seconds: u64,
     pub workers: Option<usize>,
     pub database_pool_size: u32,
@@ -227,6 +232,7 @@ impl Settings {
             trusted_proxies: self.trusted_proxies,
             session_idle_minutes: self.session_idle_minutes,
             rating_window_days: self.rating_window_days,
+            duplicate_window_days: self.duplicate_window_days,
             sweep_interval_seconds: self.sweep_interval_seconds,
             workers: self.workers,
             database_pool_size: self.database_pool_size,
@@ -269,6 +275,7 @@ impl std::fmt::Debug for Config {
             trusted_proxies,
             session_idle_minutes,
             rating_window_days,
+            duplicate_window_days,
             sweep_interval_seconds,
             workers,
             database_pool_size,
@@ -299,6 +306,7 @@ impl std::fmt::Debug for Config {
             .field("trusted_proxies", trusted_proxies)
             .field("session_idle_minutes", session_idle_minutes)
             .field("rating_window_days", rating_window_days)
+            .field("duplicate_window_days", duplicate_window_days)
             .field("sweep_interval_seconds", sweep_interval_seconds)
             .field("workers", workers)
             .field("database_pool_size", database_pool_size)

@@ -1,5 +1,5 @@
 //! The `green-channel` command: serve (the default), migrate, create-user,
-//! load-jurisdiction, seed-demo, sweep, healthcheck.
+//! load-jurisdiction, seed-demo, sweep, digest, rebuild-businesses, healthcheck.
 
 use std::io::IsTerminal as _;
 
@@ -90,6 +90,10 @@ enum Command {
         #[arg(long)]
         limit_per_hour: Option<String>,
     },
+    /// Recompute which business every case is about under the current name rules (after
+    /// they change, or after an upgrade from a version without businesses); prints
+    /// `businesses N, links changed N`. Running it again changes nothing.
+    RebuildBusinesses,
     /// Exit 0 when the running service's /healthz answers (for container health checks).
     Healthcheck,
 }
@@ -177,6 +181,14 @@ fn main() -> anyhow::Result<()> {
             name,
             limit_per_hour,
         } => create_api_key(config, &name, limit_per_hour.as_deref()),
+        Command::RebuildBusinesses => {
+            let (db, _) = prepare_database(&config)?;
+            let reference = db.read_blocking(green_channel::db::reference::ReferenceData::load)?;
+            let report = green_channel::services::businesses::rebuild(&db, &reference)
+                .context("rebuilding the businesses")?;
+            println!("{report}");
+            Ok(())
+        }
         Command::Healthcheck => unreachable!("answered above"),
     }
 }

@@ -19,7 +19,7 @@ use crate::domain::bulletin::{
     TallySum, Weights,
 };
 use crate::domain::calendar::{city_date, start_of_city_day_utc, WorkCalendar};
-use crate::domain::complaint::{ComplaintState, EventKind};
+use crate::domain::complaint::{ComplaintState, EventKind, Outcome};
 use crate::domain::deadlines::DeadlineKind;
 use crate::domain::ids::{ComplaintId, DepartmentCode};
 
@@ -42,6 +42,8 @@ pub struct CaseBasics {
     pub district: String,
     pub category: String,
     pub state: ComplaintState,
+    /// Merged into another case: not received (the case it joined was).
+    pub merged: bool,
     pub rating: Option<(i32, NaiveDateTime)>,
 }
 
@@ -55,6 +57,7 @@ impl CaseBasics {
             district: row.district_code.clone(),
             category: row.category_code.clone(),
             state: row.state,
+            merged: row.outcome == Some(Outcome::Duplicate),
             rating: row.rating_score.zip(row.rated_at),
         }
     }
@@ -87,7 +90,7 @@ pub fn facts_of_case(
             met_on: d.met_at.map(city_date),
             superseded: d.superseded_at.is_some(),
             escalated_on: d.escalated_at.map(city_date),
-            counted: case.state != ComplaintState::Withdrawn,
+            counted: case.state != ComplaintState::Withdrawn && !case.merged,
         })
         .collect();
     let mut facts = Vec::new();

@@ -6,6 +6,7 @@ pub mod api_keys;
 pub mod attachments;
 pub mod bulk;
 pub mod bulletin;
+pub mod businesses;
 mod checkpointer;
 pub mod complaints;
 pub mod deadlines;

@@ -124,6 +124,29 @@ diesel::table! {
         rated_at -> Nullable<Timestamp>,
         current_due -> Nullable<Date>,
         public_id -> Text,
+        business_id -> Nullable<BigInt>,
+    }
+}
+
+diesel::table! {
+    businesses (id) {
+        id -> BigInt,
+        credit_code -> Nullable<Text>,
+        district_code -> Text,
+        name_key -> Text,
+        name -> Text,
+        first_seen -> Timestamp,
+        last_seen -> Timestamp,
+        merged_into -> Nullable<BigInt>,
+    }
+}
+
+diesel::table! {
+    complaint_links (complaint_id, other_id) {
+        complaint_id -> Text,
+        other_id -> Text,
+        kind -> Text,
+        created_at -> Timestamp,
     }
 }
 
@@ -328,6 +351,7 @@ diesel::joinable!(complaints -> districts (district_code));
 diesel::joinable!(events -> complaints (complaint_id));
 diesel::joinable!(deadlines -> complaints (complaint_id));
 diesel::joinable!(complaint_departments -> complaints (complaint_id));
+diesel::joinable!(complaints -> businesses (business_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
     assessment_weights,
@@ -355,4 +379,6 @@ diesel::allow_tables_to_appear_in_same_query!(
     audit_events,
     api_keys,
     api_key_uses,
+    businesses,
+    complaint_links,
 );

@@ -77,6 +77,18 @@ pub fn may_act(role: Role, relation: Relation, action: StaffAction) -> Access {
     }
 }
 
+/// Merging a case into another and linking or unlinking cases (issue 13): the lead
+/// department and the office; a co-handler sees the case but may not.
+pub fn may_link(role: Role, relation: Relation) -> Access {
+    if !may_see(role, relation) {
+        Access::Hidden
+    } else if role.sees_all() || relation == Relation::Lead {
+        Access::Allowed
+    } else {
+        Access::Forbidden
+    }
+}
+
 /// Assigning a case someone else already holds (reassigning) is the supervisor's call, or
 /// the office's; a clerk may assign an unassigned case or hand over their own.
 pub fn may_reassign(member: &StaffMember, current: Option<&UserId>) -> bool {

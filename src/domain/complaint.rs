@@ -46,6 +46,9 @@ text_enum! {
         Withdrawn => "withdrawn",
         Overdue => "overdue",
         Escalated => "escalated",
+        Merged => "merged",
+        Linked => "linked",
+        Unlinked => "unlinked",
     }
 }
 
@@ -59,6 +62,8 @@ impl EventKind {
                 | EventKind::Note
                 | EventKind::Overdue
                 | EventKind::Escalated
+                | EventKind::Linked
+                | EventKind::Unlinked
         )
     }
 }
@@ -79,6 +84,14 @@ text_enum! {
         NoViolationFound => "no_violation_found",
         TerminatedWithoutAgreement => "terminated_without_agreement",
         Other => "other",
+        Duplicate => "duplicate",
+    }
+}
+
+impl Outcome {
+    /// What a reply may record; `duplicate` is what a merge leaves, never a reply.
+    pub fn chosen_in_reply(self) -> bool {
+        self != Outcome::Duplicate
     }
 }
 
@@ -381,6 +394,33 @@ impl CaseStatus {
                 EventKind::Rated,
                 Effect::RecordRating { score },
             )
+        }
+    }
+
+    /// Merged into another case of the same complainant: closed here, handled there.
+    pub fn merge(&self) -> Result<Transition, TransitionError> {
+        self.require(
+            "merge",
+            &[
+                ComplaintState::Assigned,
+                ComplaintState::Accepted,
+                ComplaintState::AwaitingInfo,
+            ],
+        )?;
+        self.to(ComplaintState::Closed, EventKind::Merged, Effect::None)
+    }
+
+    /// Linked to or unlinked from another case: recorded, nothing else changes.
+    pub fn link(&self, linked: bool) -> Transition {
+        Transition {
+            from: self.state,
+            to: self.state,
+            event: if linked {
+                EventKind::Linked
+            } else {
+                EventKind::Unlinked
+            },
+            effect: Effect::None,
         }
     }
 

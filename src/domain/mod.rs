@@ -40,6 +40,7 @@ macro_rules! text_enum {
 pub mod access;
 pub mod attachment;
 pub mod bulletin;
+pub mod business;
 pub mod calendar;
 pub mod complaint;
 pub mod deadlines;

@@ -107,6 +107,10 @@ pub const MESSAGE_FILES: &[(&str, &str)] = &[
         "locales/reports.toml",
         include_str!("../../locales/reports.toml"),
     ),
+    (
+        "locales/businesses.toml",
+        include_str!("../../locales/businesses.toml"),
+    ),
 ];
 
 /// key → text in each locale (index by `Locale::index`).

@@ -109,6 +109,9 @@ pub struct ComplaintPage {
     pub attachments: Vec<AttachmentLink>,
     pub timeline: Vec<TimelineItem>,
     pub actions: Vec<ActionForm>,
+    /// Issue 13: the cases linked to this one that the viewer may see.
+    pub links: Vec<crate::pages::businesses::LinkedCaseItem>,
+    pub link_forms: crate::pages::businesses::LinkForms,
 }
 
 /// The text field of each action: its name, label key and whether it is required.
@@ -191,6 +194,7 @@ fn action_forms(
                 i18n::t(locale, "admin.action.field.outcome"),
                 Outcome::ALL
                     .iter()
+                    .filter(|o| o.chosen_in_reply())
                     .map(|o| Option2 {
                         value: o.as_str().to_owned(),
                         label: i18n::t(locale, &format!("outcome.{}", o.as_str())).to_owned(),
@@ -565,6 +569,8 @@ pub fn build(
         attachments,
         timeline,
         actions,
+        links: Vec::new(),
+        link_forms: Default::default(),
         admin,
     }
 }

@@ -3,6 +3,7 @@
 
 pub mod admin;
 pub mod api_keys;
+pub mod businesses;
 pub mod complaint;
 pub mod manage;
 pub mod open311;

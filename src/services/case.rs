@@ -8,6 +8,7 @@ use chrono::{Duration, NaiveDate, NaiveDateTime};
 
 use crate::db::attachments::{self, NewAttachmentRow};
 use crate::db::bulletin as db_bulletin;
+use crate::db::businesses;
 use crate::db::complaints::{self, CoHandlerRow, ComplaintChanges, ComplaintRow, NewEventRow};
 use crate::db::deadlines::{self as db_deadlines, DeadlineRow};
 use crate::db::outbox::{self, NewOutboxRow};
@@ -17,7 +18,7 @@ use crate::domain::access::{self, Access, Relation, StaffMember};
 use crate::domain::calendar::{city_date, WorkCalendar};
 use crate::domain::complaint::{
     ActionArgument, ActorKind, CaseStatus, ComplaintKind, ComplaintState, Effect, EventKind,
-    StaffAction, Transition,
+    Outcome, StaffAction, Transition,
 };
 use crate::domain::deadlines::{
     self, CaseClock, ClockChange, OpenDeadline, RecordChange, RecordParties,
@@ -130,6 +131,31 @@ pub enum Command {
     },
     /// The rating window ended without a rating (the service, as the sweeper).
     CloseUnrated,
+    /// Issue 13: closes this case as a duplicate of `into` (the same complainant's, with
+    /// the tracking code `into_code`), which continues; `linked`: the two are linked already.
+    Merge {
+        into: ComplaintId,
+        into_code: String,
+        reason: String,
+        linked: bool,
+    },
+    /// Issue 13: links this case to `other` as related, or removes their link.
+    Link {
+        other: ComplaintId,
+        linked: bool,
+    },
+}
+
+/// How a case's links to other cases change (issue 13).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum LinkChange {
+    Add {
+        other: ComplaintId,
+        kind: &'static str,
+    },
+    Remove {
+        other: ComplaintId,
+    },
 }
 
 /// The settings a change depends on.
@@ -158,6 +184,7 @@ pub struct CaseChange {
     pub deadlines: Vec<RecordChange>,
     pub attachments: Vec<Attachment>,
     pub emails: Vec<OutgoingEmail>,
+    pub links: Vec<LinkChange>,
 }
 
 impl CaseChange {
@@ -264,6 +291,104 @@ pub async fn act(
     .await
 }
 
+/// What staff ask of a case and another one (issue 13).
+#[derive(Debug, Clone)]
+pub enum LinkAction {
+    /// Close this case as a duplicate of the other, which continues (same contact only).
+    Merge {
+        reason: String,
+    },
+    Link,
+    Unlink,
+}
+
+impl LinkAction {
+    /// The form field naming the other case.
+    pub fn field(&self) -> &'static str {
+        match self {
+            LinkAction::Merge { .. } => "into",
+            LinkAction::Link | LinkAction::Unlink => "other",
+        }
+    }
+}
+
+/// Merges, links or unlinks case `id` with `other` (a case id, as in its admin address):
+/// checks who may, that the other case is one the member may see and fits the action,
+/// then plans and writes the change on case `id` through `apply`.
+#[allow(clippy::too_many_arguments)]
+pub async fn act_on_other(
+    db: &Database,
+    reference: &ReferenceData,
+    settings: &CaseSettings,
+    member: &StaffMember,
+    id: &ComplaintId,
+    other: &ComplaintId,
+    action: LinkAction,
+    version: i32,
+    now: NaiveDateTime,
+) -> Result<(), ServiceError> {
+    let case = load_visible(db, member, id).await?;
+    may_link(&case, member)?;
+    let field = action.field();
+    let unknown = || argument_problem(field, "business.link.error.unknown_case");
+    if other == id {
+        return Err(unknown());
+    }
+    let other_case = load(db, other).await?.ok_or_else(unknown)?;
+    if !access::may_see(member.role, other_case.relation(&member.department)) {
+        return Err(unknown());
+    }
+    let (a, b) = (id.clone(), other.clone());
+    let linked = db
+        .read(move |conn| businesses::link_kind(conn, &a, &b))
+        .await?
+        .is_some();
+    let command = match action {
+        LinkAction::Merge { reason } => {
+            let contact = |row: &ComplaintRow| {
+                crate::domain::business::Contact::new(row.phone.as_deref(), row.email.as_deref())
+            };
+            if !contact(&case.row).same_as(&contact(&other_case.row)) {
+                return Err(argument_problem(
+                    field,
+                    "business.merge.error.other_contact",
+                ));
+            }
+            if !(other_case.row.state.is_open() || other_case.row.state == ComplaintState::Resolved)
+            {
+                return Err(argument_problem(field, "business.merge.error.ended"));
+            }
+            Command::Merge {
+                into: other.clone(),
+                into_code: other_case.row.tracking_code.clone(),
+                reason,
+                linked,
+            }
+        }
+        LinkAction::Link if linked => {
+            return Err(argument_problem(field, "business.link.error.already"))
+        }
+        LinkAction::Unlink if !linked => {
+            return Err(argument_problem(field, "business.link.error.not_linked"))
+        }
+        link @ (LinkAction::Link | LinkAction::Unlink) => Command::Link {
+            other: other.clone(),
+            linked: matches!(link, LinkAction::Link),
+        },
+    };
+    apply(
+        db,
+        reference,
+        settings,
+        &case,
+        &Actor::Staff(member.clone()),
+        command,
+        version,
+        now,
+    )
+    .await
+}
+
 /// The complainant acts with their code on the case as the tracking page read it (at
 /// that page's version).
 pub async fn by_complainant(
@@ -347,6 +472,16 @@ pub fn persist(
     }
     for row in outbox_rows(&change.emails, id, now) {
         outbox::insert(conn, &row)?;
+    }
+    for link in &change.links {
+        match link {
+            LinkChange::Add { other, kind } => {
+                businesses::insert_link(conn, id, other, kind, now)?;
+            }
+            LinkChange::Remove { other } => {
+                businesses::delete_link(conn, id, other)?;
+            }
+        }
     }
     db_bulletin::refresh_case(conn, id, tallies_before, calendar)?;
     Ok(())
@@ -461,6 +596,21 @@ pub fn plan(
             let passed = row.resolved_at.is_some_and(|r| now - r > window);
             (status.close_unrated(passed)?, None, None, Vec::new(), None)
         }
+        (Command::Merge { reason, .. }, Actor::Staff(member)) => {
+            may_link(case, member)?;
+            (
+                status.merge()?,
+                None,
+                Some(reason.clone()),
+                Vec::new(),
+                None,
+            )
+        }
+        (Command::Link { linked, .. }, Actor::Staff(member)) => {
+            may_link(case, member)?;
+            (status.link(*linked), None, None, Vec::new(), None)
+        }
+        (Command::Merge { .. } | Command::Link { .. }, _) => return Err(ServiceError::Forbidden),
     };
     let category = reference
         .category(&row.category_code)
@@ -480,6 +630,41 @@ pub fn plan(
         changes.rating_comment = Some(comment.clone());
         changes.rated_at = Some(Some(now));
     }
+    let (links, merged_into) = match &command {
+        Command::Merge {
+            into,
+            into_code,
+            linked,
+            ..
+        } => {
+            changes.outcome = Some(Some(Outcome::Duplicate));
+            let add = (!linked).then(|| LinkChange::Add {
+                other: into.clone(),
+                kind: crate::services::businesses::POSSIBLE_DUPLICATE,
+            });
+            (add.into_iter().collect(), Some(into_code.as_str()))
+        }
+        Command::Link {
+            other,
+            linked: true,
+        } => (
+            vec![LinkChange::Add {
+                other: other.clone(),
+                kind: crate::services::businesses::RELATED,
+            }],
+            None,
+        ),
+        Command::Link {
+            other,
+            linked: false,
+        } => (
+            vec![LinkChange::Remove {
+                other: other.clone(),
+            }],
+            None,
+        ),
+        _ => (Vec::new(), None),
+    };
     let (actor_kind, actor_user, is_opinion) = match actor {
         Actor::Staff(member) => (
             ActorKind::User,
@@ -560,6 +745,7 @@ pub fn plan(
         &transition,
         request,
         &co_handlers,
+        merged_into,
     )?;
     Ok(CaseChange {
         changes,
@@ -568,7 +754,17 @@ pub fn plan(
         deadlines: records,
         attachments: files,
         emails,
+        links,
     })
+}
+
+/// Merging and linking are for the lead department and the office (issue 13).
+fn may_link(case: &Case, member: &StaffMember) -> Result<(), ServiceError> {
+    match access::may_link(member.role, case.relation(&member.department)) {
+        Access::Allowed => Ok(()),
+        Access::Forbidden => Err(ServiceError::Forbidden),
+        Access::Hidden => Err(ServiceError::NotFound),
+    }
 }
 
 /// A department named by `transfer` or `assist` must be active and not yet involved.
@@ -702,6 +898,7 @@ fn changes_for(
 /// The messages a change sends: the complainant hears of every step that concerns them,
 /// departments of new work. The facts are those of `before`; what the change moves (a
 /// deadline, the designated department) comes from `after`.
+#[allow(clippy::too_many_arguments)]
 fn emails(
     reference: &ReferenceData,
     settings: &CaseSettings,
@@ -710,11 +907,17 @@ fn emails(
     transition: &Transition,
     request: Option<&ActionRequest>,
     co_handlers: &CoHandlerChange,
+    merged_into: Option<&str>,
 ) -> anyhow::Result<Vec<OutgoingEmail>> {
     let row = &after.row;
     let message = request.and_then(|r| r.message.clone());
     let text = || message.clone().unwrap_or_default();
     let update = match (request.map(|r| r.action), &transition.effect) {
+        // The complainant learns which of their cases continues.
+        _ if transition.event == EventKind::Merged => Some(CaseUpdate::Merged {
+            into_code: merged_into.unwrap_or_default().to_owned(),
+        }),
+        _ if matches!(transition.event, EventKind::Linked | EventKind::Unlinked) => None,
         (Some(StaffAction::Accept), _) => Some(CaseUpdate::Accepted {
             message: message.clone(),
             finish_due: row.finish_due,

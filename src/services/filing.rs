@@ -23,6 +23,7 @@ use crate::domain::tracking_code::TrackingCode;
 use crate::i18n::Locale;
 use crate::mail::messages::{CaseContext, CaseUpdate, DepartmentNotice};
 use crate::mail::OutgoingEmail;
+use crate::services::businesses::{self, FilingBusiness};
 use crate::services::ServiceError;
 
 pub struct FilingRequest {
@@ -292,6 +293,7 @@ fn write(
     filing: &Filing,
     outbox_rows: &[NewOutboxRow],
     tallies: DayTallies,
+    business: &FilingBusiness,
 ) -> Result<Option<String>, DbError> {
     if let Some(submission_id) = &filing.complaint.submission_id {
         if let Some(code) = complaints::tracking_code_for_submission(conn, submission_id)? {
@@ -299,6 +301,8 @@ fn write(
         }
     }
     complaints::insert_filing(conn, filing)?;
+    // Issue 13: the business behind the case, and earlier cases about it.
+    businesses::on_filing(conn, &filing.complaint, business)?;
     for row in outbox_rows {
         outbox::insert(conn, row)?;
     }
@@ -307,18 +311,29 @@ fn write(
 }
 
 /// Files the complaint; answers only after the commit (DESIGN §5: a `303` means durable).
+/// Earlier cases about the same business within `duplicate_window_days` are linked to it.
 pub async fn file(
     db: &Database,
     reference: &ReferenceData,
     request: FilingRequest,
     base_url: &str,
+    duplicate_window_days: u32,
     now: NaiveDateTime,
 ) -> Result<FilingOutcome, ServiceError> {
     // A public case number may clash with one drawn before (2.8 × 10¹⁰ per day): draw again.
     let mut attempts_left = 3;
     loop {
         attempts_left -= 1;
-        match file_once(db, reference, &request, base_url, now).await {
+        match file_once(
+            db,
+            reference,
+            &request,
+            base_url,
+            duplicate_window_days,
+            now,
+        )
+        .await
+        {
             Err(ServiceError::Db(error)) if error.is_unique_violation() && attempts_left > 0 => {
                 tracing::warn!(
                     "a new case's numbers clashed with an existing case's; drawing again"
@@ -334,6 +349,7 @@ async fn file_once(
     reference: &ReferenceData,
     request: &FilingRequest,
     base_url: &str,
+    duplicate_window_days: u32,
     now: NaiveDateTime,
 ) -> Result<FilingOutcome, ServiceError> {
     let tracking_code = TrackingCode::generate(&mut rand::rng());
@@ -353,8 +369,15 @@ async fn file_once(
     let tallies = db_bulletin::filing_tallies(std::slice::from_ref(&filing), &reference.calendar);
     let emailed = filing.complaint.email.is_some();
     let submission_id = filing.complaint.submission_id.clone();
+    let business = FilingBusiness::of(
+        &businesses::places(reference),
+        filing.complaint.business_credit_code.as_deref(),
+        &filing.complaint.district_code,
+        &filing.complaint.business_name,
+        duplicate_window_days,
+    );
     let written = db
-        .write(move |conn| write(conn, &filing, &outbox_rows, tallies))
+        .write(move |conn| write(conn, &filing, &outbox_rows, tallies, &business))
         .await;
     match written {
         Ok(None) => Ok(FilingOutcome::Filed {

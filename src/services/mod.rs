@@ -2,6 +2,7 @@
 //! builds every row of one change first, then writes them in one transaction.
 
 pub mod bulletin;
+pub mod businesses;
 pub mod case;
 pub mod digest;
 pub mod filing;

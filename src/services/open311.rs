@@ -437,7 +437,16 @@ pub async fn file(
         attachments: Vec::new(),
         filed_by: None,
     };
-    match filing::file(db, reference, request, &config.base_url, now).await? {
+    match filing::file(
+        db,
+        reference,
+        request,
+        &config.base_url,
+        config.duplicate_window_days,
+        now,
+    )
+    .await?
+    {
         FilingOutcome::Filed {
             public_id, emailed, ..
         } => Ok((public_id, emailed)),

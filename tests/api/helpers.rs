@@ -48,6 +48,7 @@ pub fn test_config(data_dir: &std::path::Path) -> Config {
         trusted_proxies: vec![],
         session_idle_minutes: 30,
         rating_window_days: 15,
+        duplicate_window_days: 30,
         // Tests sweep explicitly (`green-channel sweep --as-of`, `sweeper::sweep`), so that
         // what they see does not depend on the clock; one test turns it on.
         sweep_interval_seconds: 0,

@@ -397,6 +397,14 @@ fn keys_of_pattern(pattern: &str, place: &Path) -> Option<Vec<String>> {
         // DESIGN §4: a rating is a score from 1 to 5.
         "track.rating.score_{}" => fill(pattern, 1..=5),
         "outcome.{}" | "email.outcome.{}" => fill(pattern, Outcome::ALL),
+        "business.done.{}" => fill(pattern, ["merge", "link", "unlink"]),
+        "business.link.{}" => fill(
+            pattern,
+            [
+                green_channel::services::businesses::POSSIBLE_DUPLICATE,
+                green_channel::services::businesses::RELATED,
+            ],
+        ),
         "admin.action.{}.title" | "admin.action.{}.submit" | "admin.action.{}.done" => {
             fill(pattern, StaffAction::ALL)
         }

@@ -5,6 +5,7 @@ mod attachments;
 mod backends;
 mod browser;
 mod bulletin;
+mod businesses;
 mod deadline_pages;
 mod email;
 mod file_modes;

@@ -59,6 +59,11 @@ pub enum CaseUpdate {
     Closed,
     /// Withdrawn at the complainant's request.
     Withdrawn,
+    /// Closed as a duplicate of the same complainant's case `into_code`, which continues
+    /// (issue 13).
+    Merged {
+        into_code: String,
+    },
 }
 
 impl CaseUpdate {
@@ -77,6 +82,7 @@ impl CaseUpdate {
             CaseUpdate::Reopened { .. } => "reopened",
             CaseUpdate::Closed => "closed",
             CaseUpdate::Withdrawn => "withdrawn",
+            CaseUpdate::Merged { .. } => "merged",
         }
     }
 
@@ -97,6 +103,7 @@ impl CaseUpdate {
             CaseUpdate::Reopened { .. } => ("email.reopened.subject", "email.reopened.body"),
             CaseUpdate::Closed => ("email.closed.subject", "email.closed.body"),
             CaseUpdate::Withdrawn => ("email.withdrawn.subject", "email.withdrawn.body"),
+            CaseUpdate::Merged { .. } => ("email.merged.subject", "email.merged.body"),
         }
     }
 }
@@ -196,6 +203,10 @@ pub(super) fn render(
             links: vec![case.track_link(locale, "email.rating_link", "#rating")],
         },
         CaseUpdate::Closed | CaseUpdate::Withdrawn => Extras::default(),
+        CaseUpdate::Merged { into_code } => Extras {
+            args: vec![("into", into_code.clone())],
+            ..Extras::default()
+        },
     };
 
     // Never the business name or any other text the filer typed: anyone may file with a
@@ -234,5 +245,6 @@ fn outcome_key(outcome: Outcome) -> &'static str {
         Outcome::NoViolationFound => "email.outcome.no_violation_found",
         Outcome::TerminatedWithoutAgreement => "email.outcome.terminated_without_agreement",
         Outcome::Other => "email.outcome.other",
+        Outcome::Duplicate => "email.outcome.duplicate",
     }
 }

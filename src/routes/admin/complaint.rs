@@ -16,22 +16,25 @@ use crate::extract::form::StaffForm;
 use crate::extract::session::Staff;
 use crate::i18n;
 use crate::pages::admin::AdminContext;
+use crate::pages::businesses::{LinkForms, LinkRefusal};
 use crate::pages::complaint::{self, ActionRefusal, CasePageInput};
 use crate::pages::{render, PageContext};
 use crate::routes::bridge::{case_settings, member};
+use crate::services::businesses;
 use crate::services::case::{self, ActionRequest, Case};
 use crate::services::{now_utc, ServiceError};
 use crate::state::AppState;
 
 pub const MESSAGE_MAX: usize = 2000;
 
-async fn page(
+pub(super) async fn page(
     req: &HttpRequest,
     state: &AppState,
     staff: &Staff,
     case: Case,
     status: StatusCode,
     refusal: Option<ActionRefusal>,
+    link_refusal: Option<LinkRefusal>,
 ) -> Result<HttpResponse, AppError> {
     let reference = state.reference().await?;
     let member = member(staff);
@@ -71,7 +74,22 @@ async fn page(
         done,
         now,
     };
-    Ok(render(status, &complaint::build(admin, input, data)))
+    let mut page = complaint::build(admin, input, data);
+    // Issue 13: the linked cases, and the forms to merge and link.
+    let locale = page.admin.ctx.locale;
+    let linked = businesses::linked_cases(&state.db, &member, &case.row.id).await?;
+    page.links = crate::pages::businesses::linked_items(&linked, &reference, locale);
+    page.link_forms = LinkForms {
+        shown: access::may_link(member.role, case.relation(&member.department)) == Access::Allowed,
+        merge: case.row.state.is_open(),
+        refusal: link_refusal,
+    };
+    if let Some(done) = req.query_string().strip_prefix("done=") {
+        if matches!(done, "merge" | "link" | "unlink") {
+            page.admin.flash = Some(i18n::t(locale, &format!("business.done.{done}")).to_owned());
+        }
+    }
+    Ok(render(status, &page))
 }
 
 pub async fn show(
@@ -82,7 +100,7 @@ pub async fn show(
 ) -> Result<HttpResponse, AppError> {
     let id = ComplaintId::from(id.into_inner());
     let case = case::load_visible(&state.db, &member(&staff), &id).await?;
-    page(&req, &state, &staff, case, StatusCode::OK, None).await
+    page(&req, &state, &staff, case, StatusCode::OK, None, None).await
 }
 
 /// Reads an action's form into a request, or the message for a refused field.
@@ -129,6 +147,7 @@ fn parse_action(
             selected("outcome")
                 .as_deref()
                 .and_then(Outcome::parse)
+                .filter(|o| o.chosen_in_reply())
                 .ok_or((typed.clone(), "admin.action.error.outcome"))?,
         ),
         _ => ActionArgument::None,
@@ -211,6 +230,7 @@ pub async fn act(
         case,
         StatusCode::UNPROCESSABLE_ENTITY,
         Some(refusal),
+        None,
     )
     .await
 }

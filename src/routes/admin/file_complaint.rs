@@ -143,11 +143,19 @@ pub async fn submit(
         attachments,
         filed_by: Some(staff.user_id.as_str().into()),
     };
-    let code =
-        match filing::file(&state.db, &reference, request, &state.config.base_url, now).await? {
-            FilingOutcome::Filed { tracking_code, .. } => tracking_code.to_string(),
-            FilingOutcome::AlreadyFiled { tracking_code } => tracking_code,
-        };
+    let code = match filing::file(
+        &state.db,
+        &reference,
+        request,
+        &state.config.base_url,
+        state.config.duplicate_window_days,
+        now,
+    )
+    .await?
+    {
+        FilingOutcome::Filed { tracking_code, .. } => tracking_code.to_string(),
+        FilingOutcome::AlreadyFiled { tracking_code } => tracking_code,
+    };
     state.mail_wakeup.notify_one();
     tracing::info!(user = %staff.username, channel = channel.as_str(), "complaint filed for a caller");
     // Shown here rather than after a redirect: the filer may not belong to the department

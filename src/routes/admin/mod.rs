@@ -5,8 +5,10 @@
 
 mod api_keys;
 mod attachment;
+mod case_links;
 mod complaint;
 mod file_complaint;
+mod hotspots;
 mod lockouts;
 mod login;
 mod manage;
@@ -41,6 +43,12 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             "/admin/api-keys/{id}/revoke",
             web::post().to(api_keys::revoke),
         )
+        .route("/admin/hotspots", web::get().to(hotspots::show))
+        .route("/admin/businesses/{id}", web::get().to(hotspots::business))
+        .route(
+            "/admin/businesses/{id}/merge",
+            web::post().to(hotspots::merge),
+        )
         .route("/admin/outbox/{id}/retry", web::post().to(outbox::retry))
         .route("/admin/complaints/new", web::get().to(file_complaint::show))
         .route(
@@ -51,6 +59,19 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .route(
             "/admin/attachments/{id}",
             web::get().to(attachment::download),
+        )
+        // Issue 13, before the generic action route that would answer them 404.
+        .route(
+            "/admin/complaints/{id}/merge",
+            web::post().to(case_links::act),
+        )
+        .route(
+            "/admin/complaints/{id}/link",
+            web::post().to(case_links::act),
+        )
+        .route(
+            "/admin/complaints/{id}/unlink",
+            web::post().to(case_links::act),
         )
         .route(
             "/admin/complaints/{id}/{action}",

@@ -471,7 +471,15 @@ pub async fn submit(
         attachments,
         filed_by: None,
     };
-    let outcome = filing::file(&state.db, &reference, request, &state.config.base_url, now).await?;
+    let outcome = filing::file(
+        &state.db,
+        &reference,
+        request,
+        &state.config.base_url,
+        state.config.duplicate_window_days,
+        now,
+    )
+    .await?;
     match outcome {
         FilingOutcome::Filed { tracking_code, .. } => {
             state.submit_limit.record(client, Instant::now());

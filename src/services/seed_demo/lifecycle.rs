@@ -119,6 +119,14 @@ impl<'a> Generator<'a> {
         &items[self.rng.random_range(0..items.len())]
     }
 
+    /// Like `pick`, but the first items far more often than the last (a few businesses
+    /// draw many complaints, so that the demo has hotspots).
+    fn pick_skewed<'t, T>(&mut self, items: &'t [T]) -> &'t T {
+        let roll: f64 = self.rng.random();
+        let index = (roll.powi(3) * items.len() as f64) as usize;
+        &items[index.min(items.len() - 1)]
+    }
+
     fn weighted<T: Copy>(&mut self, items: &[(T, u32)]) -> T {
         let total: u32 = items.iter().map(|(_, w)| w).sum();
         let mut roll = self.rng.random_range(0..total);
@@ -268,8 +276,8 @@ impl<'a> Generator<'a> {
             _ => Locale::En,
         };
         let place = short_place(&district_name);
-        let brand = *self.pick(BRANDS);
-        let shop = *self.pick(text.shops);
+        let brand = *self.pick_skewed(BRANDS);
+        let shop = *self.pick_skewed(text.shops);
         let business_name = format!("{place}{brand}{shop}");
         let road = *self.pick(ROADS);
         let number = self.rng.random_range(1..400);
@@ -277,7 +285,8 @@ impl<'a> Generator<'a> {
         let business_credit_code = self
             .rng
             .random_bool(0.3)
-            .then(|| credit_code(&mut self.rng, &district));
+            // One business, one code: drawn from the business's own seed.
+            .then(|| credit_code(&mut business_rng(&district, brand, shop), &district));
         let product = *self.pick(text.products);
         let problem = *self.pick(text.problems);
         let detail = *self.pick(DETAILS);
@@ -621,6 +630,26 @@ fn uuid_at(rng: &mut StdRng, at: NaiveDateTime) -> String {
     bytes[6] = 0x70 | (bytes[6] & 0x0F);
     bytes[8] = 0x80 | (bytes[8] & 0x3F);
     uuid::Uuid::from_bytes(bytes).hyphenated().to_string()
+}
+
+/// A random source of its own for one business of the demo.
+fn business_rng(district: &str, brand: &str, shop: &str) -> StdRng {
+    use std::hash::{Hash as _, Hasher as _};
+    // FNV-1a: stable across runs and Rust versions, unlike `DefaultHasher`'s promise.
+    struct Fnv(u64);
+    impl std::hash::Hasher for Fnv {
+        fn finish(&self) -> u64 {
+            self.0
+        }
+        fn write(&mut self, bytes: &[u8]) {
+            for b in bytes {
+                self.0 = (self.0 ^ u64::from(*b)).wrapping_mul(0x100_0000_01b3);
+            }
+        }
+    }
+    let mut hasher = Fnv(0xcbf2_9ce4_8422_2325);
+    (district, brand, shop).hash(&mut hasher);
+    StdRng::seed_from_u64(hasher.finish())
 }
 
 /// A valid unified social credit code of a company registered in `district`.

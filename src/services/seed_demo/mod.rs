@@ -125,6 +125,8 @@ pub fn seed_demo(db: &Database, options: &SeedOptions) -> anyhow::Result<SeedRep
     writer
         .join()
         .map_err(|_| anyhow::anyhow!("the seeding writer panicked"))??;
+    // The businesses of the new cases (the bulk rows carry none), as filing would link them.
+    crate::services::businesses::rebuild(db, &reference).context("linking the businesses")?;
     report.elapsed = started.elapsed();
     Ok(report)
 }

@@ -1,0 +1,541 @@
+//! Businesses and the links between cases: find-or-create by key inside the caller's
+//! transaction, the cases filed earlier about one business, and the hotspot counts.
+//! Who may see what is decided in `services::businesses`, not here.
+
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+use diesel::IntoSql;
+
+use super::schema::{businesses, complaint_departments, complaint_links, complaints};
+use super::{on_backend, AnyConnection, DbError};
+use crate::domain::business::BusinessKey;
+use crate::domain::ids::ComplaintId;
+
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = businesses)]
+pub struct BusinessRow {
+    pub id: i64,
+    pub credit_code: Option<String>,
+    pub district_code: String,
+    pub name_key: String,
+    pub name: String,
+    pub first_seen: NaiveDateTime,
+    pub last_seen: NaiveDateTime,
+    pub merged_into: Option<i64>,
+}
+
+#[derive(Debug, Clone, Insertable)]
+#[diesel(table_name = businesses)]
+struct NewBusinessRow<'a> {
+    credit_code: Option<&'a str>,
+    district_code: &'a str,
+    name_key: &'a str,
+    name: &'a str,
+    first_seen: NaiveDateTime,
+    last_seen: NaiveDateTime,
+}
+
+/// Merge chains are short (a person merges two records at a time); this bounds a loop
+/// that a damaged row could make endless.
+const MAX_MERGE_HOPS: usize = 16;
+
+fn find_by_key(conn: &mut AnyConnection, key: &BusinessKey) -> Result<Option<i64>, DbError> {
+    let found = match key {
+        BusinessKey::CreditCode(code) => businesses::table
+            .filter(businesses::credit_code.eq(code))
+            .select(businesses::id)
+            .first::<i64>(conn)
+            .optional()?,
+        BusinessKey::Name { district, name_key } => {
+            // A record without a code first; else a coded one of the same name there.
+            businesses::table
+                .filter(businesses::district_code.eq(district))
+                .filter(businesses::name_key.eq(name_key))
+                .order((businesses::credit_code.is_not_null(), businesses::id))
+                .select(businesses::id)
+                .first::<i64>(conn)
+                .optional()?
+        }
+    };
+    Ok(found)
+}
+
+/// The record that continues `id` (itself unless it was merged into another).
+pub fn surviving(conn: &mut AnyConnection, mut id: i64) -> Result<i64, DbError> {
+    for _ in 0..MAX_MERGE_HOPS {
+        let next = businesses::table
+            .find(id)
+            .select(businesses::merged_into)
+            .first::<Option<i64>>(conn)?;
+        match next {
+            Some(next) if next != id => id = next,
+            _ => break,
+        }
+    }
+    Ok(id)
+}
+
+/// The business of a filing at `at`, created when new; the name as written and the
+/// first and last sightings follow the filing. Call inside a write transaction.
+pub fn find_or_create(
+    conn: &mut AnyConnection,
+    key: &BusinessKey,
+    district: &str,
+    name_key: &str,
+    name: &str,
+    at: NaiveDateTime,
+) -> Result<i64, DbError> {
+    let found = match find_by_key(conn, key)? {
+        Some(id) => Some(id),
+        None => {
+            let credit_code = match key {
+                BusinessKey::CreditCode(code) => Some(code.as_str()),
+                BusinessKey::Name { .. } => None,
+            };
+            let row = NewBusinessRow {
+                credit_code,
+                district_code: district,
+                name_key,
+                name,
+                first_seen: at,
+                last_seen: at,
+            };
+            // Another instance may create the same business at the same moment: its row
+            // then stands, and this filing links to it (never refused over it).
+            on_backend!(conn, |c| diesel::insert_into(businesses::table)
+                .values(&row)
+                .on_conflict_do_nothing()
+                .execute(c))?;
+            find_by_key(conn, key)?
+        }
+    };
+    let id = found.ok_or(DbError::Query(diesel::result::Error::NotFound))?;
+    let id = surviving(conn, id)?;
+    touch(conn, id, key, name_key, name, at)?;
+    Ok(id)
+}
+
+/// Keeps the name as last written and the first and last sightings.
+fn touch(
+    conn: &mut AnyConnection,
+    id: i64,
+    key: &BusinessKey,
+    name_key: &str,
+    name: &str,
+    at: NaiveDateTime,
+) -> Result<(), DbError> {
+    let coded = matches!(key, BusinessKey::CreditCode(_));
+    let later = diesel::update(
+        businesses::table
+            .find(id)
+            .filter(businesses::last_seen.le(at)),
+    );
+    if coded {
+        // A coded record's name key is only what it is called now.
+        later
+            .set((
+                businesses::name.eq(name),
+                businesses::name_key.eq(name_key),
+                businesses::last_seen.eq(at),
+            ))
+            .execute(conn)?;
+    } else {
+        later
+            .set((businesses::name.eq(name), businesses::last_seen.eq(at)))
+            .execute(conn)?;
+    }
+    diesel::update(
+        businesses::table
+            .find(id)
+            .filter(businesses::first_seen.gt(at)),
+    )
+    .set(businesses::first_seen.eq(at))
+    .execute(conn)?;
+    Ok(())
+}
+
+pub fn set_business(
+    conn: &mut AnyConnection,
+    complaint: &ComplaintId,
+    business: i64,
+) -> Result<(), DbError> {
+    diesel::update(complaints::table.find(complaint))
+        .set(complaints::business_id.eq(Some(business)))
+        .execute(conn)?;
+    Ok(())
+}
+
+/// A case filed earlier about the same business and category, with its contact.
+#[derive(Debug, Clone, Queryable)]
+pub struct EarlierCase {
+    pub id: ComplaintId,
+    pub phone: Option<String>,
+    pub email: Option<String>,
+}
+
+/// The newest cases (at most `limit`) about `business` in `category` filed since `since`,
+/// other than `except`.
+pub fn earlier_cases(
+    conn: &mut AnyConnection,
+    business: i64,
+    category: &str,
+    since: NaiveDateTime,
+    except: &ComplaintId,
+    limit: i64,
+) -> Result<Vec<EarlierCase>, DbError> {
+    Ok(complaints::table
+        .filter(complaints::business_id.eq(business))
+        .filter(complaints::created_at.ge(since))
+        .filter(complaints::category_code.eq(category))
+        .filter(complaints::id.ne(except))
+        .order(complaints::created_at.desc())
+        .limit(limit)
+        .select((complaints::id, complaints::phone, complaints::email))
+        .load(conn)?)
+}
+
+/// Links two cases (from the later to the earlier); a pair already linked either way
+/// keeps its first kind.
+pub fn insert_link(
+    conn: &mut AnyConnection,
+    complaint: &ComplaintId,
+    other: &ComplaintId,
+    kind: &str,
+    at: NaiveDateTime,
+) -> Result<bool, DbError> {
+    if link_kind(conn, complaint, other)?.is_some() {
+        return Ok(false);
+    }
+    diesel::insert_into(complaint_links::table)
+        .values((
+            complaint_links::complaint_id.eq(complaint),
+            complaint_links::other_id.eq(other),
+            complaint_links::kind.eq(kind),
+            complaint_links::created_at.eq(at),
+        ))
+        .execute(conn)?;
+    Ok(true)
+}
+
+/// Removes the link between two cases, whichever way it was written.
+pub fn delete_link(
+    conn: &mut AnyConnection,
+    a: &ComplaintId,
+    b: &ComplaintId,
+) -> Result<usize, DbError> {
+    let one = diesel::delete(
+        complaint_links::table
+            .filter(complaint_links::complaint_id.eq(a))
+            .filter(complaint_links::other_id.eq(b)),
+    )
+    .execute(conn)?;
+    let two = diesel::delete(
+        complaint_links::table
+            .filter(complaint_links::complaint_id.eq(b))
+            .filter(complaint_links::other_id.eq(a)),
+    )
+    .execute(conn)?;
+    Ok(one + two)
+}
+
+pub fn link_kind(
+    conn: &mut AnyConnection,
+    a: &ComplaintId,
+    b: &ComplaintId,
+) -> Result<Option<String>, DbError> {
+    Ok(complaint_links::table
+        .filter(
+            complaint_links::complaint_id
+                .eq(a)
+                .and(complaint_links::other_id.eq(b))
+                .or(complaint_links::complaint_id
+                    .eq(b)
+                    .and(complaint_links::other_id.eq(a))),
+        )
+        .select(complaint_links::kind)
+        .first::<String>(conn)
+        .optional()?)
+}
+
+/// Every case linked to `id`, either way, with the link's kind.
+pub fn links_of(
+    conn: &mut AnyConnection,
+    id: &ComplaintId,
+) -> Result<Vec<(ComplaintId, String)>, DbError> {
+    let mut out: Vec<(ComplaintId, String)> = complaint_links::table
+        .filter(complaint_links::complaint_id.eq(id))
+        .select((complaint_links::other_id, complaint_links::kind))
+        .load::<(String, String)>(conn)?
+        .into_iter()
+        .map(|(other, kind)| (ComplaintId::from(other), kind))
+        .collect();
+    out.extend(
+        complaint_links::table
+            .filter(complaint_links::other_id.eq(id))
+            .select((complaint_links::complaint_id, complaint_links::kind))
+            .load::<(String, String)>(conn)?
+            .into_iter()
+            .map(|(other, kind)| (ComplaintId::from(other), kind)),
+    );
+    Ok(out)
+}
+
+pub fn find(conn: &mut AnyConnection, id: i64) -> Result<Option<BusinessRow>, DbError> {
+    Ok(businesses::table
+        .find(id)
+        .select(BusinessRow::as_select())
+        .first(conn)
+        .optional()?)
+}
+
+/// One case of a business, as the hotspot and business pages count and list it.
+#[derive(Debug, Clone, Queryable)]
+pub struct BusinessCase {
+    pub id: ComplaintId,
+    pub public_id: String,
+    pub business_id: Option<i64>,
+    pub business_name: String,
+    pub district_code: String,
+    pub category_code: String,
+    pub lead_department: String,
+    pub state: String,
+    pub created_at: NaiveDateTime,
+}
+
+type CaseColumns = (
+    complaints::id,
+    complaints::public_id,
+    complaints::business_id,
+    complaints::business_name,
+    complaints::district_code,
+    complaints::category_code,
+    complaints::lead_department,
+    complaints::state,
+    complaints::created_at,
+);
+
+const CASE_COLUMNS: CaseColumns = (
+    complaints::id,
+    complaints::public_id,
+    complaints::business_id,
+    complaints::business_name,
+    complaints::district_code,
+    complaints::category_code,
+    complaints::lead_department,
+    complaints::state,
+    complaints::created_at,
+);
+
+/// Which cases a reader counts: all, or those a department leads or co-handles.
+#[derive(Debug, Clone)]
+pub enum Scope {
+    All,
+    Department(String),
+}
+
+/// The businesses with at least `min` cases filed since `since` (in the scope, district
+/// and category given), with the count of each: (business, count), most first.
+pub fn hotspot_counts(
+    conn: &mut AnyConnection,
+    scope: &Scope,
+    since: NaiveDateTime,
+    min: i64,
+    district: Option<&str>,
+    category: Option<&str>,
+    limit: i64,
+) -> Result<Vec<(i64, i64)>, DbError> {
+    use diesel::dsl::count_star;
+    use diesel::sql_types::Bool;
+    // Optional filters as `column = value OR <bound true>`: a boxed query cannot be grouped.
+    let department = match scope {
+        Scope::All => None,
+        Scope::Department(code) => Some(code.as_str()),
+    };
+    let rows: Vec<(Option<i64>, i64)> = complaints::table
+        .filter(complaints::created_at.ge(since))
+        .filter(complaints::business_id.is_not_null())
+        .filter(
+            district
+                .is_none()
+                .into_sql::<Bool>()
+                .or(complaints::district_code.eq(district.unwrap_or_default())),
+        )
+        .filter(
+            category
+                .is_none()
+                .into_sql::<Bool>()
+                .or(complaints::category_code.eq(category.unwrap_or_default())),
+        )
+        .filter(
+            department
+                .is_none()
+                .into_sql::<Bool>()
+                .or(complaints::lead_department.eq(department.unwrap_or_default()))
+                .or(complaints::id.eq_any(
+                    complaint_departments::table
+                        .filter(
+                            complaint_departments::department_code
+                                .eq(department.unwrap_or_default()),
+                        )
+                        .select(complaint_departments::complaint_id),
+                )),
+        )
+        .group_by(complaints::business_id)
+        .having(count_star().ge(min))
+        .select((complaints::business_id, count_star()))
+        .order((count_star().desc(), complaints::business_id))
+        .limit(limit)
+        .load(conn)?;
+    Ok(rows
+        .into_iter()
+        .filter_map(|(id, n)| id.map(|id| (id, n)))
+        .collect())
+}
+
+/// The cases of the given businesses filed since `since` (in the scope, district and
+/// category given), newest first.
+pub fn cases_of(
+    conn: &mut AnyConnection,
+    scope: &Scope,
+    business_ids: &[i64],
+    since: Option<NaiveDateTime>,
+    district: Option<&str>,
+    category: Option<&str>,
+) -> Result<Vec<BusinessCase>, DbError> {
+    let mut query = complaints::table
+        .filter(complaints::business_id.eq_any(business_ids.to_vec()))
+        .into_boxed();
+    if let Some(since) = since {
+        query = query.filter(complaints::created_at.ge(since));
+    }
+    if let Some(district) = district {
+        query = query.filter(complaints::district_code.eq(district.to_owned()));
+    }
+    if let Some(category) = category {
+        query = query.filter(complaints::category_code.eq(category.to_owned()));
+    }
+    if let Scope::Department(code) = scope {
+        query = query.filter(
+            complaints::lead_department
+                .eq(code.clone())
+                .or(complaints::id.eq_any(
+                    complaint_departments::table
+                        .filter(complaint_departments::department_code.eq(code.clone()))
+                        .select(complaint_departments::complaint_id),
+                )),
+        );
+    }
+    Ok(query
+        .order(complaints::created_at.desc())
+        .select(CASE_COLUMNS)
+        .load(conn)?)
+}
+
+pub fn load_all(conn: &mut AnyConnection, ids: &[i64]) -> Result<Vec<BusinessRow>, DbError> {
+    Ok(businesses::table
+        .filter(businesses::id.eq_any(ids.to_vec()))
+        .select(BusinessRow::as_select())
+        .load(conn)?)
+}
+
+/// The names a business's cases were filed under, with the first time each was used.
+pub fn names_of(
+    conn: &mut AnyConnection,
+    business: i64,
+) -> Result<Vec<(String, NaiveDateTime)>, DbError> {
+    use diesel::dsl::min;
+    let rows: Vec<(String, Option<NaiveDateTime>)> = complaints::table
+        .filter(complaints::business_id.eq(business))
+        .group_by(complaints::business_name)
+        .select((complaints::business_name, min(complaints::created_at)))
+        .load(conn)?;
+    let mut names: Vec<(String, NaiveDateTime)> = rows
+        .into_iter()
+        .filter_map(|(name, at)| at.map(|at| (name, at)))
+        .collect();
+    names.sort_by(|a, b| a.1.cmp(&b.1).then_with(|| a.0.cmp(&b.0)));
+    Ok(names)
+}
+
+/// What `rebuild-businesses` reads of a case.
+#[derive(Debug, Clone, Queryable)]
+pub struct CaseBusiness {
+    pub id: ComplaintId,
+    pub district_code: String,
+    pub business_name: String,
+    pub credit_code: Option<String>,
+    pub business_id: Option<i64>,
+    pub created_at: NaiveDateTime,
+}
+
+/// The next `limit` cases in filing order after `(at, id)`.
+pub fn cases_after(
+    conn: &mut AnyConnection,
+    after: Option<(NaiveDateTime, ComplaintId)>,
+    limit: i64,
+) -> Result<Vec<CaseBusiness>, DbError> {
+    let mut query = complaints::table.into_boxed();
+    if let Some((at, id)) = after {
+        query = query.filter(
+            complaints::created_at
+                .gt(at)
+                .or(complaints::created_at.eq(at).and(complaints::id.gt(id))),
+        );
+    }
+    Ok(query
+        .order((complaints::created_at, complaints::id))
+        .limit(limit)
+        .select((
+            complaints::id,
+            complaints::district_code,
+            complaints::business_name,
+            complaints::business_credit_code,
+            complaints::business_id,
+            complaints::created_at,
+        ))
+        .load(conn)?)
+}
+
+/// Deletes the records no case points at and none was merged into (what a change of the
+/// name rules leaves behind); returns how many are left that continue (not merged).
+pub fn prune(conn: &mut AnyConnection) -> Result<i64, DbError> {
+    use std::collections::HashSet;
+    let used: HashSet<i64> = complaints::table
+        .filter(complaints::business_id.is_not_null())
+        .select(complaints::business_id.assume_not_null())
+        .distinct()
+        .load::<i64>(conn)?
+        .into_iter()
+        .collect();
+    let targets: HashSet<i64> = businesses::table
+        .filter(businesses::merged_into.is_not_null())
+        .select(businesses::merged_into.assume_not_null())
+        .load::<i64>(conn)?
+        .into_iter()
+        .collect();
+    let continuing: Vec<i64> = businesses::table
+        .filter(businesses::merged_into.is_null())
+        .select(businesses::id)
+        .load(conn)?;
+    let orphans: Vec<i64> = continuing
+        .iter()
+        .copied()
+        .filter(|id| !used.contains(id) && !targets.contains(id))
+        .collect();
+    for chunk in orphans.chunks(500) {
+        diesel::delete(businesses::table.filter(businesses::id.eq_any(chunk.to_vec())))
+            .execute(conn)?;
+    }
+    Ok((continuing.len() - orphans.len()) as i64)
+}
+
+/// Merges business `from` into `into`: its cases follow, and its record points at `into`.
+pub fn merge(conn: &mut AnyConnection, from: i64, into: i64) -> Result<usize, DbError> {
+    let moved = diesel::update(complaints::table.filter(complaints::business_id.eq(from)))
+        .set(complaints::business_id.eq(Some(into)))
+        .execute(conn)?;
+    diesel::update(businesses::table.find(from))
+        .set(businesses::merged_into.eq(Some(into)))
+        .execute(conn)?;
+    Ok(moved)
+}
