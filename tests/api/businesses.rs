@@ -721,7 +721,7 @@ async fn rebuild_businesses_relinks_every_case_and_a_second_run_changes_nothing(
 #[tokio::test]
 async fn the_demo_has_hotspots() {
     let app = spawn_app().await;
-    let output = command(&app, &["seed-demo", "--complaints", "300", "--seed", "7"])
+    let output = command(&app, &["seed-demo", "--complaints", "1000", "--seed", "7"])
         .env("USER_PASSWORD", STAFF_PASSWORD)
         .output()
         .unwrap();
