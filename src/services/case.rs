@@ -136,6 +136,9 @@ pub enum Command {
     Merge {
         into: ComplaintId,
         into_code: String,
+        /// The continuing case's public number, named in the merged case's timeline (and
+        /// so in its Open311 status note).
+        into_public_id: String,
         reason: String,
         linked: bool,
     },
@@ -361,6 +364,7 @@ pub async fn act_on_other(
             Command::Merge {
                 into: other.clone(),
                 into_code: other_case.row.tracking_code.clone(),
+                into_public_id: other_case.row.public_id.clone(),
                 reason,
                 linked,
             }
@@ -596,11 +600,20 @@ pub fn plan(
             let passed = row.resolved_at.is_some_and(|r| now - r > window);
             (status.close_unrated(passed)?, None, None, Vec::new(), None)
         }
-        (Command::Merge { reason, .. }, Actor::Staff(member)) => {
+        (
+            Command::Merge {
+                reason,
+                into_public_id,
+                ..
+            },
+            Actor::Staff(member),
+        ) => {
             may_link(case, member)?;
+            let locale = Locale::from_tag(&row.locale).unwrap_or_default();
+            let joined = i18n::t_args(locale, "business.merge.joined", &[("case", into_public_id)]);
             (
                 status.merge()?,
-                None,
+                Some(joined),
                 Some(reason.clone()),
                 Vec::new(),
                 None,

@@ -371,9 +371,23 @@ async fn a_repeated_complaint_is_merged_into_the_one_that_continues() {
         "the email names the case that continues"
     );
     // The case that continues is untouched.
+    let continuing = complaint(&app, &first_code).await;
+    assert_eq!(continuing.state.as_str(), "assigned");
+    // Open311 shows the merged one closed, its status note naming the case it joined.
+    let key = crate::open311::create_key(&app, "12345 热线", None);
+    let read = reqwest::get(app.url(&format!(
+        "/open311/v2/requests/{}.json?api_key={key}",
+        merged.public_id
+    )))
+    .await
+    .unwrap();
+    assert_eq!(read.status().as_u16(), 200);
+    let read: serde_json::Value = read.json().await.unwrap();
+    assert_eq!(read[0]["status"], "closed", "{read}");
     assert_eq!(
-        complaint(&app, &first_code).await.state.as_str(),
-        "assigned"
+        read[0]["status_notes"],
+        format!("已并入案件 {} 继续办理", continuing.public_id),
+        "{read}"
     );
 
     // A second merge of the closed case is not allowed (409), nor is a stale form.

@@ -25,7 +25,7 @@ const EMAIL: &str = "ouyang.nana@example.com";
 const DESCRIPTION: &str = "买到的月饼发霉了，包装上的日期被涂改过。";
 
 /// `green-channel create-api-key`, through the real binary: the key printed alone.
-fn create_key(app: &TestApp, name: &str, limit: Option<&str>) -> String {
+pub fn create_key(app: &TestApp, name: &str, limit: Option<&str>) -> String {
     let mut args = vec!["create-api-key", "--name", name];
     if let Some(limit) = limit {
         args.extend(["--limit-per-hour", limit]);
