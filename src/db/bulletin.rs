@@ -2,7 +2,7 @@
 //! period, kept added up in `bulletin_tallies` by the transaction that changes a case
 //! (`refresh_case`), the deadlines still owed, and the score's weights.
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 
 use chrono::{NaiveDate, NaiveDateTime};
 use diesel::prelude::*;
@@ -187,10 +187,12 @@ const CITY: &str = "city";
 
 type TallyKey = (&'static str, NaiveDate, String, String, Measure, i32);
 
-/// Tallies added up by family, day and key, to be added to the table.
+/// Tallies added up by family, day and key, to be added to the table. Ordered: every
+/// transaction updates the rows it shares with others in one order, so two instances
+/// adding to the same days never wait on each other in a cycle (a deadlock on PostgreSQL).
 #[derive(Debug, Default)]
 pub struct DayTallies {
-    counts: HashMap<TallyKey, i64>,
+    counts: BTreeMap<TallyKey, i64>,
 }
 
 impl DayTallies {
