@@ -1,6 +1,9 @@
 //! What handlers need to call the services: the signed-in member as the rules see them,
 //! the settings a case change depends on, and a service's refusal as a response.
 
+use actix_web::http::header;
+use actix_web::HttpResponse;
+
 use crate::config::Config;
 use crate::domain::access::StaffMember;
 use crate::errors::AppError;
@@ -38,5 +41,32 @@ pub fn case_settings(config: &Config) -> CaseSettings {
     CaseSettings {
         base_url: config.base_url.clone(),
         rating_window_days: config.rating_window_days,
+    }
+}
+
+/// `303 See Other` to `path` with `query` encoded: where a form goes once its change is made.
+pub fn see_other(path: &str, query: &[(&str, &str)]) -> HttpResponse {
+    let location = if query.is_empty() {
+        path.to_owned()
+    } else {
+        format!(
+            "{path}?{}",
+            serde_urlencoded::to_string(query).unwrap_or_default()
+        )
+    };
+    HttpResponse::SeeOther()
+        .insert_header((header::LOCATION, location))
+        .finish()
+}
+
+/// A service's answer to a form: done, refused for its argument (the message key to show
+/// beside the field), or an error for the error page.
+pub fn refused_argument<T>(
+    result: Result<T, ServiceError>,
+) -> Result<Result<T, &'static str>, AppError> {
+    match result {
+        Ok(value) => Ok(Ok(value)),
+        Err(ServiceError::Argument(problem)) => Ok(Err(problem.message_key)),
+        Err(error) => Err(error.into()),
     }
 }

@@ -21,6 +21,11 @@ fn about(name: &str, district: &str, phone: &str, email: &str) -> Vec<(&'static 
 }
 
 /// Files and returns (tracking code, complaint id).
+/// The resident who complains about 好又多超市 in 361102 again and again.
+fn resident_a() -> Vec<(&'static str, String)> {
+    about("好又多超市", "361102", "13800138000", "a@example.com")
+}
+
 async fn file(app: &TestApp, fields: Vec<(&'static str, String)>) -> (String, String) {
     let code = app.file_valid(fields).await;
     let id = complaint(app, &code).await.id.to_string();
@@ -171,11 +176,7 @@ async fn one_credit_code_under_two_names_in_two_districts_is_one_business() {
 #[tokio::test]
 async fn earlier_cases_are_linked_as_duplicates_or_related_and_never_told_to_the_resident() {
     let app = spawn_app().await;
-    let (_, first) = file(
-        &app,
-        about("好又多超市", "361102", "13800138000", "a@example.com"),
-    )
-    .await;
+    let (_, first) = file(&app, resident_a()).await;
     // The same person (the phone written differently, another email): a possible duplicate.
     let (_, again) = file(
         &app,
@@ -199,11 +200,7 @@ async fn earlier_cases_are_linked_as_duplicates_or_related_and_never_told_to_the
     )
     .await;
     // Another category, another district: no link.
-    let drugs = with(
-        about("好又多超市", "361102", "13800138000", "a@example.com"),
-        "category",
-        "drugs",
-    );
+    let drugs = with(resident_a(), "category", "drugs");
     let (_, unrelated) = file(&app, drugs).await;
     let elsewhere = about("好又多超市", "361103", "13800138000", "a@example.com");
     let (_, far) = file(&app, elsewhere).await;
@@ -271,32 +268,16 @@ async fn earlier_cases_are_linked_as_duplicates_or_related_and_never_told_to_the
 #[tokio::test]
 async fn the_duplicate_window_is_a_setting() {
     let app = crate::helpers::spawn_app_with(|c| c.duplicate_window_days = 0).await;
-    file(
-        &app,
-        about("好又多超市", "361102", "13800138000", "a@example.com"),
-    )
-    .await;
-    file(
-        &app,
-        about("好又多超市", "361102", "13800138000", "a@example.com"),
-    )
-    .await;
+    file(&app, resident_a()).await;
+    file(&app, resident_a()).await;
     assert!(links(&app).await.is_empty());
 }
 
 #[tokio::test]
 async fn a_repeated_complaint_is_merged_into_the_one_that_continues() {
     let app = spawn_app().await;
-    let (first_code, first) = file(
-        &app,
-        about("好又多超市", "361102", "13800138000", "a@example.com"),
-    )
-    .await;
-    let (_, again) = file(
-        &app,
-        about("好又多超市", "361102", "13800138000", "a@example.com"),
-    )
-    .await;
+    let (first_code, first) = file(&app, resident_a()).await;
+    let (_, again) = file(&app, resident_a()).await;
     let (_, stranger) = file(
         &app,
         about("好又多超市", "361102", "13900139000", "s@example.com"),
@@ -450,11 +431,7 @@ type Attempt<'a> = (&'a reqwest::Client, &'a str, &'a [(&'a str, &'a str)], u16)
 #[tokio::test]
 async fn the_lead_department_and_the_office_link_and_unlink_cases() {
     let app = spawn_app().await;
-    let (_, a) = file(
-        &app,
-        about("好又多超市", "361102", "13800138000", "a@example.com"),
-    )
-    .await;
+    let (_, a) = file(&app, resident_a()).await;
     let drugs = with(
         about("万家福药房", "361102", "13900139000", "b@example.com"),
         "category",
@@ -517,11 +494,7 @@ async fn the_lead_department_and_the_office_link_and_unlink_cases() {
 #[tokio::test]
 async fn who_sees_what_on_the_hotspot_and_business_pages() {
     let app = spawn_app().await;
-    let (_, food) = file(
-        &app,
-        about("好又多超市", "361102", "13800138000", "a@example.com"),
-    )
-    .await;
+    let (_, food) = file(&app, resident_a()).await;
     let services = with(
         about("好又多超市", "361102", "13900139000", "b@example.com"),
         "category",
@@ -607,11 +580,7 @@ async fn malformed_hotspot_filters_are_answered_with_the_form() {
 #[tokio::test]
 async fn the_office_merges_two_records_of_one_business() {
     let app = spawn_app().await;
-    let (_, a) = file(
-        &app,
-        about("好又多超市", "361102", "13800138000", "a@example.com"),
-    )
-    .await;
+    let (_, a) = file(&app, resident_a()).await;
     let (_, b) = file(
         &app,
         about("好友多超市", "361102", "13900139000", "b@example.com"),

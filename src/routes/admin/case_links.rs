@@ -1,7 +1,7 @@
 //! `POST /admin/complaints/{id}/merge` (`into`, `reason`), `/link` and `/unlink` (`other`):
 //! a case and another one (issue 13). The change itself is `services::case`'s.
 
-use actix_web::http::{header, StatusCode};
+use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse};
 
 use super::complaint::{page, MESSAGE_MAX};
@@ -12,9 +12,9 @@ use crate::errors::AppError;
 use crate::extract::form::StaffForm;
 use crate::i18n;
 use crate::pages::businesses::LinkRefusal;
-use crate::routes::bridge::{case_settings, member};
+use crate::routes::bridge::{case_settings, member, refused_argument, see_other};
 use crate::services::case::{self, LinkAction};
-use crate::services::{now_utc, ServiceError};
+use crate::services::now_utc;
 use crate::state::AppState;
 
 /// A case id as typed: the UUID of the other case's admin address, or that address whole.
@@ -78,7 +78,7 @@ pub async fn act(
         Ok((version, other, action)) => {
             let reference = state.reference().await?;
             let settings = case_settings(&state.config);
-            match case::act_on_other(
+            let done = case::act_on_other(
                 &state.db,
                 &reference,
                 &settings,
@@ -89,18 +89,15 @@ pub async fn act(
                 version,
                 now_utc(),
             )
-            .await
-            {
+            .await;
+            match refused_argument(done)? {
                 Ok(()) => {
-                    return Ok(HttpResponse::SeeOther()
-                        .insert_header((
-                            header::LOCATION,
-                            format!("/admin/complaints/{id}?done={form}"),
-                        ))
-                        .finish())
+                    return Ok(see_other(
+                        &format!("/admin/complaints/{id}"),
+                        &[("done", form)],
+                    ))
                 }
-                Err(ServiceError::Argument(problem)) => refused(problem.message_key),
-                Err(error) => return Err(error.into()),
+                Err(key) => refused(key),
             }
         }
         Err(key) => refused(key),

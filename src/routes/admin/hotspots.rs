@@ -18,9 +18,9 @@ use crate::pages::businesses::{
     Choice, HotspotRow, HotspotsPage,
 };
 use crate::pages::{render, PageContext};
-use crate::routes::bridge::member;
+use crate::routes::bridge::{member, refused_argument, see_other};
 use crate::services::businesses::{self, Hotspot, HotspotQuery};
-use crate::services::{now_utc, ServiceError};
+use crate::services::now_utc;
 use crate::state::AppState;
 
 const DEFAULT_DAYS: u32 = 30;
@@ -314,7 +314,7 @@ pub async fn merge(
         }
         (_, Err(_)) => Some("admin.action.error.characters"),
         (Some(into), Ok(reason)) => {
-            match businesses::merge(
+            let merged = businesses::merge(
                 &state.db,
                 &member,
                 id,
@@ -322,18 +322,15 @@ pub async fn merge(
                 reason.unwrap_or_default(),
                 now_utc(),
             )
-            .await
-            {
+            .await;
+            match refused_argument(merged)? {
                 Ok(()) => {
-                    return Ok(HttpResponse::SeeOther()
-                        .insert_header((
-                            header::LOCATION,
-                            format!("/admin/businesses/{into}?done=merge"),
-                        ))
-                        .finish())
+                    return Ok(see_other(
+                        &format!("/admin/businesses/{into}"),
+                        &[("done", "merge")],
+                    ))
                 }
-                Err(ServiceError::Argument(problem)) => Some(problem.message_key),
-                Err(error) => return Err(error.into()),
+                Err(key) => Some(key),
             }
         }
     };

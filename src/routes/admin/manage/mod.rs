@@ -11,7 +11,7 @@ mod routing;
 mod users;
 
 use actix_web::dev::Payload;
-use actix_web::http::{header, StatusCode};
+use actix_web::http::StatusCode;
 use actix_web::{web, FromRequest, HttpRequest, HttpResponse};
 use futures_util::future::LocalBoxFuture;
 
@@ -199,12 +199,7 @@ fn saved(list: &str, key: &str) -> HttpResponse {
     see_other(list, &[("saved", key)])
 }
 
-fn see_other(path: &str, query: &[(&str, &str)]) -> HttpResponse {
-    let query = serde_urlencoded::to_string(query).unwrap_or_default();
-    HttpResponse::SeeOther()
-        .insert_header((header::LOCATION, format!("{path}?{query}")))
-        .finish()
-}
+pub(super) use crate::routes::bridge::see_other;
 
 /// How a section's records are read and written through the service.
 pub(super) trait Store: Sized {
