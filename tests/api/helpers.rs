@@ -66,6 +66,10 @@ pub fn client() -> reqwest::Client {
     reqwest::Client::builder()
         .cookie_store(true)
         .redirect(Policy::none())
+        // A connection left idle may be closed by the server (keep-alive timeout) just as
+        // the next request goes out on it: on a loaded machine that was an
+        // `IncompleteMessage` now and then. A connection per request cannot race that way.
+        .pool_max_idle_per_host(0)
         .build()
         .unwrap()
 }
@@ -368,6 +372,23 @@ pub async fn stored_complaint(
 }
 
 /// A client with no cookies at all, as another browser (or a forged request) would be.
+/// Posts a urlencoded filing from a client that sends exactly the `Cookie` header given
+/// (or none): for cookies a browser would not send, planted or forged.
+pub async fn post_filing_with_cookie_header(
+    app: &TestApp,
+    cookie: Option<&str>,
+    fields: &[(&'static str, String)],
+) -> Response {
+    let mut request = cookieless_client()
+        .post(app.url("/complaints"))
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body(serde_urlencoded::to_string(fields).unwrap());
+    if let Some(cookie) = cookie {
+        request = request.header("cookie", cookie);
+    }
+    request.send().await.unwrap()
+}
+
 pub fn cookieless_client() -> reqwest::Client {
     reqwest::Client::builder()
         .redirect(Policy::none())

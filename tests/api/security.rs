@@ -35,14 +35,8 @@ async fn post_filing_with_cookie(
     cookie: Option<&str>,
     fields: &[(&'static str, String)],
 ) -> Response {
-    let mut request = cookieless_client()
-        .post(app.url("/complaints"))
-        .header("content-type", "application/x-www-form-urlencoded")
-        .body(serde_urlencoded::to_string(fields).unwrap());
-    if let Some(cookie) = cookie {
-        request = request.header("cookie", format!("gc_csrf={cookie}"));
-    }
-    request.send().await.unwrap()
+    let cookie = cookie.map(|value| format!("gc_csrf={value}"));
+    crate::helpers::post_filing_with_cookie_header(app, cookie.as_deref(), fields).await
 }
 
 /// The form's tokens and the CSRF cookie value they were issued with.
