@@ -9,25 +9,25 @@ use crate::config::Config;
 use crate::db::reference::{CategoryRow, ReferenceData};
 use crate::db::{AnyConnection, Database, DbError};
 use crate::errors::AppError;
-use crate::rate_limit::RateLimit;
 use crate::services::bulletin::PublicStats;
+use crate::services::limits::Limit;
 
 /// Tracking-code recovery mails per address: enough for a resident, useless for flooding.
 pub const RECOVER_PER_ADDRESS_PER_HOUR: u32 = 3;
-/// Tracking-code recovery requests per client address (counted per instance).
+/// Tracking-code recovery requests per client address.
 pub const RECOVER_PER_CLIENT_PER_HOUR: u32 = 10;
 
 pub struct AppState {
     pub config: Config,
     pub db: Database,
-    pub submit_limit: RateLimit,
-    pub track_limit: RateLimit,
+    pub submit_limit: Limit,
+    pub track_limit: Limit,
     /// Failed sign-ins per client address, one check per username at a time, and the
     /// bound on Argon2 work.
     pub sign_in: crate::services::sign_in::SignInGuard,
     /// "I lost my tracking code" requests per client address and per email address.
-    pub recover_client_limit: RateLimit,
-    pub recover_address_limit: RateLimit,
+    pub recover_client_limit: Limit,
+    pub recover_address_limit: Limit,
     /// Wakes the email worker after a commit that wrote outbox rows (it also polls).
     pub mail_wakeup: std::sync::Arc<tokio::sync::Notify>,
     /// The reference data as last read.
@@ -149,14 +149,22 @@ impl DefaultDeadlines {
 impl AppState {
     pub fn new(config: Config, db: Database) -> AppState {
         AppState {
-            submit_limit: RateLimit::per_hour(config.submit_limit_per_hour),
-            track_limit: RateLimit::per_hour(config.track_limit_per_hour),
+            submit_limit: Limit::per_hour("submit", config.submit_limit_per_hour, &db),
+            track_limit: Limit::per_hour("track", config.track_limit_per_hour, &db),
             sign_in: crate::services::sign_in::SignInGuard::new(
-                config.login_limit_per_hour,
+                Limit::per_hour("sign_in", config.login_limit_per_hour, &db),
                 crate::passwords::HashingGate::for_this_machine(),
             ),
-            recover_client_limit: RateLimit::per_hour(RECOVER_PER_CLIENT_PER_HOUR),
-            recover_address_limit: RateLimit::per_hour(RECOVER_PER_ADDRESS_PER_HOUR),
+            recover_client_limit: Limit::per_hour(
+                "recover_client",
+                RECOVER_PER_CLIENT_PER_HOUR,
+                &db,
+            ),
+            recover_address_limit: Limit::per_hour(
+                "recover_address",
+                RECOVER_PER_ADDRESS_PER_HOUR,
+                &db,
+            ),
             mail_wakeup: std::sync::Arc::new(tokio::sync::Notify::new()),
             reference_cache: Arc::new(ReferenceCache::default()),
             sweeper_passes: Arc::default(),

@@ -14,6 +14,7 @@ pub mod manage;
 pub mod open311;
 pub mod outbox;
 pub mod queue;
+pub mod rate_limits;
 pub mod recovery;
 pub mod reference;
 pub mod schema;

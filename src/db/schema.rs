@@ -345,6 +345,15 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    rate_limit_hits (limit_name, bucket, minute) {
+        limit_name -> Text,
+        bucket -> Text,
+        minute -> BigInt,
+        hits -> Integer,
+    }
+}
+
 diesel::joinable!(sessions -> users (user_id));
 diesel::joinable!(complaints -> categories (category_code));
 diesel::joinable!(complaints -> districts (district_code));
@@ -381,4 +390,5 @@ diesel::allow_tables_to_appear_in_same_query!(
     api_key_uses,
     businesses,
     complaint_links,
+    rate_limit_hits,
 );

@@ -1,10 +1,11 @@
-//! Periodic clean-up of what only grows otherwise: expired sessions, and sign-in counts
-//! that lock nothing any more (made-up usernames included). Nothing a person may still
+//! Periodic clean-up of what only grows otherwise: expired sessions, sign-in counts
+//! that lock nothing any more (made-up usernames included), and limit hits older than any
+//! window (PostgreSQL). Nothing a person may still
 //! need is deleted: the lock-outs page reads only the last `FORGET_AFTER_HOURS`.
 
 use chrono::{Duration, NaiveDateTime};
 
-use crate::db::{sessions, Database};
+use crate::db::{rate_limits, sessions, Backend, Database};
 use crate::domain::login::FORGET_AFTER_HOURS;
 use crate::services::ServiceError;
 
@@ -24,6 +25,7 @@ pub struct SessionLifetime {
 pub struct Cleaned {
     pub sessions: usize,
     pub throttles: usize,
+    pub limit_hits: usize,
 }
 
 /// One pass as of `now`: sessions past either lifetime, and sign-in counts older than
@@ -36,11 +38,18 @@ pub async fn clean(
     let idle_before = now - Duration::minutes(i64::from(lifetime.idle_minutes));
     let created_before = now - Duration::hours(lifetime.absolute_hours);
     let forget_before = now - Duration::hours(FORGET_AFTER_HOURS);
+    let shared_limits = db.backend() == Backend::Postgres;
+    let hits_before = crate::services::limits::forget_before(now);
     Ok(db
         .write(move |conn| {
             Ok::<_, crate::db::DbError>(Cleaned {
                 sessions: sessions::delete_expired(conn, idle_before, created_before)?,
                 throttles: sessions::delete_stale_throttles(conn, forget_before, now)?,
+                limit_hits: if shared_limits {
+                    rate_limits::delete_before(conn, hits_before)?
+                } else {
+                    0
+                },
             })
         })
         .await?)
@@ -62,6 +71,7 @@ impl HousekeepingTask {
                 Ok(cleaned) if cleaned != Cleaned::default() => tracing::info!(
                     sessions = cleaned.sessions,
                     throttles = cleaned.throttles,
+                    limit_hits = cleaned.limit_hits,
                     "expired sessions and sign-in counts deleted"
                 ),
                 Ok(_) => {}

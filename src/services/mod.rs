@@ -8,6 +8,7 @@ pub mod digest;
 pub mod filing;
 pub mod housekeeping;
 pub mod jurisdiction;
+pub mod limits;
 pub mod manage;
 pub mod open311;
 pub mod seed_demo;

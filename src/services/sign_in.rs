@@ -15,7 +15,8 @@ use crate::db::sessions::{self, ThrottleRow};
 use crate::db::Database;
 use crate::domain::login::{self, FailureCount, FORGET_AFTER_HOURS};
 use crate::passwords::HashingGate;
-use crate::rate_limit::{address_bucket, RateLimit, RetryAfter};
+use crate::rate_limit::{address_bucket, RetryAfter};
+use crate::services::limits::Limit;
 use crate::services::ServiceError;
 
 /// What a password check came to.
@@ -83,8 +84,10 @@ impl Drop for UsernameLock<'_> {
 
 /// The throttles of this instance (the counts themselves are in the database).
 pub struct SignInGuard {
-    /// Failed checks per client address per hour (`LOGIN_LIMIT_PER_HOUR`).
-    pub address_limit: RateLimit,
+    /// Failed checks per client address per hour (`LOGIN_LIMIT_PER_HOUR`): reserved in
+    /// this instance's memory before the check, so that a parallel burst cannot pass it
+    /// together, and on PostgreSQL counted in the database for every instance.
+    pub address_limit: Limit,
     usernames: UsernameLocks,
     pub hashing: HashingGate,
 }
@@ -98,9 +101,9 @@ fn count(row: Option<ThrottleRow>) -> Option<FailureCount> {
 }
 
 impl SignInGuard {
-    pub fn new(login_limit_per_hour: u32, hashing: HashingGate) -> SignInGuard {
+    pub fn new(address_limit: Limit, hashing: HashingGate) -> SignInGuard {
         SignInGuard {
-            address_limit: RateLimit::per_hour(login_limit_per_hour),
+            address_limit,
             usernames: UsernameLocks::default(),
             hashing,
         }
@@ -127,10 +130,15 @@ impl SignInGuard {
     {
         // Counted, in memory and in the database, by network: an IPv6 client by its /64.
         let address = address_bucket(address);
-        let reservation = match self.address_limit.reserve(address, Instant::now()) {
+        let reservation = match self.address_limit.memory().reserve(address, Instant::now()) {
             Ok(reservation) => reservation,
             Err(retry) => return Ok(Checked::RateLimited(retry)),
         };
+        if self.address_limit.is_shared() {
+            if let Err(retry) = self.address_limit.check(address).await {
+                return Ok(Checked::RateLimited(retry));
+            }
+        }
         let _one_at_a_time = self.usernames.lock(username).await;
         let now = now_utc();
         let (name, addr) = (username.to_owned(), address.to_string());
@@ -167,6 +175,9 @@ impl SignInGuard {
         })
         .await?;
         reservation.keep();
+        if self.address_limit.is_shared() {
+            self.address_limit.record(address).await;
+        }
         Ok(Checked::Failed)
     }
 }

@@ -1,5 +1,6 @@
 //! Several processes of the real binary on one PostgreSQL database (PostgreSQL only): they
-//! start together without racing, and share the work without doubling an email or an event.
+//! start together without racing, share the work without doubling an email or an event,
+//! and share the per-address limits.
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::path::{Path, PathBuf};
@@ -175,6 +176,13 @@ impl Clerk {
 
 /// Files complaint number `n` on `address` as a browser would; its tracking code.
 async fn file(address: &str, n: usize) -> String {
+    let response = try_file(address, n).await;
+    assert_eq!(response.status().as_u16(), 303, "filing {n} on {address}");
+    crate::helpers::tracking_code_of(&response)
+}
+
+/// Files complaint `n` on the instance at `address` as a browser would: the answer.
+async fn try_file(address: &str, n: usize) -> reqwest::Response {
     let browser = client();
     let form = browser
         .get(format!("{address}/complaints/new"))
@@ -195,15 +203,13 @@ async fn file(address: &str, n: usize) -> String {
             select_attr(&form, &format!("input[name={name}]"), "value").unwrap(),
         ));
     }
-    let response = browser
+    browser
         .post(format!("{address}/complaints"))
         .header("content-type", "application/x-www-form-urlencoded")
         .body(serde_urlencoded::to_string(&fields).unwrap())
         .send()
         .await
-        .unwrap();
-    assert_eq!(response.status().as_u16(), 303, "filing {n} on {address}");
-    crate::helpers::tracking_code_of(&response)
+        .unwrap()
 }
 
 /// Food goes to food-drug, services to market-regulation (DESIGN §4a): two departments.
@@ -527,4 +533,81 @@ async fn instances_starting_together_on_an_empty_database_all_come_up() {
         let log = instance.log_text();
         assert!(!log.contains("ERROR"), "{log}");
     }
+}
+
+#[tokio::test]
+async fn a_clients_limits_hold_across_instances() {
+    let test = "instances::a_clients_limits_hold_across_instances";
+    if postgres_only(test).is_none() {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let location = database_for(dir.path());
+    let _database = DatabaseGuard::of(dir.path());
+    // Every request comes from 127.0.0.1: one client, served by two instances.
+    let env = [
+        ("SUBMIT_LIMIT_PER_HOUR", "2".to_owned()),
+        ("TRACK_LIMIT_PER_HOUR", "3".to_owned()),
+        ("LOGIN_LIMIT_PER_HOUR", "2".to_owned()),
+    ];
+    let mut instances = [
+        Instance::spawn(dir.path(), "a", &env),
+        Instance::spawn(dir.path(), "b", &env),
+    ];
+    for instance in &mut instances {
+        instance.wait_until_up().await;
+    }
+    let [a, b] = [instances[0].address.clone(), instances[1].address.clone()];
+
+    // Filing: one on each instance, then the limit of 2 is reached on both.
+    assert_eq!(try_file(&a, 0).await.status().as_u16(), 303);
+    assert_eq!(try_file(&b, 1).await.status().as_u16(), 303);
+    for address in [&a, &b] {
+        let refused = try_file(address, 2).await;
+        assert_eq!(
+            refused.status().as_u16(),
+            429,
+            "a third filing on {address}"
+        );
+        assert!(refused.headers().contains_key("retry-after"));
+    }
+
+    // Tracking: three look-ups spread over both, the fourth refused on either.
+    let look_up = |address: &str| {
+        let url = format!("{address}/track/ABCD-EFGH-JKMN");
+        async move { client().get(url).send().await.unwrap().status().as_u16() }
+    };
+    for address in [&a, &b, &a] {
+        assert_ne!(look_up(address).await, 429, "within the limit on {address}");
+    }
+    assert_eq!(look_up(&b).await, 429);
+    assert_eq!(look_up(&a).await, 429);
+
+    // Sign-in failures (three usernames, so that no account's own lock-out plays a part).
+    let (_, first) = crate::helpers::try_login_at(&a, "nobody-1", "wrong-password-1").await;
+    let (_, second) = crate::helpers::try_login_at(&b, "nobody-2", "wrong-password-2").await;
+    assert_eq!([first, second], [401, 401]);
+    let (_, third) = crate::helpers::try_login_at(&a, "nobody-3", "wrong-password-3").await;
+    assert_eq!(
+        third, 429,
+        "the address's failures on both instances count together"
+    );
+
+    // The hits are rows of the shared table, which the housekeeping pass keeps to an hour.
+    let DatabaseLocation::Postgres(url) = location else {
+        unreachable!("on PostgreSQL")
+    };
+    let mut conn = diesel::PgConnection::establish(&url).unwrap();
+    use green_channel::db::schema::rate_limit_hits;
+    let limits: BTreeSet<String> = rate_limit_hits::table
+        .filter(rate_limit_hits::hits.gt(0))
+        .select(rate_limit_hits::limit_name)
+        .load(&mut conn)
+        .unwrap()
+        .into_iter()
+        .collect();
+    assert_eq!(
+        limits,
+        BTreeSet::from(["sign_in", "submit", "track"].map(String::from))
+    );
 }

@@ -2,8 +2,6 @@
 //! of DESIGN §4 — size, CSRF, honeypot, rate limit, validation — and nothing is written
 //! before they all pass.
 
-use std::time::Instant;
-
 use actix_web::cookie::{Cookie, SameSite};
 use actix_web::http::{header, StatusCode};
 use actix_web::{web, HttpRequest, HttpResponse};
@@ -423,7 +421,8 @@ pub async fn submit(
     let client = client_addr(&req, &state.config.trusted_proxies);
     state
         .submit_limit
-        .check(client, Instant::now())
+        .check(client)
+        .await
         .map_err(AppError::RateLimited)?;
 
     let parsed = if malformed || submission_id.is_none() {
@@ -482,7 +481,7 @@ pub async fn submit(
     .await?;
     match outcome {
         FilingOutcome::Filed { tracking_code, .. } => {
-            state.submit_limit.record(client, Instant::now());
+            state.submit_limit.record(client).await;
             tracing::info!(code = %tracking_code.redacted(), "complaint filed");
             state.mail_wakeup.notify_one();
             Ok(see_tracking_page(tracking_code.as_str(), true, secure))

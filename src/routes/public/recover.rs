@@ -3,7 +3,6 @@
 //! outbox; the page answers the same whether or not the address is known, and shows no code.
 
 use std::net::{IpAddr, Ipv6Addr};
-use std::time::Instant;
 
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse};
@@ -106,7 +105,8 @@ pub async fn submit(
     let client = client_addr(&req, &state.config.trusted_proxies);
     state
         .recover_client_limit
-        .hit(client, Instant::now())
+        .hit(client)
+        .await
         .map_err(AppError::RateLimited)?;
 
     let typed = posted.form.email.unwrap_or_default();
@@ -137,10 +137,8 @@ pub async fn submit(
     };
     state
         .recover_address_limit
-        .hit(
-            address_key(&state.config.secret_key, email.as_str()),
-            Instant::now(),
-        )
+        .hit(address_key(&state.config.secret_key, email.as_str()))
+        .await
         .map_err(AppError::RateLimited)?;
 
     let cases = cases_filed_with(&state, email.as_str().to_owned()).await?;

@@ -2,8 +2,6 @@
 //! `…/info` and `…/rating`: the resident's view of a case by its tracking code. Never shows
 //! the description or anyone's personal data.
 
-use std::time::Instant;
-
 use actix_web::cookie::Cookie;
 use actix_web::http::{header, StatusCode};
 use actix_web::{web, HttpRequest, HttpResponse};
@@ -39,11 +37,12 @@ pub struct LookupQuery {
     code: Option<String>,
 }
 
-fn count_lookup(req: &HttpRequest, state: &AppState) -> Result<(), AppError> {
+async fn count_lookup(req: &HttpRequest, state: &AppState) -> Result<(), AppError> {
     let client = client_addr(req, &state.config.trusted_proxies);
     state
         .track_limit
-        .hit(client, Instant::now())
+        .hit(client)
+        .await
         .map_err(AppError::RateLimited)
 }
 
@@ -96,7 +95,7 @@ async fn find(
     state: &AppState,
     raw_code: &str,
 ) -> Result<(TrackingCode, ComplaintRow), AppError> {
-    count_lookup(req, state)?;
+    count_lookup(req, state).await?;
     let code = TrackingCode::parse(raw_code).ok_or(AppError::NotFound)?;
     let key = code.as_str().to_owned();
     let complaint = state
@@ -113,7 +112,7 @@ pub async fn show(
     raw_code: web::Path<String>,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, AppError> {
-    count_lookup(&req, &state)?;
+    count_lookup(&req, &state).await?;
     let Some(code) = TrackingCode::parse(&raw_code) else {
         return Ok(not_found(&req, &raw_code));
     };
