@@ -476,7 +476,9 @@ pub fn cases_after(
 ) -> Result<Vec<CaseBusiness>, DbError> {
     let mut query = complaints::table.into_boxed();
     if let Some((at, id)) = after {
-        query = query.filter(
+        // The bound stated outright as well: SQLite does not take the `OR` alone as one,
+        // and each batch would walk the index from the oldest case.
+        query = query.filter(complaints::created_at.ge(at)).filter(
             complaints::created_at
                 .gt(at)
                 .or(complaints::created_at.eq(at).and(complaints::id.gt(id))),

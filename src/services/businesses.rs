@@ -162,6 +162,7 @@ pub fn rebuild(db: &Database, reference: &ReferenceData) -> anyhow::Result<Rebui
             Ok((changed, cases.last().map(|c| (c.created_at, c.id.clone()))))
         })?;
         report.links_changed += changed;
+        db.checkpoint_blocking()?;
         match last {
             Some(last) => after = Some(last),
             None => break,

@@ -92,6 +92,7 @@ pub fn seed_demo(db: &Database, options: &SeedOptions) -> anyhow::Result<SeedRep
             let tune = std::mem::take(&mut first);
             let calendar = calendar.clone();
             writer_db.write_blocking(move |conn| write_batch(conn, batch, tune, &calendar))?;
+            writer_db.checkpoint_blocking()?;
         }
         Ok(())
     });
