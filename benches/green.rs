@@ -707,6 +707,7 @@ impl Drop for BaselineServer {
 fn pgbench_same_transaction(url: &str, seconds: u64) -> anyhow::Result<f64> {
     let script = std::env::temp_dir().join("green-channel-filing.pgbench");
     let body = "x".repeat(600);
+    let description = support::description(0, "婴儿奶粉");
     std::fs::write(
         &script,
         format!(
@@ -717,7 +718,7 @@ fn pgbench_same_transaction(url: &str, seconds: u64) -> anyhow::Result<f64> {
              email, anonymous, locale, state, lead_department, accept_due, version, created_at, \
              updated_at, current_due) VALUES (gen_random_uuid()::text, md5(random()::text), \
              gen_random_uuid()::text, 'complaint', 'web', 'food', '361102', '信州区好又多超市', \
-             '信州区中山路 88 号', '我在这家店买到的婴儿奶粉有明显的质量问题，商家拒绝退换。', '张三', \
+             '信州区中山路 88 号', '{description}', '张三', \
              '13800138000', 'resident@example.com', false, 'zh-Hans', 'assigned', 'food-drug', \
              current_date + 7, 1, now(), now(), current_date + 7);\n\
              INSERT INTO events (complaint_id, at, actor_kind, kind, to_state) SELECT id, now(), \
@@ -1057,6 +1058,12 @@ async fn scale(settings: &Settings, backend: Backend, table: &mut Table) -> anyh
             "q_bulletin",
             "bulletin: last month, every department (office)",
             "/admin/reports",
+            &office,
+        ),
+        (
+            "q_hotspots",
+            "hotspots: 30 days, at least 3 complaints (office)",
+            "/admin/hotspots",
             &office,
         ),
         (

@@ -100,7 +100,8 @@ fn now_text() -> String {
         .to_string()
 }
 
-/// The rows of one filing — a complaint, two events, two emails — with plain SQL. Returns
+/// The rows of one filing — a complaint, one event, two emails — with plain SQL (the
+/// minimal transaction of issue 15's independent run). Returns
 /// the tracking code.
 pub fn insert_filing(conn: &mut SqliteConnection, form: &PlainForm) -> QueryResult<String> {
     let id = uuid::Uuid::now_v7().to_string();
@@ -136,13 +137,6 @@ pub fn insert_filing(conn: &mut SqliteConnection, form: &PlainForm) -> QueryResu
     diesel::sql_query(
         "INSERT INTO events (complaint_id, at, actor_kind, kind, to_state) \
          VALUES (?, ?, 'complainant', 'submitted', 'assigned')",
-    )
-    .bind::<Text, _>(&id)
-    .bind::<Text, _>(&now)
-    .execute(conn)?;
-    diesel::sql_query(
-        "INSERT INTO events (complaint_id, at, actor_kind, kind, to_state, department_code) \
-         VALUES (?, ?, 'system', 'routed', 'assigned', 'food-drug')",
     )
     .bind::<Text, _>(&id)
     .bind::<Text, _>(&now)

@@ -255,7 +255,7 @@ pub async fn fetch_forms(
 }
 
 /// Categories whose routing has no co-handler: every filing then writes what the plain
-/// baseline writes (a complaint, two events, two emails), plus the search row.
+/// baseline writes (a complaint, one event, two emails), plus the search row.
 const INTAKE_CATEGORIES: [&str; 6] = [
     "food",
     "industrial-products",
@@ -274,6 +274,22 @@ const PRODUCTS: [&str; 6] = [
     "住宅电梯",
 ];
 
+/// A description as residents write them: 600 characters of Chinese (issue 15's
+/// independent run used this length), different for each `n`.
+pub fn description(n: u64, product: &str) -> String {
+    let story = format!(
+        "我于{}月{}日在这家店购买了{}，回家后发现产品存在明显的质量问题，包装破损，生产日期模糊不清，\
+         使用不到两天就出现故障。我当天就拿着购物小票和产品回到店里要求退换，店员说需要请示店长，\
+         店长却说商品已经售出概不退换，态度非常恶劣。之后我又打了{}次电话协商，每次都说会给答复，\
+         但一直没有结果。我认为商家的行为侵害了消费者的合法权益，请有关部门依法调查处理，责令商家退货退款并赔偿损失。",
+        n % 12 + 1,
+        n % 28 + 1,
+        product,
+        n % 5 + 1
+    );
+    story.chars().cycle().take(600).collect()
+}
+
 /// The fields of a valid complaint, a little different for each `n`.
 pub fn complaint_fields(n: u64) -> Vec<(&'static str, String)> {
     let i = (n % 6) as usize;
@@ -286,14 +302,7 @@ pub fn complaint_fields(n: u64) -> Vec<(&'static str, String)> {
         ("business_credit_code", "91350100M000100Y43".into()),
         ("product", PRODUCTS[i].into()),
         ("incident_date", String::new()),
-        (
-            "description",
-            format!(
-                "我在这家店买到的{}有明显的质量问题，商家拒绝退换，已经协商了{}次都没有结果，请有关部门处理。",
-                PRODUCTS[i],
-                n % 5 + 1
-            ),
-        ),
+        ("description", description(n, PRODUCTS[i])),
         ("demand", "退货退款".into()),
         ("complainant_name", "张三".into()),
         ("phone", format!("138{:08}", n % 100_000_000)),
