@@ -313,6 +313,7 @@ async fn the_bulletin_of_october_matches_the_figures_computed_by_hand() {
             "reopen_rate_pct",
             "satisfaction",
             "score",
+            "joint_tasks_on_time_pct",
             "rank"
         ]
     );
@@ -340,6 +341,7 @@ async fn the_bulletin_of_october_matches_the_figures_computed_by_hand() {
             "",
             "",
             "100.0",
+            "",
             "1"
         ]
     );
@@ -364,6 +366,7 @@ async fn the_bulletin_of_october_matches_the_figures_computed_by_hand() {
             "50.0",
             "3.0",
             "45.3",
+            "",
             "2"
         ]
     );
@@ -371,11 +374,11 @@ async fn the_bulletin_of_october_matches_the_figures_computed_by_hand() {
     let agriculture = row("agriculture");
     assert_eq!(
         agriculture[2..],
-        ["0", "", "", "0", "", "", "0", "0", "0", "", "", "", ""]
+        ["0", "", "", "0", "", "", "0", "0", "0", "", "", "", "", ""]
     );
     assert_eq!(rows[0][0], "market-regulation");
     assert_eq!(rows[1][0], "food-drug");
-    assert!(rows[2..].iter().all(|r| r[14].is_empty()));
+    assert!(rows[2..].iter().all(|r| r[15].is_empty()));
 
     // The page shows the same table, the formula and the weights used.
     let page = get(&app, &admin, OCTOBER).await.text().await.unwrap();
