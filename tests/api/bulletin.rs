@@ -260,7 +260,7 @@ async fn get(app: &TestApp, browser: &reqwest::Client, path: &str) -> reqwest::R
 }
 
 /// The CSV parsed back: header, then rows keyed by their first column.
-async fn csv_of(
+pub async fn csv_of(
     app: &TestApp,
     browser: &reqwest::Client,
     path: &str,
@@ -674,7 +674,7 @@ async fn the_weekly_digest_goes_once_per_recipient_and_week_without_personal_dat
 }
 
 /// The day tallies as stored (rows that add up to nothing left out), in a stable order.
-async fn stored_tallies(
+pub async fn stored_tallies(
     app: &TestApp,
 ) -> Vec<(String, NaiveDate, String, String, String, i32, i64)> {
     use green_channel::db::schema::bulletin_tallies as t;
@@ -705,7 +705,7 @@ async fn stored_tallies(
         .unwrap()
 }
 
-async fn recounted_tallies(
+pub async fn recounted_tallies(
     app: &TestApp,
 ) -> Vec<(String, NaiveDate, String, String, String, i32, i64)> {
     let output = crate::sweeper::command(app, &["recount-bulletin"])

@@ -15,6 +15,7 @@ mod helpers;
 mod i18n;
 mod instances;
 mod isolation;
+mod joint_actions;
 mod manage;
 mod metrics_access;
 mod open311;
