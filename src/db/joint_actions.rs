@@ -173,7 +173,10 @@ pub fn members_of(conn: &mut AnyConnection, id: i64) -> Result<Vec<MemberRow>, D
 pub fn cases_of(conn: &mut AnyConnection, id: i64) -> Result<Vec<String>, DbError> {
     Ok(joint_action_cases::table
         .filter(joint_action_cases::action_id.eq(id))
-        .order((joint_action_cases::added_at.asc(), joint_action_cases::complaint_id.asc()))
+        .order((
+            joint_action_cases::added_at.asc(),
+            joint_action_cases::complaint_id.asc(),
+        ))
         .select(joint_action_cases::complaint_id)
         .load(conn)?)
 }

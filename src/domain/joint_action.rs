@@ -237,8 +237,7 @@ impl OpeningForm<'_> {
                 problems.push(("members".into(), "joint.error.unknown_department"));
                 continue;
             }
-            let task = match fields::multi_line(self.first(&format!("task_{code}")), 1, TASK_MAX)
-            {
+            let task = match fields::multi_line(self.first(&format!("task_{code}")), 1, TASK_MAX) {
                 Ok(t) => t.unwrap_or_default(),
                 Err(e) => {
                     problems.push((format!("task_{code}"), text_problem(e)));
@@ -341,9 +340,17 @@ mod tests {
         let cases: Vec<(Vec<(&str, &str)>, &str, &str)> = vec![
             (vec![("title", "")], "title", "joint.error.required"),
             (vec![("title", "a\nb")], "title", "joint.error.characters"),
-            (vec![("lead", "nobody")], "lead", "joint.error.unknown_department"),
+            (
+                vec![("lead", "nobody")],
+                "lead",
+                "joint.error.unknown_department",
+            ),
             (vec![("lead", "")], "lead", "joint.error.lead_required"),
-            (vec![("lead", "public-security")], "lead", "joint.error.lead_not_member"),
+            (
+                vec![("lead", "public-security")],
+                "lead",
+                "joint.error.lead_not_member",
+            ),
             (
                 vec![("due_days_food-drug", "0")],
                 "due_days_food-drug",

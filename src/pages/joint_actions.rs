@@ -28,7 +28,11 @@ pub struct ActionListRow {
     pub tasks: String,
 }
 
-pub fn list_rows(actions: &[ListedAction], reference: &ReferenceData, locale: Locale) -> Vec<ActionListRow> {
+pub fn list_rows(
+    actions: &[ListedAction],
+    reference: &ReferenceData,
+    locale: Locale,
+) -> Vec<ActionListRow> {
     actions
         .iter()
         .map(|listed| {
@@ -82,7 +86,11 @@ impl OpenForm {
     }
 
     pub fn has_problems(&self) -> bool {
-        !self.problems.is_empty() || self.members.iter().any(|m| m.task_error.is_some() || m.due_days_error.is_some())
+        !self.problems.is_empty()
+            || self
+                .members
+                .iter()
+                .any(|m| m.task_error.is_some() || m.due_days_error.is_some())
     }
 }
 
@@ -286,7 +294,11 @@ pub fn action_page(
                 code: m.department_code.clone(),
                 department: department_name(reference, &m.department_code, locale),
                 task: m.task.clone(),
-                due: i18n::t_args(locale, "joint.task.due", &[("due_on", &m.due_on.to_string())]),
+                due: i18n::t_args(
+                    locale,
+                    "joint.task.due",
+                    &[("due_on", &m.due_on.to_string())],
+                ),
                 overdue: state == "open" && today > m.due_on,
                 state,
                 status,
@@ -376,10 +388,7 @@ pub struct CaseJointAction {
     pub state_label: &'static str,
 }
 
-pub fn case_section(
-    actions: &[(JointActionRow, bool)],
-    locale: Locale,
-) -> Vec<CaseJointAction> {
+pub fn case_section(actions: &[(JointActionRow, bool)], locale: Locale) -> Vec<CaseJointAction> {
     actions
         .iter()
         .map(|(a, visible)| CaseJointAction {

@@ -203,8 +203,7 @@ pub async fn of_case(
             let actions = db::actions_of_case(conn, &complaint_id)?;
             let mut out = Vec::with_capacity(actions.len());
             for action in actions {
-                let visible =
-                    sees_all || is_member(&db::members_of(conn, action.id)?, &department);
+                let visible = sees_all || is_member(&db::members_of(conn, action.id)?, &department);
                 out.push((action, visible));
             }
             Ok(out)
@@ -330,9 +329,11 @@ pub async fn open(
                 task: task.task.clone(),
                 due_on,
             };
-            if let Some(email) =
-                to_department(&facts(&action, &reference, &base_url), &task.department, &notice)?
-            {
+            if let Some(email) = to_department(
+                &facts(&action, &reference, &base_url),
+                &task.department,
+                &notice,
+            )? {
                 emails.push((None, email));
             }
         }
@@ -605,10 +606,10 @@ fn sweep_batch(
         let facts = facts(&action, reference, base_url);
         let department = task.department_code.as_str();
         let effect = |conn: &mut AnyConnection,
-                          mark: SweepMark,
-                          kind: JointEventKind,
-                          notice: ActionNotice,
-                          also_to: Vec<String>|
+                      mark: SweepMark,
+                      kind: JointEventKind,
+                      notice: ActionNotice,
+                      also_to: Vec<String>|
          -> Result<bool, ServiceError> {
             if !db::set_mark(conn, task.id, mark, now)? {
                 return Ok(false);

@@ -42,7 +42,10 @@ async fn file(app: &TestApp, email: &str, phone: &str, language: &str) -> String
     let fields = with(fields, "phone", phone);
     let response = app.file_in(fields, language).await;
     assert_eq!(response.status().as_u16(), 303);
-    complaint(app, &tracking_code_of(&response)).await.id.to_string()
+    complaint(app, &tracking_code_of(&response))
+        .await
+        .id
+        .to_string()
 }
 
 /// The opening form's fields: market regulation leads, food and drugs is a member.
@@ -165,7 +168,13 @@ async fn a_joint_action_from_opening_to_conclusion_with_every_refusal() {
     let third = file(&app, "wang.wu@example.com", "13700137000", "zh-TW").await;
 
     // Only the office opens one.
-    assert_eq!(open(&app, &market, &opening(&[&first])).await.status().as_u16(), 403);
+    assert_eq!(
+        open(&app, &market, &opening(&[&first]))
+            .await
+            .status()
+            .as_u16(),
+        403
+    );
     assert!(select_attr(
         &page(&app, &market, "/admin/joint-actions").await.1,
         "#joint-action-open",
@@ -207,11 +216,20 @@ async fn a_joint_action_from_opening_to_conclusion_with_every_refusal() {
     assert!(select_attr(&html, "#joint-report", "action").is_some());
     assert!(select_attr(&html, "#joint-conclude", "action").is_none());
     assert_eq!(page(&app, &agri, &path).await.0, 404);
-    assert_eq!(page(&app, &agri, "/admin/joint-actions/999999").await.0, 404);
+    assert_eq!(
+        page(&app, &agri, "/admin/joint-actions/999999").await.0,
+        404
+    );
     assert_eq!(page(&app, &office, "/admin/joint-actions/abc").await.0, 404);
     let listed = |html: &str| select_text(html, "#joint-actions tbody tr").len();
-    assert_eq!(listed(&page(&app, &food, "/admin/joint-actions").await.1), 1);
-    assert_eq!(listed(&page(&app, &agri, "/admin/joint-actions").await.1), 0);
+    assert_eq!(
+        listed(&page(&app, &food, "/admin/joint-actions").await.1),
+        1
+    );
+    assert_eq!(
+        listed(&page(&app, &agri, "/admin/joint-actions").await.1),
+        0
+    );
     // A non-member's posts are 404 whatever they ask; a member's office steps 403.
     let token = app.admin_csrf(&agri, "/admin/joint-actions").await;
     for action in ["report", "link", "conclude", "cancel"] {
@@ -228,10 +246,18 @@ async fn a_joint_action_from_opening_to_conclusion_with_every_refusal() {
         let response = act(&app, &food, id, action, None, &[("reason", "x")]).await;
         assert_eq!(response.status().as_u16(), 403, "{action}");
     }
-    assert_eq!(act(&app, &office, id, "bogus", None, &[]).await.status().as_u16(), 404);
+    assert_eq!(
+        act(&app, &office, id, "bogus", None, &[])
+            .await
+            .status()
+            .as_u16(),
+        404
+    );
 
     // The linked cases show the action on their admin pages.
-    let case_page = page(&app, &food, &format!("/admin/complaints/{first}")).await.1;
+    let case_page = page(&app, &food, &format!("/admin/complaints/{first}"))
+        .await
+        .1;
     assert_eq!(
         select_attr(&case_page, "[data-joint-action] a", "href").unwrap(),
         path
@@ -240,11 +266,21 @@ async fn a_joint_action_from_opening_to_conclusion_with_every_refusal() {
         select_attr(&case_page, "li[data-joint-action]", "data-joint-action").unwrap(),
         id.to_string()
     );
-    let unlinked = page(&app, &office, &format!("/admin/complaints/{third}")).await.1;
+    let unlinked = page(&app, &office, &format!("/admin/complaints/{third}"))
+        .await
+        .1;
     assert!(select_text(&unlinked, "[data-joint-action]").is_empty());
 
     // A member reports its part; a stale version, a second report, a malformed one refused.
-    let response = act(&app, &food, id, "report", Some(0), &[("report", "抽检 3 批次")]).await;
+    let response = act(
+        &app,
+        &food,
+        id,
+        "report",
+        Some(0),
+        &[("report", "抽检 3 批次")],
+    )
+    .await;
     assert_eq!(response.status().as_u16(), 409);
     let response = act(&app, &food, id, "report", None, &[("report", "")]).await;
     assert_eq!(response.status().as_u16(), 422);
@@ -256,15 +292,34 @@ async fn a_joint_action_from_opening_to_conclusion_with_every_refusal() {
         id,
         "report",
         None,
-        &[("report", "抽检 3 批次，2 批次不合格"), ("department", "market-regulation")],
+        &[
+            ("report", "抽检 3 批次，2 批次不合格"),
+            ("department", "market-regulation"),
+        ],
     )
     .await;
     assert_eq!(response.status().as_u16(), 403, "only its own part");
-    let response = act(&app, &food, id, "report", None, &[("report", "抽检 3 批次，2 批次不合格")]).await;
+    let response = act(
+        &app,
+        &food,
+        id,
+        "report",
+        None,
+        &[("report", "抽检 3 批次，2 批次不合格")],
+    )
+    .await;
     assert_eq!(response.status().as_u16(), 303);
     // (The form is gone from the page; a form kept open elsewhere still posts.)
     let version = version_of(&app, id).await;
-    let response = act(&app, &food, id, "report", Some(version), &[("report", "again")]).await;
+    let response = act(
+        &app,
+        &food,
+        id,
+        "report",
+        Some(version),
+        &[("report", "again")],
+    )
+    .await;
     assert_eq!(response.status().as_u16(), 409, "reported already");
     let html = page(&app, &office, &path).await.1;
     assert_eq!(
@@ -297,7 +352,10 @@ async fn a_joint_action_from_opening_to_conclusion_with_every_refusal() {
         let response = act(&app, &office, id, "conclude", None, &fields).await;
         assert_eq!(response.status().as_u16(), 422, "{fields:?}");
     }
-    let conclude = [("outcome", "rectified"), ("summary", "责令整改，过期奶粉已全部下架。")];
+    let conclude = [
+        ("outcome", "rectified"),
+        ("summary", "责令整改，过期奶粉已全部下架。"),
+    ];
     let response = act(&app, &office, id, "conclude", Some(version - 1), &conclude).await;
     assert_eq!(response.status().as_u16(), 409, "stale");
     assert_eq!(version_of(&app, id).await, version, "nothing changed");
@@ -318,9 +376,17 @@ async fn a_joint_action_from_opening_to_conclusion_with_every_refusal() {
         assert_eq!(response.status().as_u16(), 409, "{action} after the end");
     }
     let html = page(&app, &food, &path).await.1;
-    assert_eq!(select_attr(&html, "#state", "data-state").unwrap(), "concluded");
     assert_eq!(
-        select_attr(&html, "li[data-task='market-regulation']", "data-task-state").unwrap(),
+        select_attr(&html, "#state", "data-state").unwrap(),
+        "concluded"
+    );
+    assert_eq!(
+        select_attr(
+            &html,
+            "li[data-task='market-regulation']",
+            "data-task-state"
+        )
+        .unwrap(),
         "superseded"
     );
 
@@ -338,9 +404,21 @@ async fn a_joint_action_from_opening_to_conclusion_with_every_refusal() {
     assert_eq!(
         residents,
         [
-            ("li.si@example.com".into(), "en".into(), Some(second.clone())),
-            ("wang.wu@example.com".into(), "zh-Hant".into(), Some(third.clone())),
-            ("zhang.san@example.com".into(), "zh-Hans".into(), Some(first.clone())),
+            (
+                "li.si@example.com".into(),
+                "en".into(),
+                Some(second.clone())
+            ),
+            (
+                "wang.wu@example.com".into(),
+                "zh-Hant".into(),
+                Some(third.clone())
+            ),
+            (
+                "zhang.san@example.com".into(),
+                "zh-Hans".into(),
+                Some(first.clone())
+            ),
         ]
     );
     let bodies: Vec<String> = app
@@ -392,11 +470,27 @@ async fn the_opening_form_refuses_malformed_input_and_stores_nothing() {
     let cases: Vec<(&str, Vec<(&'static str, String)>, &str)> = vec![
         ("missing title", without("title"), "#error-title"),
         ("blank title", set("title", "  "), "#error-title"),
-        ("title with a line break", set("title", "a\nb"), "#error-title"),
-        ("title too long", set("title", &"长".repeat(201)), "#error-title"),
+        (
+            "title with a line break",
+            set("title", "a\nb"),
+            "#error-title",
+        ),
+        (
+            "title too long",
+            set("title", &"长".repeat(201)),
+            "#error-title",
+        ),
         ("missing lead", without("lead"), "#error-lead"),
-        ("unknown lead", set("lead", "ministry-of-magic"), "#error-lead"),
-        ("lead not a member", set("lead", "agriculture"), "#error-lead"),
+        (
+            "unknown lead",
+            set("lead", "ministry-of-magic"),
+            "#error-lead",
+        ),
+        (
+            "lead not a member",
+            set("lead", "agriculture"),
+            "#error-lead",
+        ),
         ("no members", without("members"), "#error-members"),
         (
             "unknown member",
@@ -407,16 +501,52 @@ async fn the_opening_form_refuses_malformed_input_and_stores_nothing() {
             },
             "#error-members",
         ),
-        ("due days zero", set("due_days_food-drug", "0"), "#error-due_days_food-drug"),
-        ("due days negative", set("due_days_food-drug", "-1"), "#error-due_days_food-drug"),
-        ("due days a word", set("due_days_food-drug", "ten"), "#error-due_days_food-drug"),
-        ("due days fraction", set("due_days_food-drug", "2.5"), "#error-due_days_food-drug"),
-        ("due days missing", without("due_days_food-drug"), "#error-due_days_food-drug"),
-        ("due days huge", set("due_days_food-drug", "99999999999"), "#error-due_days_food-drug"),
-        ("task missing", without("task_food-drug"), "#error-task_food-drug"),
-        ("task too long", set("task_food-drug", &"查".repeat(1001)), "#error-task_food-drug"),
+        (
+            "due days zero",
+            set("due_days_food-drug", "0"),
+            "#error-due_days_food-drug",
+        ),
+        (
+            "due days negative",
+            set("due_days_food-drug", "-1"),
+            "#error-due_days_food-drug",
+        ),
+        (
+            "due days a word",
+            set("due_days_food-drug", "ten"),
+            "#error-due_days_food-drug",
+        ),
+        (
+            "due days fraction",
+            set("due_days_food-drug", "2.5"),
+            "#error-due_days_food-drug",
+        ),
+        (
+            "due days missing",
+            without("due_days_food-drug"),
+            "#error-due_days_food-drug",
+        ),
+        (
+            "due days huge",
+            set("due_days_food-drug", "99999999999"),
+            "#error-due_days_food-drug",
+        ),
+        (
+            "task missing",
+            without("task_food-drug"),
+            "#error-task_food-drug",
+        ),
+        (
+            "task too long",
+            set("task_food-drug", &"查".repeat(1001)),
+            "#error-task_food-drug",
+        ),
         ("unknown case", set("cases", &unknown), "#error-cases"),
-        ("malformed case", set("cases", "12; DROP TABLE complaints"), "#error-cases"),
+        (
+            "malformed case",
+            set("cases", "12; DROP TABLE complaints"),
+            "#error-cases",
+        ),
     ];
     for (what, fields, error) in cases {
         let response = open(&app, &office, &fields).await;
@@ -432,7 +562,13 @@ async fn the_opening_form_refuses_malformed_input_and_stores_nothing() {
     assert_eq!(response.status().as_u16(), 403);
     assert_eq!(action_count(&app).await, 0);
     // The valid form works, with the typed values intact.
-    assert_eq!(open(&app, &office, &opening(&[&case])).await.status().as_u16(), 303);
+    assert_eq!(
+        open(&app, &office, &opening(&[&case]))
+            .await
+            .status()
+            .as_u16(),
+        303
+    );
 }
 
 #[tokio::test]
@@ -460,7 +596,12 @@ async fn opening_from_a_hotspot_or_a_business_page_preselects_its_cases() {
     let checked: Vec<String> = ids
         .iter()
         .filter(|id| {
-            select_attr(&form, &format!("input[name=cases][value='{id}']"), "checked").is_some()
+            select_attr(
+                &form,
+                &format!("input[name=cases][value='{id}']"),
+                "checked",
+            )
+            .is_some()
         })
         .cloned()
         .collect();
@@ -468,7 +609,9 @@ async fn opening_from_a_hotspot_or_a_business_page_preselects_its_cases() {
 
     // The business page's button carries its cases.
     let business = href.rsplit('=').next().unwrap();
-    let html = page(&app, &office, &format!("/admin/businesses/{business}")).await.1;
+    let html = page(&app, &office, &format!("/admin/businesses/{business}"))
+        .await
+        .1;
     assert_eq!(
         select_attr(&html, "#open-joint-action", "action").unwrap(),
         "/admin/joint-actions"
@@ -485,12 +628,18 @@ async fn opening_from_a_hotspot_or_a_business_page_preselects_its_cases() {
     )
     .await
     .1;
-    assert!(
-        select_attr(&form, &format!("input[name=cases][value='{}']", ids[1]), "checked").is_some()
-    );
-    assert!(
-        select_attr(&form, &format!("input[name=cases][value='{}']", ids[0]), "checked").is_none()
-    );
+    assert!(select_attr(
+        &form,
+        &format!("input[name=cases][value='{}']", ids[1]),
+        "checked"
+    )
+    .is_some());
+    assert!(select_attr(
+        &form,
+        &format!("input[name=cases][value='{}']", ids[0]),
+        "checked"
+    )
+    .is_none());
 }
 
 /// The member task's due date.
@@ -527,12 +676,24 @@ async fn the_sweeper_reminds_marks_overdue_and_escalates_a_member_task_once() {
         .unwrap();
     assert_eq!(due, reference.calendar.add_working_days(city_today(), 10));
 
-    assert_eq!(sweep_at(&app, due), counts(1, 0, 0, 0), "reminded on the day");
+    assert_eq!(
+        sweep_at(&app, due),
+        counts(1, 0, 0, 0),
+        "reminded on the day"
+    );
     assert_eq!(sweep_at(&app, due), counts(0, 0, 0, 0), "once");
     let after = due.checked_add_days(Days::new(1)).unwrap();
-    assert_eq!(sweep_at(&app, after), counts(0, 1, 0, 0), "overdue the day after");
+    assert_eq!(
+        sweep_at(&app, after),
+        counts(0, 1, 0, 0),
+        "overdue the day after"
+    );
     let later = due.checked_add_days(Days::new(30)).unwrap();
-    assert_eq!(sweep_at(&app, later), counts(0, 0, 1, 0), "escalated to the office");
+    assert_eq!(
+        sweep_at(&app, later),
+        counts(0, 0, 1, 0),
+        "escalated to the office"
+    );
     assert_eq!(sweep_at(&app, later), counts(0, 0, 0, 0));
 
     let emails: Vec<(String, String)> = joint_emails(&app)
@@ -557,7 +718,9 @@ async fn the_sweeper_reminds_marks_overdue_and_escalates_a_member_task_once() {
             ),
         ]
     );
-    let html = page(&app, &office, &format!("/admin/joint-actions/{id}")).await.1;
+    let html = page(&app, &office, &format!("/admin/joint-actions/{id}"))
+        .await
+        .1;
     assert_eq!(select_text(&html, "#joint-timeline li").len(), 4);
 }
 
@@ -600,15 +763,22 @@ async fn joint_tasks_count_in_the_bulletin_and_a_recount_equals_the_kept_tallies
     };
     let (header, rows) = csv_of(&app, &admin, &report(to)).await;
     let at = column(&header);
-    let cell = |rows: &[Vec<String>], code: &str| {
-        rows.iter().find(|r| r[0] == code).unwrap()[at].clone()
-    };
+    let cell =
+        |rows: &[Vec<String>], code: &str| rows.iter().find(|r| r[0] == code).unwrap()[at].clone();
     assert_eq!(cell(&rows, "food-drug"), "100.0");
     assert_eq!(cell(&rows, "market-regulation"), "0.0", "owed and past due");
     assert_eq!(cell(&rows, "agriculture"), "", "n/a, not 0 % or 100 %");
 
     // Cancelled with the task still owed: it fell due unreported, for good.
-    let response = act(&app, &office, id, "cancel", None, &[("reason", "并入省局专项行动")]).await;
+    let response = act(
+        &app,
+        &office,
+        id,
+        "cancel",
+        None,
+        &[("reason", "并入省局专项行动")],
+    )
+    .await;
     assert_eq!(response.status().as_u16(), 303);
     let (_, rows) = csv_of(&app, &admin, &report(to)).await;
     assert_eq!(cell(&rows, "market-regulation"), "0.0");
@@ -621,6 +791,8 @@ async fn joint_tasks_count_in_the_bulletin_and_a_recount_equals_the_kept_tallies
     assert!(kept.iter().any(|t| t.4 == "joint_task_due"));
     assert_eq!(kept, recounted_tallies(&app).await);
     // The page shows the column too.
-    let html = page(&app, &admin, &report(to).replace("&format=csv", "")).await.1;
+    let html = page(&app, &admin, &report(to).replace("&format=csv", ""))
+        .await
+        .1;
     assert!(html.contains("联合执法任务按期率"));
 }

@@ -29,16 +29,25 @@ pub struct ActionFacts<'a> {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum ActionNotice {
     /// The action opened: the member's task and its due date.
-    Opened { task: String, due_on: NaiveDate },
+    Opened {
+        task: String,
+        due_on: NaiveDate,
+    },
     Concluded {
         outcome: JointOutcome,
         summary: String,
     },
-    Cancelled { reason: String },
+    Cancelled {
+        reason: String,
+    },
     /// The member's task falls due soon.
-    TaskReminder { due_on: NaiveDate },
+    TaskReminder {
+        due_on: NaiveDate,
+    },
     /// The member's task is past its date, unreported.
-    TaskOverdue { due_on: NaiveDate },
+    TaskOverdue {
+        due_on: NaiveDate,
+    },
     /// To the office: `department`'s task is still unreported (督办).
     TaskEscalated {
         department: String,
@@ -64,12 +73,14 @@ impl ActionNotice {
             ActionNotice::Opened { .. } => {
                 ("email.joint_opened.subject", "email.joint_opened.body")
             }
-            ActionNotice::Concluded { .. } => {
-                ("email.joint_concluded.subject", "email.joint_concluded.body")
-            }
-            ActionNotice::Cancelled { .. } => {
-                ("email.joint_cancelled.subject", "email.joint_cancelled.body")
-            }
+            ActionNotice::Concluded { .. } => (
+                "email.joint_concluded.subject",
+                "email.joint_concluded.body",
+            ),
+            ActionNotice::Cancelled { .. } => (
+                "email.joint_cancelled.subject",
+                "email.joint_cancelled.body",
+            ),
             ActionNotice::TaskReminder { .. } => (
                 "email.joint_task_reminder.subject",
                 "email.joint_task_reminder.body",

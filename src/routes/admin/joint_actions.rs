@@ -244,7 +244,10 @@ async fn action_response(
         business_name,
         today: city_date(now_utc()),
     };
-    Ok(render(status, &action_page(admin, input, refusal, conflict)))
+    Ok(render(
+        status,
+        &action_page(admin, input, refusal, conflict),
+    ))
 }
 
 #[tracing::instrument(skip_all, fields(user = %staff.username))]

@@ -52,7 +52,10 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         )
         .route("/admin/joint-actions", web::get().to(joint_actions::list))
         .route("/admin/joint-actions", web::post().to(joint_actions::open))
-        .route("/admin/joint-actions/{id}", web::get().to(joint_actions::show))
+        .route(
+            "/admin/joint-actions/{id}",
+            web::get().to(joint_actions::show),
+        )
         .route(
             "/admin/joint-actions/{id}/{action}",
             web::post().to(joint_actions::act),
