@@ -337,7 +337,12 @@ mod tests {
 
     #[test]
     fn every_problem_is_named_beside_its_field() {
-        let cases: Vec<(Vec<(&str, &str)>, &str, &str)> = vec![
+        type Case = (
+            Vec<(&'static str, &'static str)>,
+            &'static str,
+            &'static str,
+        );
+        let cases: Vec<Case> = vec![
             (vec![("title", "")], "title", "joint.error.required"),
             (vec![("title", "a\nb")], "title", "joint.error.characters"),
             (

@@ -467,7 +467,8 @@ async fn the_opening_form_refuses_malformed_input_and_stores_nothing() {
         fields.retain(|(n, _)| *n != name);
         fields
     };
-    let cases: Vec<(&str, Vec<(&'static str, String)>, &str)> = vec![
+    type Case<'a> = (&'a str, Vec<(&'static str, String)>, &'a str);
+    let cases: Vec<Case> = vec![
         ("missing title", without("title"), "#error-title"),
         ("blank title", set("title", "  "), "#error-title"),
         (

@@ -85,8 +85,7 @@ pub(super) async fn page(
         refusal: link_refusal,
     };
     let joint =
-        crate::services::joint_actions::of_case(&state.db, &member, &case.row.id.to_string())
-            .await?;
+        crate::services::joint_actions::of_case(&state.db, &member, case.row.id.as_ref()).await?;
     page.joint_actions = crate::pages::joint_actions::case_section(&joint, locale);
     if let Some(done) = req.query_string().strip_prefix("done=") {
         if matches!(done, "merge" | "link" | "unlink") {
