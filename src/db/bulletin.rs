@@ -217,6 +217,10 @@ impl DayTallies {
                 if *grouping == Grouping::Department && t.measure == Measure::ReceivedCase {
                     continue;
                 }
+                // A joint action's task has no district or category (issue 13).
+                if t.place.key(*grouping).is_empty() {
+                    continue;
+                }
                 bump(grouping.as_str(), department, t.place.key(*grouping));
             }
             if t.measure != Measure::ReceivedByDepartment {
@@ -474,6 +478,10 @@ pub fn rebuild(conn: &mut AnyConnection, calendar: &WorkCalendar) -> Result<u64,
         sums.write(conn)?;
         cases += rows.len() as u64;
     }
+    // Joint actions' member tasks (issue 13).
+    let mut sums = DayTallies::default();
+    sums.add(&super::joint_actions::all_task_tallies(conn)?, 1);
+    sums.write(conn)?;
     diesel::update(bulletin_state::table)
         .set(bulletin_state::tallies_built.eq(true))
         .execute(conn)?;

@@ -10,6 +10,7 @@ pub mod businesses;
 mod checkpointer;
 pub mod complaints;
 pub mod deadlines;
+pub mod joint_actions;
 pub mod manage;
 pub mod open311;
 pub mod outbox;

@@ -354,6 +354,62 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    joint_actions (id) {
+        id -> BigInt,
+        title -> Text,
+        lead_department -> Text,
+        state -> Text,
+        business_id -> Nullable<BigInt>,
+        outcome -> Nullable<Text>,
+        summary -> Nullable<Text>,
+        cancel_reason -> Nullable<Text>,
+        version -> Integer,
+        created_by -> Text,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+        ended_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    joint_action_members (id) {
+        id -> BigInt,
+        action_id -> BigInt,
+        department_code -> Text,
+        task -> Text,
+        started_on -> Date,
+        due_on -> Date,
+        reported_at -> Nullable<Timestamp>,
+        reported_by -> Nullable<Text>,
+        report -> Nullable<Text>,
+        superseded_at -> Nullable<Timestamp>,
+        reminded_at -> Nullable<Timestamp>,
+        overdue_at -> Nullable<Timestamp>,
+        escalated_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    joint_action_cases (action_id, complaint_id) {
+        action_id -> BigInt,
+        complaint_id -> Text,
+        added_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    joint_action_events (id) {
+        id -> BigInt,
+        action_id -> BigInt,
+        at -> Timestamp,
+        actor_user -> Nullable<Text>,
+        kind -> Text,
+        department_code -> Nullable<Text>,
+        note -> Nullable<Text>,
+    }
+}
+
 diesel::joinable!(sessions -> users (user_id));
 diesel::joinable!(complaints -> categories (category_code));
 diesel::joinable!(complaints -> districts (district_code));
@@ -361,6 +417,10 @@ diesel::joinable!(events -> complaints (complaint_id));
 diesel::joinable!(deadlines -> complaints (complaint_id));
 diesel::joinable!(complaint_departments -> complaints (complaint_id));
 diesel::joinable!(complaints -> businesses (business_id));
+diesel::joinable!(joint_action_members -> joint_actions (action_id));
+diesel::joinable!(joint_action_cases -> joint_actions (action_id));
+diesel::joinable!(joint_action_cases -> complaints (complaint_id));
+diesel::joinable!(joint_action_events -> joint_actions (action_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
     assessment_weights,
@@ -391,4 +451,8 @@ diesel::allow_tables_to_appear_in_same_query!(
     businesses,
     complaint_links,
     rate_limit_hits,
+    joint_actions,
+    joint_action_members,
+    joint_action_cases,
+    joint_action_events,
 );

@@ -16,6 +16,7 @@ use crate::domain::complaint::{
 };
 use crate::domain::deadlines::DeadlineKind;
 use crate::domain::ids::{ComplaintId, DepartmentCode, UserId};
+use crate::domain::joint_action::{JointEventKind, JointOutcome, JointState};
 
 /// Gives a type with `as_str(&self) -> &str` and `parse(&str) -> Option<Self>` the diesel
 /// impls a `#[derive(AsExpression, FromSqlRow)]` would, for `Text` and `Nullable<Text>`
@@ -103,4 +104,7 @@ text_column!(
     ComplaintId,
     UserId,
     DepartmentCode,
+    JointState,
+    JointOutcome,
+    JointEventKind,
 );

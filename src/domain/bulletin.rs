@@ -191,6 +191,8 @@ text_enum! {
         Resolved => "resolved",
         Reopened => "reopened",
         Rating => "rating",
+        JointTaskDue => "joint_task_due",
+        JointTaskKept => "joint_task_kept",
     }
 }
 
@@ -328,6 +330,68 @@ pub fn tallies(
     out
 }
 
+/// A joint action's member task as the bulletin reads it (issue 13): the department owing
+/// it, its due date, and when it was reported or ended unreported (city dates).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TaskFact {
+    pub department: String,
+    pub due_on: NaiveDate,
+    pub reported_on: Option<NaiveDate>,
+    /// The action ended (concluded or cancelled) with the task unreported.
+    pub ended_on: Option<NaiveDate>,
+}
+
+/// What a settled task adds, on its due date: due once reported, or once its action ended
+/// after the date passed unreported (ended before, it never fell due); kept when reported
+/// by the date. A task still owed is counted as of today ([`add_owed_tasks`]). A task has
+/// no district or category: it counts per department and for the city only.
+pub fn task_tallies(task: &TaskFact) -> Vec<Tally> {
+    let place = Place {
+        department: task.department.clone(),
+        district: String::new(),
+        category: String::new(),
+    };
+    let tally = |measure| Tally {
+        day: task.due_on,
+        place: place.clone(),
+        measure,
+        value: 0,
+    };
+    match (task.reported_on, task.ended_on) {
+        (Some(reported), _) if reported <= task.due_on => {
+            vec![tally(Measure::JointTaskDue), tally(Measure::JointTaskKept)]
+        }
+        (Some(_), _) => vec![tally(Measure::JointTaskDue)],
+        (None, Some(ended)) if ended > task.due_on => vec![tally(Measure::JointTaskDue)],
+        (None, _) => Vec::new(),
+    }
+}
+
+/// Tasks still owed (unreported, their action open) by department and due date.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OwedTask {
+    pub department: String,
+    pub due_on: NaiveDate,
+    pub count: i64,
+}
+
+/// Adds to `rows` the owed tasks that fell due in the period before `today`: due, not kept.
+pub fn add_owed_tasks(
+    rows: &mut BTreeMap<String, Figures>,
+    period: Period,
+    today: NaiveDate,
+    owed: &[OwedTask],
+) {
+    for task in owed {
+        if task.due_on >= today || !period.contains(task.due_on) {
+            continue;
+        }
+        if let Some(row) = rows.get_mut(&task.department) {
+            row.joint_tasks.due += u32::try_from(task.count).unwrap_or(0);
+        }
+    }
+}
+
 /// The deadlines of `deadlines` still owed with their clock running, by group key.
 pub fn owed(deadlines: &[DeadlineFact], grouping: Grouping) -> Vec<Owed> {
     deadlines
@@ -402,6 +466,9 @@ pub struct Figures {
     pub reopened: u32,
     pub ratings: u32,
     pub rating_total: u32,
+    /// Joint-action tasks (issue 13) that fell due, and those reported by their date. Not
+    /// part of the score.
+    pub joint_tasks: OnTime,
 }
 
 impl Figures {
@@ -577,6 +644,8 @@ pub fn figures(
                 row.ratings += n;
                 row.rating_total += n * u32::try_from(t.value).unwrap_or(0);
             }
+            Measure::JointTaskDue => row.joint_tasks.due += n,
+            Measure::JointTaskKept => row.joint_tasks.kept += n,
         }
     }
     for d in owed {
@@ -797,6 +866,58 @@ mod tests {
             .count(),
             1
         );
+    }
+
+    #[test]
+    fn a_joint_task_counts_on_its_due_date_once_reported_or_past_due() {
+        let task = |reported: Option<NaiveDate>, ended: Option<NaiveDate>| TaskFact {
+            department: "food-drug".into(),
+            due_on: day(9, 10),
+            reported_on: reported,
+            ended_on: ended,
+        };
+        let measures = |t: TaskFact| {
+            task_tallies(&t)
+                .into_iter()
+                .map(|t| (t.day, t.measure))
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(
+            measures(task(Some(day(9, 10)), None)),
+            [
+                (day(9, 10), Measure::JointTaskDue),
+                (day(9, 10), Measure::JointTaskKept)
+            ]
+        );
+        assert_eq!(
+            measures(task(Some(day(9, 11)), Some(day(9, 20)))),
+            [(day(9, 10), Measure::JointTaskDue)]
+        );
+        assert_eq!(measures(task(None, Some(day(9, 10)))), []);
+        assert_eq!(
+            measures(task(None, Some(day(9, 11)))),
+            [(day(9, 10), Measure::JointTaskDue)]
+        );
+        assert_eq!(measures(task(None, None)), []);
+        let period = Period {
+            from: day(9, 1),
+            to: day(9, 30),
+        };
+        let mut rows: BTreeMap<String, Figures> =
+            [("food-drug".to_owned(), Figures::default())].into();
+        let owed = |due_on| OwedTask {
+            department: "food-drug".into(),
+            due_on,
+            count: 2,
+        };
+        add_owed_tasks(
+            &mut rows,
+            period,
+            day(9, 15),
+            &[owed(day(9, 14)), owed(day(9, 15)), owed(day(8, 31))],
+        );
+        assert_eq!(rows["food-drug"].joint_tasks, OnTime { due: 2, kept: 0 });
+        assert_eq!(rows["food-drug"].score(&Weights::default()), None);
     }
 
     #[test]

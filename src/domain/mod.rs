@@ -47,6 +47,7 @@ pub mod deadlines;
 pub mod fields;
 pub mod ids;
 pub mod intake;
+pub mod joint_action;
 pub mod login;
 pub mod public_id;
 pub mod routing;

@@ -95,6 +95,7 @@ pub struct Choice {
 
 /// One business on the hotspot page.
 pub struct HotspotRow {
+    pub id: i64,
     pub href: String,
     pub name: String,
     pub district: String,
@@ -115,10 +116,13 @@ pub struct HotspotsPage {
     pub error: Option<String>,
     pub rows: Vec<HotspotRow>,
     pub csv_href: String,
+    /// The office and administrators: each row links to the joint-action form (issue 13).
+    pub may_open_joint: bool,
 }
 
 /// One case on a business's page.
 pub struct BusinessCaseItem {
+    pub id: String,
     pub href: String,
     pub reference: String,
     pub category: String,
@@ -191,6 +195,7 @@ pub fn business_case_items(
             let state_code = crate::domain::complaint::ComplaintState::parse(&c.state)
                 .map_or("assigned", |s| s.as_str());
             BusinessCaseItem {
+                id: c.id.to_string(),
                 href: format!("/admin/complaints/{}", c.id),
                 reference: c.public_id.clone(),
                 category: category_name(reference, &c.category_code, locale),

@@ -112,6 +112,8 @@ pub struct ComplaintPage {
     /// Issue 13: the cases linked to this one that the viewer may see.
     pub links: Vec<crate::pages::businesses::LinkedCaseItem>,
     pub link_forms: crate::pages::businesses::LinkForms,
+    /// Issue 13: the joint actions this case is part of (`data-joint-action`).
+    pub joint_actions: Vec<crate::pages::joint_actions::CaseJointAction>,
 }
 
 /// The text field of each action: its name, label key and whether it is required.
@@ -571,6 +573,7 @@ pub fn build(
         actions,
         links: Vec::new(),
         link_forms: Default::default(),
+        joint_actions: Vec::new(),
         admin,
     }
 }

@@ -43,7 +43,7 @@ impl Cell {
 /// The bulletin's columns: the CSV header code, the heading's message key, the figure.
 type Column = (&'static str, &'static str, fn(&Figures, &Weights) -> Cell);
 
-const COLUMNS: [Column; 12] = [
+const COLUMNS: [Column; 13] = [
     ("received", "reports.column.received", |f, _| {
         Cell::Count(f.received)
     }),
@@ -88,6 +88,12 @@ const COLUMNS: [Column; 12] = [
     ("score", "reports.column.score", |f, w| {
         Cell::Number(f.score(w))
     }),
+    // Issue 13: joint-action tasks reported by their date; not part of the score.
+    (
+        "joint_tasks_on_time_pct",
+        "reports.column.joint_tasks_on_time",
+        |f, _| Cell::Share(f.joint_tasks.share()),
+    ),
 ];
 
 pub struct ReportRow {

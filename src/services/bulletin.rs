@@ -9,8 +9,8 @@ use crate::db::reference::ReferenceData;
 use crate::db::{bulletin as queries, Database, DbError};
 use crate::domain::access::{bulletin_view, BulletinView, StaffMember};
 use crate::domain::bulletin::{
-    figures, figures_of_all, ranked, received_measure, Figures, Grouping, Owed, Period, TallySum,
-    Weights,
+    add_owed_tasks, figures, figures_of_all, ranked, received_measure, Figures, Grouping, Owed,
+    OwedTask, Period, TallySum, Weights,
 };
 
 /// What a bulletin is asked for.
@@ -73,6 +73,8 @@ pub fn total<'a>(rows: impl Iterator<Item = &'a Figures>) -> Figures {
         sum.reopened += f.reopened;
         sum.ratings += f.ratings;
         sum.rating_total += f.rating_total;
+        sum.joint_tasks.due += f.joint_tasks.due;
+        sum.joint_tasks.kept += f.joint_tasks.kept;
         sum
     })
 }
@@ -90,6 +92,8 @@ pub struct PeriodFacts {
     pub sums: Vec<SumRow>,
     pub weeks: Vec<(Period, Vec<SumRow>)>,
     pub owed: Vec<OwedRow>,
+    /// Joint-action tasks still owed (issue 13).
+    pub owed_tasks: Vec<OwedTask>,
 }
 
 pub async fn period_facts(
@@ -98,7 +102,7 @@ pub async fn period_facts(
     grouping: Grouping,
     today: NaiveDate,
 ) -> Result<PeriodFacts, ServiceError> {
-    let ((weights, weights_changed_at), sums, weeks, owed) = db
+    let ((weights, weights_changed_at), sums, weeks, owed, owed_tasks) = db
         .read(move |conn| {
             let weeks = period
                 .weeks()
@@ -110,6 +114,7 @@ pub async fn period_facts(
                 queries::sums(conn, Some(grouping), period)?,
                 weeks,
                 queries::owed(conn, Some(grouping), today)?,
+                crate::db::joint_actions::owed_tasks(conn, today)?,
             ))
         })
         .await?;
@@ -122,6 +127,7 @@ pub async fn period_facts(
         sums,
         weeks,
         owed,
+        owed_tasks,
     })
 }
 
@@ -150,7 +156,16 @@ pub fn assemble(
     let count = |span: Period, rows: &[SumRow]| {
         figures(&keys, received, span, loaded.today, &sums_of(rows), &owed)
     };
-    let rows = count(loaded.period, &loaded.sums);
+    let mut rows = count(loaded.period, &loaded.sums);
+    if grouping == Grouping::Department {
+        let owed_tasks: Vec<OwedTask> = loaded
+            .owed_tasks
+            .iter()
+            .filter(|t| own(&t.department))
+            .cloned()
+            .collect();
+        add_owed_tasks(&mut rows, loaded.period, loaded.today, &owed_tasks);
+    }
     let (ranked_rows, unranked_rows) = ranked(&rows, &loaded.weights);
     let owned = |rows: Vec<(&str, &Figures)>| {
         rows.into_iter()

@@ -7,6 +7,7 @@ pub mod case;
 pub mod digest;
 pub mod filing;
 pub mod housekeeping;
+pub mod joint_actions;
 pub mod jurisdiction;
 pub mod limits;
 pub mod manage;

@@ -85,6 +85,11 @@ pub async fn sweep(
             None => break,
         }
     }
+    // Joint actions' member tasks are deadlines too (issue 13).
+    let tasks = super::joint_actions::sweep_tasks(db, reference, &settings.base_url, now).await?;
+    counts.reminded += tasks.reminded;
+    counts.overdue += tasks.overdue;
+    counts.escalated += tasks.escalated;
     counts.closed = close_unrated(db, reference, settings, now).await?;
     Ok(counts)
 }

@@ -260,7 +260,7 @@ async fn get(app: &TestApp, browser: &reqwest::Client, path: &str) -> reqwest::R
 }
 
 /// The CSV parsed back: header, then rows keyed by their first column.
-async fn csv_of(
+pub async fn csv_of(
     app: &TestApp,
     browser: &reqwest::Client,
     path: &str,
@@ -313,6 +313,7 @@ async fn the_bulletin_of_october_matches_the_figures_computed_by_hand() {
             "reopen_rate_pct",
             "satisfaction",
             "score",
+            "joint_tasks_on_time_pct",
             "rank"
         ]
     );
@@ -340,6 +341,7 @@ async fn the_bulletin_of_october_matches_the_figures_computed_by_hand() {
             "",
             "",
             "100.0",
+            "",
             "1"
         ]
     );
@@ -364,6 +366,7 @@ async fn the_bulletin_of_october_matches_the_figures_computed_by_hand() {
             "50.0",
             "3.0",
             "45.3",
+            "",
             "2"
         ]
     );
@@ -371,11 +374,11 @@ async fn the_bulletin_of_october_matches_the_figures_computed_by_hand() {
     let agriculture = row("agriculture");
     assert_eq!(
         agriculture[2..],
-        ["0", "", "", "0", "", "", "0", "0", "0", "", "", "", ""]
+        ["0", "", "", "0", "", "", "0", "0", "0", "", "", "", "", ""]
     );
     assert_eq!(rows[0][0], "market-regulation");
     assert_eq!(rows[1][0], "food-drug");
-    assert!(rows[2..].iter().all(|r| r[14].is_empty()));
+    assert!(rows[2..].iter().all(|r| r[15].is_empty()));
 
     // The page shows the same table, the formula and the weights used.
     let page = get(&app, &admin, OCTOBER).await.text().await.unwrap();
@@ -671,7 +674,7 @@ async fn the_weekly_digest_goes_once_per_recipient_and_week_without_personal_dat
 }
 
 /// The day tallies as stored (rows that add up to nothing left out), in a stable order.
-async fn stored_tallies(
+pub async fn stored_tallies(
     app: &TestApp,
 ) -> Vec<(String, NaiveDate, String, String, String, i32, i64)> {
     use green_channel::db::schema::bulletin_tallies as t;
@@ -702,7 +705,7 @@ async fn stored_tallies(
         .unwrap()
 }
 
-async fn recounted_tallies(
+pub async fn recounted_tallies(
     app: &TestApp,
 ) -> Vec<(String, NaiveDate, String, String, String, i32, i64)> {
     let output = crate::sweeper::command(app, &["recount-bulletin"])

@@ -4,6 +4,7 @@
 mod attachments;
 mod backends;
 mod browser;
+mod browser_joint;
 mod bulletin;
 mod businesses;
 mod deadline_pages;
@@ -15,6 +16,7 @@ mod helpers;
 mod i18n;
 mod instances;
 mod isolation;
+mod joint_actions;
 mod manage;
 mod metrics_access;
 mod open311;

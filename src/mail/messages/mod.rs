@@ -30,6 +30,7 @@
 mod complainant;
 mod department;
 pub mod digest;
+pub mod joint_action;
 mod recover;
 #[cfg(test)]
 mod tests;

@@ -337,7 +337,69 @@ fn every_message_in_every_language_matches_its_snapshot() {
         snapshots.email(name, &email);
     }
     snapshots.email("digest", &weekly_digest());
+    // Joint actions (issue 13): the members' inboxes, and the residents of linked cases.
+    let action = joint_action::ActionFacts {
+        id: 7,
+        title: "打击销售过期奶粉联合执法",
+        lead: "market-regulation",
+        reference: &reference,
+        base_url: BASE,
+    };
+    for (name, notice) in joint_notices() {
+        let email = joint_action::to_department(&action, "food-drug", &notice)
+            .unwrap()
+            .unwrap();
+        assert_eq!(email.template, notice.name());
+        assert_eq!(email.locale, Locale::ZhHans);
+        snapshots.email(name, &email);
+    }
+    for locale in Locale::ALL {
+        let email = joint_action::concluded_to_complainant(
+            &self::case(&reference, locale),
+            crate::domain::joint_action::JointOutcome::Rectified,
+            "责令整改，过期奶粉已全部下架。",
+        )
+        .unwrap()
+        .unwrap();
+        snapshots.email("joint_concluded_case", &email);
+    }
     snapshots.finish();
+}
+
+fn joint_notices() -> Vec<(&'static str, joint_action::ActionNotice)> {
+    use joint_action::ActionNotice;
+    let due_on = date(2026, 12, 10);
+    vec![
+        (
+            "joint_opened",
+            ActionNotice::Opened {
+                task: "对涉事超市的奶粉进行抽检".into(),
+                due_on,
+            },
+        ),
+        (
+            "joint_concluded",
+            ActionNotice::Concluded {
+                outcome: crate::domain::joint_action::JointOutcome::ViolationsFound,
+                summary: "查实销售过期奶粉，已立案查处。".into(),
+            },
+        ),
+        (
+            "joint_cancelled",
+            ActionNotice::Cancelled {
+                reason: "已并入省局专项行动".into(),
+            },
+        ),
+        ("joint_task_reminder", ActionNotice::TaskReminder { due_on }),
+        ("joint_task_overdue", ActionNotice::TaskOverdue { due_on }),
+        (
+            "joint_task_escalated",
+            ActionNotice::TaskEscalated {
+                department: "food-drug".into(),
+                due_on,
+            },
+        ),
+    ]
 }
 
 /// The office's weekly digest: a row of figures, the lowest score and two overdue cases.

@@ -84,6 +84,9 @@ pub(super) async fn page(
         merge: case.row.state.is_open(),
         refusal: link_refusal,
     };
+    let joint =
+        crate::services::joint_actions::of_case(&state.db, &member, case.row.id.as_ref()).await?;
+    page.joint_actions = crate::pages::joint_actions::case_section(&joint, locale);
     if let Some(done) = req.query_string().strip_prefix("done=") {
         if matches!(done, "merge" | "link" | "unlink") {
             page.admin.flash = Some(i18n::t(locale, &format!("business.done.{done}")).to_owned());

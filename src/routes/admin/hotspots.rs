@@ -95,6 +95,7 @@ fn rows(hotspots: &[Hotspot], reference: &ReferenceData, locale: Locale) -> Vec<
     hotspots
         .iter()
         .map(|h| HotspotRow {
+            id: h.business.id,
             href: format!("/admin/businesses/{}", h.business.id),
             name: h.business.name.clone(),
             district: district_name(reference, &h.business.district_code, locale),
@@ -206,6 +207,7 @@ pub async fn show(
         error: (!valid).then(|| admin.t("hotspots.error").to_owned()),
         rows: rows(&hotspots, &reference, locale),
         csv_href: href(&query, true),
+        may_open_joint: crate::domain::joint_action::may_open(staff.role),
         admin,
     };
     let status = if valid {

@@ -9,6 +9,7 @@ mod case_links;
 mod complaint;
 mod file_complaint;
 mod hotspots;
+mod joint_actions;
 mod lockouts;
 mod login;
 mod manage;
@@ -48,6 +49,16 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .route(
             "/admin/businesses/{id}/merge",
             web::post().to(hotspots::merge),
+        )
+        .route("/admin/joint-actions", web::get().to(joint_actions::list))
+        .route("/admin/joint-actions", web::post().to(joint_actions::open))
+        .route(
+            "/admin/joint-actions/{id}",
+            web::get().to(joint_actions::show),
+        )
+        .route(
+            "/admin/joint-actions/{id}/{action}",
+            web::post().to(joint_actions::act),
         )
         .route("/admin/outbox/{id}/retry", web::post().to(outbox::retry))
         .route("/admin/complaints/new", web::get().to(file_complaint::show))
