@@ -86,7 +86,8 @@ pub struct SignInGuard {
     /// Failed checks per client address per hour (`LOGIN_LIMIT_PER_HOUR`).
     pub address_limit: RateLimit,
     usernames: UsernameLocks,
-    pub hashing: HashingGate,
+    /// Shared with every other page that hashes (`services::manage`, password reset).
+    pub hashing: Arc<HashingGate>,
 }
 
 fn count(row: Option<ThrottleRow>) -> Option<FailureCount> {
@@ -102,7 +103,7 @@ impl SignInGuard {
         SignInGuard {
             address_limit: RateLimit::per_hour(login_limit_per_hour),
             usernames: UsernameLocks::default(),
-            hashing,
+            hashing: Arc::new(hashing),
         }
     }
 

@@ -19,6 +19,7 @@ mod manage;
 mod metrics_access;
 mod open311;
 mod outbox_page;
+mod password_reset;
 mod queue;
 mod restart;
 mod security;

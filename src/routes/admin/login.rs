@@ -107,13 +107,13 @@ pub async fn submit(
         .read(move |conn| users::find_by_username(conn, &lookup))
         .await?
         .filter(|u| u.active);
-    let hash = user
-        .as_ref()
-        .map_or_else(|| DUMMY_HASH.clone(), |u| u.password_hash.clone());
+    let hash = user.as_ref().map(|u| u.password_hash.clone());
     let checked = state
         .sign_in
         .check(&state.db, &username, client, move || {
-            passwords::verify(&password, &hash).then_some(())
+            // The dummy hash is made on first use, here under the bound like every run.
+            let hash = hash.as_deref().unwrap_or(&DUMMY_HASH);
+            passwords::verify(&password, hash).then_some(())
         })
         .await?;
     match (checked, user) {
