@@ -28,6 +28,8 @@ pub struct AppState {
     /// "I lost my tracking code" requests per client address and per email address.
     pub recover_client_limit: RateLimit,
     pub recover_address_limit: RateLimit,
+    /// Staff password-reset requests per client address and per username.
+    pub password_reset: crate::routes::admin::ResetLimits,
     /// Wakes the email worker after a commit that wrote outbox rows (it also polls).
     pub mail_wakeup: std::sync::Arc<tokio::sync::Notify>,
     /// The reference data as last read.
@@ -157,6 +159,7 @@ impl AppState {
             ),
             recover_client_limit: RateLimit::per_hour(RECOVER_PER_CLIENT_PER_HOUR),
             recover_address_limit: RateLimit::per_hour(RECOVER_PER_ADDRESS_PER_HOUR),
+            password_reset: crate::routes::admin::ResetLimits::new(config.login_limit_per_hour),
             mail_wakeup: std::sync::Arc::new(tokio::sync::Notify::new()),
             reference_cache: Arc::new(ReferenceCache::default()),
             sweeper_passes: Arc::default(),

@@ -13,6 +13,7 @@ pub mod deadlines;
 pub mod manage;
 pub mod open311;
 pub mod outbox;
+pub mod password_resets;
 pub mod queue;
 pub mod recovery;
 pub mod reference;

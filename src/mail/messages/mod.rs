@@ -31,6 +31,7 @@ mod complainant;
 mod department;
 pub mod digest;
 mod recover;
+mod staff;
 #[cfg(test)]
 mod tests;
 
@@ -39,6 +40,7 @@ use chrono::NaiveDate;
 pub use complainant::CaseUpdate;
 pub use department::DepartmentNotice;
 pub use recover::{tracking_codes, RecoveredCase};
+pub use staff::password_reset;
 
 use super::{EmailContent, EmailLink, OutgoingEmail};
 use crate::db::complaints::ComplaintRow;

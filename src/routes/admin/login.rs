@@ -59,7 +59,22 @@ pub async fn show(
             .insert_header((header::LOCATION, "/admin"))
             .finish());
     }
-    login_page(&req, &state, StatusCode::OK, "", None)
+    // After a password reset by email (`password_reset`), the page says it worked.
+    let reset_done = req.query_string() == "reset=done";
+    let pair = csrf::pair_for_page(&req, &state.config);
+    let mut admin = AdminContext::new(PageContext::new(&req, "/admin/login"), None, None);
+    if reset_done {
+        admin.flash = Some(admin.t("admin.login.reset_done").to_owned());
+    }
+    let page = LoginPage {
+        admin,
+        csrf_token: pair.token.clone(),
+        username: String::new(),
+        error: None,
+    };
+    let mut response = render(StatusCode::OK, &page);
+    csrf::set_cookie(&mut response, &pair, &state.config)?;
+    Ok(response)
 }
 
 /// `POST /admin/login`: checked against the public forms' CSRF pair (no session yet).

@@ -14,6 +14,9 @@ mod login;
 mod manage;
 mod outbox;
 mod password;
+mod password_reset;
+
+pub use password_reset::ResetLimits;
 mod queue;
 mod reports;
 
@@ -26,6 +29,16 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .route("/admin/logout", web::post().to(login::logout))
         .route("/admin/password", web::get().to(password::show))
         .route("/admin/password", web::post().to(password::submit))
+        .route(password_reset::PATH, web::get().to(password_reset::show))
+        .route(password_reset::PATH, web::post().to(password_reset::submit))
+        .route(
+            "/admin/password-reset/{token}",
+            web::get().to(password_reset::show_token),
+        )
+        .route(
+            "/admin/password-reset/{token}",
+            web::post().to(password_reset::submit_token),
+        )
         .route("/admin/outbox", web::get().to(outbox::show))
         .route("/admin/reports", web::get().to(reports::show))
         .route(
