@@ -20,6 +20,7 @@ pub mod reference;
 pub mod schema;
 pub mod seed;
 pub mod sessions;
+pub mod totp;
 mod types;
 pub mod users;
 mod writer;

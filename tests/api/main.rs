@@ -28,6 +28,7 @@ mod smtp_server;
 mod sweeper;
 mod test_database;
 mod throttles;
+mod totp;
 mod tracking;
 mod triage;
 mod validation;

@@ -160,7 +160,11 @@ async fn the_admin_pages_hash_passwords_under_the_bound() {
         let app = &app;
         async move {
             admin
-                .post(app, "/admin/users/wang.wu/password", &[("password", &password)])
+                .post(
+                    app,
+                    "/admin/users/wang.wu/password",
+                    &[("password", &password)],
+                )
                 .await
         }
     }))
@@ -300,8 +304,13 @@ fn main_text(page: &str) -> Vec<String> {
 async fn a_forgotten_password_is_reset_by_a_single_use_emailed_link() {
     let smtp = SmtpServer::start().await;
     let app = app_with_smtp(&smtp, |_| {}).await;
-    app.create_user_with_email("food-clerk", "clerk", "food-drug", Some("clerk@example.org"))
-        .await;
+    app.create_user_with_email(
+        "food-clerk",
+        "clerk",
+        "food-drug",
+        Some("clerk@example.org"),
+    )
+    .await;
     let signed_in = app.login("food-clerk", STAFF_PASSWORD).await;
     assert_eq!(sessions_of(&app, "food-clerk").await, 1);
 
@@ -357,7 +366,13 @@ async fn a_forgotten_password_is_reset_by_a_single_use_emailed_link() {
     assert_eq!(status, 404);
     assert!(again.contains("data-reset-invalid"));
     let hash = password_hash(&app, "food-clerk").await;
-    let replay = set_through_link(&app, &link, "an-attackers-password", "an-attackers-password").await;
+    let replay = set_through_link(
+        &app,
+        &link,
+        "an-attackers-password",
+        "an-attackers-password",
+    )
+    .await;
     assert_eq!(replay.status().as_u16(), 404);
     assert_eq!(password_hash(&app, "food-clerk").await, hash);
 }
@@ -366,8 +381,13 @@ async fn a_forgotten_password_is_reset_by_a_single_use_emailed_link() {
 async fn an_unknown_user_gets_the_same_answer_and_no_email() {
     let smtp = SmtpServer::start().await;
     let app = app_with_smtp(&smtp, |_| {}).await;
-    app.create_user_with_email("food-clerk", "clerk", "food-drug", Some("clerk@example.org"))
-        .await;
+    app.create_user_with_email(
+        "food-clerk",
+        "clerk",
+        "food-drug",
+        Some("clerk@example.org"),
+    )
+    .await;
     app.create_user("no-mail-clerk", "clerk", "food-drug").await;
     let (known_status, known) = ask_for_link(&app, "food-clerk").await;
     for other in ["nobody", "no-mail-clerk", "FOOD-CLERK", "admin"] {
@@ -386,8 +406,13 @@ async fn an_unknown_user_gets_the_same_answer_and_no_email() {
 async fn an_expired_link_is_refused_and_changes_nothing() {
     let smtp = SmtpServer::start().await;
     let app = app_with_smtp(&smtp, |_| {}).await;
-    app.create_user_with_email("food-clerk", "clerk", "food-drug", Some("clerk@example.org"))
-        .await;
+    app.create_user_with_email(
+        "food-clerk",
+        "clerk",
+        "food-drug",
+        Some("clerk@example.org"),
+    )
+    .await;
     ask_for_link(&app, "food-clerk").await;
     app.dispatch_all_pending_emails().await;
     let link = link_in(&smtp.messages()[0]);
@@ -418,8 +443,13 @@ async fn an_expired_link_is_refused_and_changes_nothing() {
 #[tokio::test]
 async fn requests_for_links_are_throttled_per_address_and_per_username() {
     let app = spawn_app_with(|config| config.login_limit_per_hour = 6).await;
-    app.create_user_with_email("food-clerk", "clerk", "food-drug", Some("clerk@example.org"))
-        .await;
+    app.create_user_with_email(
+        "food-clerk",
+        "clerk",
+        "food-drug",
+        Some("clerk@example.org"),
+    )
+    .await;
     // Per username: three an hour, the same for a name that does not exist.
     for name in ["food-clerk", "nobody"] {
         for _ in 0..3 {
@@ -433,7 +463,10 @@ async fn requests_for_links_are_throttled_per_address_and_per_username() {
         &client,
         &app,
         "/admin/password-reset",
-        &[("username", "someone-else"), ("csrf_token", &token_of(&page))],
+        &[
+            ("username", "someone-else"),
+            ("csrf_token", &token_of(&page)),
+        ],
     )
     .await;
     assert_eq!(over.status().as_u16(), 429);
@@ -454,8 +487,13 @@ async fn requests_for_links_are_throttled_per_address_and_per_username() {
 #[tokio::test]
 async fn malformed_reset_requests_are_refused_and_write_nothing() {
     let app = spawn_app().await;
-    app.create_user_with_email("food-clerk", "clerk", "food-drug", Some("clerk@example.org"))
-        .await;
+    app.create_user_with_email(
+        "food-clerk",
+        "clerk",
+        "food-drug",
+        Some("clerk@example.org"),
+    )
+    .await;
     let long = "x".repeat(65);
     let cases: Vec<(&str, Vec<(&str, &str)>, u16)> = vec![
         ("no username", vec![], 422),
@@ -491,7 +529,10 @@ async fn malformed_reset_requests_are_refused_and_write_nothing() {
     let response = client
         .post(app.url("/admin/password-reset"))
         .header("content-type", "text/plain")
-        .body(format!("username=food-clerk&csrf_token={}", token_of(&page)))
+        .body(format!(
+            "username=food-clerk&csrf_token={}",
+            token_of(&page)
+        ))
         .send()
         .await
         .unwrap();
@@ -502,8 +543,13 @@ async fn malformed_reset_requests_are_refused_and_write_nothing() {
     // The new password's form, on a good link.
     let smtp = SmtpServer::start().await;
     let app = app_with_smtp(&smtp, |_| {}).await;
-    app.create_user_with_email("food-clerk", "clerk", "food-drug", Some("clerk@example.org"))
-        .await;
+    app.create_user_with_email(
+        "food-clerk",
+        "clerk",
+        "food-drug",
+        Some("clerk@example.org"),
+    )
+    .await;
     ask_for_link(&app, "food-clerk").await;
     app.dispatch_all_pending_emails().await;
     let link = link_in(&smtp.messages()[0]);
@@ -515,7 +561,10 @@ async fn malformed_reset_requests_are_refused_and_write_nothing() {
         ("too long", vec![("new", &too_long), ("confirm", &too_long)]),
         (
             "mismatch",
-            vec![("new", "a-long-password-1"), ("confirm", "a-long-password-2")],
+            vec![
+                ("new", "a-long-password-1"),
+                ("confirm", "a-long-password-2"),
+            ],
         ),
         ("no confirmation", vec![("new", "a-long-password-1")]),
         (
@@ -550,7 +599,11 @@ async fn malformed_reset_requests_are_refused_and_write_nothing() {
         let response = set_through_link(&app, bad, "a-long-password-1", "a-long-password-1").await;
         assert_eq!(response.status().as_u16(), 404, "{bad}");
     }
-    assert_eq!(password_hash(&app, "food-clerk").await, hash, "nothing changed");
+    assert_eq!(
+        password_hash(&app, "food-clerk").await,
+        hash,
+        "nothing changed"
+    );
     assert_eq!(reset_rows(&app).await[0].1, None, "the link is still good");
     let done = set_through_link(&app, &link, "a-long-password-1", "a-long-password-1").await;
     assert_eq!(done.status().as_u16(), 303);

@@ -133,6 +133,11 @@ pub async fn submit(
         .await?;
     match (checked, user) {
         (Checked::Passed(()), Some(user)) => {
+            // An enrolled member, or one whose role must enrol, goes on to the second
+            // factor before any session exists (`totp`).
+            if let Some(next) = super::totp::after_password(&state, &user).await? {
+                return super::totp::start_pending(&state, &user, next).await;
+            }
             let old = req
                 .cookie(session::SESSION_COOKIE)
                 .map(|c| session::hash_session_id(c.value()));
@@ -184,7 +189,7 @@ pub async fn submit(
 }
 
 /// A new session (a new id at every sign-in, so a planted cookie is worthless).
-async fn sign_in(
+pub(super) async fn sign_in(
     state: &AppState,
     user: &UserRow,
     old_session: Option<String>,

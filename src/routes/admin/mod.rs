@@ -19,6 +19,7 @@ mod password_reset;
 pub use password_reset::ResetLimits;
 mod queue;
 mod reports;
+mod totp;
 
 use actix_web::web;
 
@@ -29,6 +30,10 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .route("/admin/logout", web::post().to(login::logout))
         .route("/admin/password", web::get().to(password::show))
         .route("/admin/password", web::post().to(password::submit))
+        .route(totp::SECURITY_PATH, web::get().to(totp::show_security))
+        .route(totp::SECURITY_PATH, web::post().to(totp::submit_security))
+        .route(totp::STEP_PATH, web::get().to(totp::show_step))
+        .route(totp::STEP_PATH, web::post().to(totp::submit_step))
         .route(password_reset::PATH, web::get().to(password_reset::show))
         .route(password_reset::PATH, web::post().to(password_reset::submit))
         .route(

@@ -25,8 +25,8 @@ use crate::db::manage::{self as queries, AuditEventRow};
 use crate::db::reference::{ReferenceData, RoutingRuleRow};
 use crate::db::users::UserRow;
 use crate::db::{AnyConnection, Database, DbError};
-use crate::passwords::HashingGate;
 use crate::domain::access::{self, Role};
+use crate::passwords::HashingGate;
 use crate::services::now_utc;
 
 /// Who makes a change: a signed-in staff member, or an operator loading a file.
