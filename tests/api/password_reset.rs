@@ -495,25 +495,24 @@ async fn malformed_reset_requests_are_refused_and_write_nothing() {
     )
     .await;
     let long = "x".repeat(65);
-    let cases: Vec<(&str, Vec<(&str, &str)>, u16)> = vec![
-        ("no username", vec![], 422),
-        ("empty username", vec![("username", "")], 422),
-        ("blank username", vec![("username", "   ")], 422),
-        ("too long", vec![("username", &long)], 422),
+    let cases: Vec<(&str, Vec<(&str, &str)>)> = vec![
+        ("no username", vec![]),
+        ("empty username", vec![("username", "")]),
+        ("blank username", vec![("username", "   ")]),
+        ("too long", vec![("username", &long)]),
         (
             "username twice",
             vec![("username", "food-clerk"), ("username", "admin")],
-            422,
         ),
     ];
-    for (case, fields, expected) in cases {
+    for (case, fields) in cases {
         let client = fresh_client();
         let (_, page) = open_form(&client, &app, "/admin/password-reset").await;
         let mut all = fields.clone();
         let csrf = token_of(&page);
         all.push(("csrf_token", &csrf));
         let response = post(&client, &app, "/admin/password-reset", &all).await;
-        assert_eq!(response.status().as_u16(), expected, "{case}");
+        assert_eq!(response.status().as_u16(), 422, "{case}");
     }
     // Without the CSRF pair, and not a form.
     let client = fresh_client();
