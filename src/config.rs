@@ -87,6 +87,10 @@ pub struct Settings {
     /// The Open311 `jurisdiction_id` this endpoint serves (default: the host of BASE_URL).
     #[arg(long, env = "OPEN311_JURISDICTION_ID")]
     pub open311_jurisdiction_id: Option<String>,
+    /// Roles that must sign in with a second factor (TOTP), comma-separated; those not
+    /// enrolled set it up at their next sign-in. Empty: nobody is forced.
+    #[arg(long, env = "REQUIRE_TOTP_ROLES", default_value = "admin,coordinator")]
+    pub require_totp_roles: String,
 }
 
 /// The validated configuration every part of the service is built from. Its `Debug`
@@ -121,6 +125,8 @@ pub struct Config {
     pub metrics_cache_seconds: u64,
     /// The Open311 `jurisdiction_id` (a request naming another one is refused).
     pub open311_jurisdiction_id: String,
+    /// `REQUIRE_TOTP_ROLES`: roles that must use a second factor (empty: none).
+    pub require_totp_roles: Vec<crate::domain::access::Role>,
 }
 
 const MIN_SECRET_KEY_BYTES: usize = 64;
@@ -213,7 +219,9 @@ impl Settings {
                 .and_then(|u| u.host_str().map(str::to_owned))
                 .context("BASE_URL has no host to serve as OPEN311_JURISDICTION_ID")?,
         };
+        let require_totp_roles = parse_roles(&self.require_totp_roles)?;
         Ok(Config {
+            require_totp_roles,
             open311_jurisdiction_id,
             database,
             listen_addr: self.listen_addr,
@@ -241,6 +249,19 @@ impl Settings {
             metrics_cache_seconds: crate::metrics::OUTBOX_FIGURES_EVERY.as_secs(),
         })
     }
+}
+
+/// `admin,coordinator` as roles; blank entries are skipped, an unknown name refused.
+fn parse_roles(text: &str) -> anyhow::Result<Vec<crate::domain::access::Role>> {
+    text.split(',')
+        .map(str::trim)
+        .filter(|name| !name.is_empty())
+        .map(|name| {
+            crate::domain::access::Role::parse(name).with_context(|| {
+                format!("REQUIRE_TOTP_ROLES: unknown role {name:?} (clerk, supervisor, coordinator, admin)")
+            })
+        })
+        .collect()
 }
 
 impl Config {
@@ -283,6 +304,7 @@ impl std::fmt::Debug for Config {
             metrics_addr,
             metrics_cache_seconds,
             open311_jurisdiction_id,
+            require_totp_roles,
         } = self;
         let database = match database {
             DatabaseLocation::SqliteFile(path) => format!("sqlite://{}", path.display()),
@@ -314,6 +336,7 @@ impl std::fmt::Debug for Config {
             .field("metrics_addr", metrics_addr)
             .field("metrics_cache_seconds", metrics_cache_seconds)
             .field("open311_jurisdiction_id", open311_jurisdiction_id)
+            .field("require_totp_roles", require_totp_roles)
             .finish()
     }
 }

@@ -1,5 +1,5 @@
 //! The `green-channel` command: serve (the default), migrate, create-user,
-//! load-jurisdiction, seed-demo, sweep, digest, rebuild-businesses, healthcheck.
+//! load-jurisdiction, seed-demo, sweep, digest, rebuild-businesses, reset-totp, healthcheck.
 
 use std::io::IsTerminal as _;
 
@@ -94,6 +94,12 @@ enum Command {
     /// they change, or after an upgrade from a version without businesses); prints
     /// `businesses N, links changed N`. Running it again changes nothing.
     RebuildBusinesses,
+    /// Remove a staff member's second factor (TOTP enrolment and recovery codes), e.g. after
+    /// a lost phone; prints `reset-totp U: removed` (or `: not enrolled`).
+    ResetTotp {
+        #[arg(long)]
+        username: String,
+    },
     /// Exit 0 when the running service's /healthz answers (for container health checks).
     Healthcheck,
 }
@@ -187,6 +193,13 @@ fn main() -> anyhow::Result<()> {
             let report = green_channel::services::businesses::rebuild(&db, &reference)
                 .context("rebuilding the businesses")?;
             println!("{report}");
+            Ok(())
+        }
+        Command::ResetTotp { username } => {
+            let (db, _) = prepare_database(&config)?;
+            let removed = green_channel::services::totp::reset(&db, &username)?;
+            let outcome = if removed { "removed" } else { "not enrolled" };
+            println!("reset-totp {username}: {outcome}");
             Ok(())
         }
         Command::Healthcheck => unreachable!("answered above"),

@@ -288,6 +288,12 @@ pub async fn show(
             hashing.peak(),
         ),
         (
+            "green_channel_password_checks_total",
+            "Password hashings and checks (Argon2) run by requests since start.",
+            "counter",
+            hashing.runs(),
+        ),
+        (
             "green_channel_uploads_in_flight",
             "Multipart bodies being read or held now (at most MAX_CONCURRENT_UPLOADS).",
             "gauge",

@@ -51,6 +51,8 @@ pub struct HashingGate {
     limit: usize,
     in_flight: Arc<AtomicUsize>,
     peak: Arc<AtomicUsize>,
+    /// Runs finished since start, whatever they came to.
+    done: Arc<AtomicUsize>,
     jobs: std::sync::Mutex<std::sync::mpsc::Sender<Job>>,
 }
 
@@ -78,6 +80,7 @@ impl HashingGate {
             limit,
             in_flight: Arc::default(),
             peak: Arc::default(),
+            done: Arc::default(),
             jobs: std::sync::Mutex::new(jobs),
         }
     }
@@ -101,6 +104,12 @@ impl HashingGate {
         self.peak.load(Ordering::SeqCst)
     }
 
+    /// Runs finished since start: every Argon2 run of a request is counted here, which is
+    /// how the tests see that a page's hashing went through the gate.
+    pub fn runs(&self) -> usize {
+        self.done.load(Ordering::SeqCst)
+    }
+
     /// Runs `work` (hashing or verifying) on a hashing thread once a slot is free, or
     /// answers `Busy` when none frees up in time.
     pub async fn run<T, F>(&self, work: F) -> Result<anyhow::Result<T>, Busy>
@@ -115,12 +124,14 @@ impl HashingGate {
         let now = self.in_flight.fetch_add(1, Ordering::SeqCst) + 1;
         self.peak.fetch_max(now, Ordering::SeqCst);
         let in_flight = self.in_flight.clone();
+        let finished = self.done.clone();
         let (done, result) = tokio::sync::oneshot::channel();
         // The slot is held by the job itself: a request that goes away meanwhile does not
         // free it before the work is done.
         let job: Job = Box::new(move || {
             let result = work();
             in_flight.fetch_sub(1, Ordering::SeqCst);
+            finished.fetch_add(1, Ordering::SeqCst);
             drop(permit);
             let _ = done.send(result);
         });

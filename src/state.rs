@@ -28,6 +28,8 @@ pub struct AppState {
     /// "I lost my tracking code" requests per client address and per email address.
     pub recover_client_limit: Limit,
     pub recover_address_limit: Limit,
+    /// Staff password-reset requests per client address and per username.
+    pub password_reset: crate::routes::admin::ResetLimits,
     /// Wakes the email worker after a commit that wrote outbox rows (it also polls).
     pub mail_wakeup: std::sync::Arc<tokio::sync::Notify>,
     /// The reference data as last read.
@@ -163,6 +165,10 @@ impl AppState {
             recover_address_limit: Limit::per_hour(
                 "recover_address",
                 RECOVER_PER_ADDRESS_PER_HOUR,
+                &db,
+            ),
+            password_reset: crate::routes::admin::ResetLimits::new(
+                config.login_limit_per_hour,
                 &db,
             ),
             mail_wakeup: std::sync::Arc::new(tokio::sync::Notify::new()),

@@ -373,6 +373,16 @@ diesel::table! {
 }
 
 diesel::table! {
+    password_resets (token_hash) {
+        token_hash -> Text,
+        user_id -> Text,
+        created_at -> Timestamp,
+        expires_at -> Timestamp,
+        used_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
     joint_action_members (id) {
         id -> BigInt,
         action_id -> BigInt,
@@ -391,10 +401,28 @@ diesel::table! {
 }
 
 diesel::table! {
+    totp_enrolments (user_id) {
+        user_id -> Text,
+        sealed_secret -> Text,
+        confirmed_at -> Nullable<Timestamp>,
+        last_step -> Nullable<BigInt>,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
     joint_action_cases (action_id, complaint_id) {
         action_id -> BigInt,
         complaint_id -> Text,
         added_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    totp_recovery_codes (code_hash) {
+        code_hash -> Text,
+        user_id -> Text,
+        used_at -> Nullable<Timestamp>,
     }
 }
 
@@ -407,6 +435,14 @@ diesel::table! {
         kind -> Text,
         department_code -> Nullable<Text>,
         note -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    pending_sign_ins (id_hash) {
+        id_hash -> Text,
+        user_id -> Text,
+        created_at -> Timestamp,
     }
 }
 

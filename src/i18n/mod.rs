@@ -115,6 +115,10 @@ pub const MESSAGE_FILES: &[(&str, &str)] = &[
         "locales/joint_actions.toml",
         include_str!("../../locales/joint_actions.toml"),
     ),
+    (
+        "locales/security.toml",
+        include_str!("../../locales/security.toml"),
+    ),
 ];
 
 /// key → text in each locale (index by `Locale::index`).

@@ -11,6 +11,7 @@ pub mod open311;
 pub mod public;
 pub mod queue;
 pub mod reports;
+pub mod security;
 
 use actix_web::body::EitherBody;
 use actix_web::dev::ServiceResponse;

@@ -15,6 +15,7 @@ pub mod open311;
 pub mod seed_demo;
 pub mod sign_in;
 pub mod sweeper;
+pub mod totp;
 pub mod users;
 
 use crate::db::DbError;

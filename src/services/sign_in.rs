@@ -89,7 +89,8 @@ pub struct SignInGuard {
     /// together, and on PostgreSQL counted in the database for every instance.
     pub address_limit: Limit,
     usernames: UsernameLocks,
-    pub hashing: HashingGate,
+    /// Shared with every other page that hashes (`services::manage`, password reset).
+    pub hashing: Arc<HashingGate>,
 }
 
 fn count(row: Option<ThrottleRow>) -> Option<FailureCount> {
@@ -105,7 +106,7 @@ impl SignInGuard {
         SignInGuard {
             address_limit,
             usernames: UsernameLocks::default(),
-            hashing,
+            hashing: Arc::new(hashing),
         }
     }
 

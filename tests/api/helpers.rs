@@ -59,6 +59,9 @@ pub fn test_config(data_dir: &std::path::Path) -> Config {
         // Every scrape reads the outbox again, so a test sees each change at once.
         metrics_cache_seconds: 0,
         open311_jurisdiction_id: "green-channel.test".into(),
+        // No role is forced to enrol a second factor, so `login` signs in with the password
+        // alone; the TOTP tests (`totp.rs`) set REQUIRE_TOTP_ROLES themselves.
+        require_totp_roles: vec![],
     }
 }
 

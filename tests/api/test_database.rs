@@ -188,7 +188,10 @@ pub fn binary_env<'c>(command: &'c mut Command, data_dir: &Path) -> &'c mut Comm
     // choosing, never at the whim of the day of the week the suite runs on.
     command
         .env("DATA_DIR", data_dir)
-        .env("SWEEP_INTERVAL_SECONDS", "0");
+        .env("SWEEP_INTERVAL_SECONDS", "0")
+        // As `spawn_app`: signing in as admin takes the password alone (`totp.rs` tests
+        // the second factor).
+        .env("REQUIRE_TOTP_ROLES", "");
     if let DatabaseLocation::Postgres(url) = database_for(data_dir) {
         command.env("DATABASE_URL", url).env(
             "SECRET_KEY",

@@ -32,6 +32,7 @@ mod department;
 pub mod digest;
 pub mod joint_action;
 mod recover;
+mod staff;
 #[cfg(test)]
 mod tests;
 
@@ -40,6 +41,7 @@ use chrono::NaiveDate;
 pub use complainant::CaseUpdate;
 pub use department::DepartmentNotice;
 pub use recover::{tracking_codes, RecoveredCase};
+pub use staff::password_reset;
 
 use super::{EmailContent, EmailLink, OutgoingEmail};
 use crate::db::complaints::ComplaintRow;

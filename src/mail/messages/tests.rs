@@ -327,6 +327,14 @@ fn every_message_in_every_language_matches_its_snapshot() {
         )
         .unwrap();
         snapshots.email("recover", &recover);
+        let reset = super::password_reset(
+            "food-clerk",
+            format!("{BASE}/admin/password-reset/TOKEN-AS-MAILED"),
+            locale,
+            "clerk@example.org".into(),
+        )
+        .unwrap();
+        snapshots.email("password_reset", &reset);
     }
     // Department inboxes read Simplified Chinese whatever the complainant's language.
     let case = case(&reference, Locale::En);

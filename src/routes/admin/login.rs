@@ -59,7 +59,22 @@ pub async fn show(
             .insert_header((header::LOCATION, "/admin"))
             .finish());
     }
-    login_page(&req, &state, StatusCode::OK, "", None)
+    // After a password reset by email (`password_reset`), the page says it worked.
+    let reset_done = req.query_string() == "reset=done";
+    let pair = csrf::pair_for_page(&req, &state.config);
+    let mut admin = AdminContext::new(PageContext::new(&req, "/admin/login"), None, None);
+    if reset_done {
+        admin.flash = Some(admin.t("admin.login.reset_done").to_owned());
+    }
+    let page = LoginPage {
+        admin,
+        csrf_token: pair.token.clone(),
+        username: String::new(),
+        error: None,
+    };
+    let mut response = render(StatusCode::OK, &page);
+    csrf::set_cookie(&mut response, &pair, &state.config)?;
+    Ok(response)
 }
 
 /// `POST /admin/login`: checked against the public forms' CSRF pair (no session yet).
@@ -107,17 +122,22 @@ pub async fn submit(
         .read(move |conn| users::find_by_username(conn, &lookup))
         .await?
         .filter(|u| u.active);
-    let hash = user
-        .as_ref()
-        .map_or_else(|| DUMMY_HASH.clone(), |u| u.password_hash.clone());
+    let hash = user.as_ref().map(|u| u.password_hash.clone());
     let checked = state
         .sign_in
         .check(&state.db, &username, client, move || {
-            passwords::verify(&password, &hash).then_some(())
+            // The dummy hash is made on first use, here under the bound like every run.
+            let hash = hash.as_deref().unwrap_or(&DUMMY_HASH);
+            passwords::verify(&password, hash).then_some(())
         })
         .await?;
     match (checked, user) {
         (Checked::Passed(()), Some(user)) => {
+            // An enrolled member, or one whose role must enrol, goes on to the second
+            // factor before any session exists (`totp`).
+            if let Some(next) = super::totp::after_password(&state, &user).await? {
+                return super::totp::start_pending(&state, &user, next).await;
+            }
             let old = req
                 .cookie(session::SESSION_COOKIE)
                 .map(|c| session::hash_session_id(c.value()));
@@ -169,7 +189,7 @@ pub async fn submit(
 }
 
 /// A new session (a new id at every sign-in, so a planted cookie is worthless).
-async fn sign_in(
+pub(super) async fn sign_in(
     state: &AppState,
     user: &UserRow,
     old_session: Option<String>,

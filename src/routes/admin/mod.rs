@@ -15,8 +15,12 @@ mod login;
 mod manage;
 mod outbox;
 mod password;
+mod password_reset;
+
+pub use password_reset::ResetLimits;
 mod queue;
 mod reports;
+mod totp;
 
 use actix_web::web;
 
@@ -27,6 +31,20 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .route("/admin/logout", web::post().to(login::logout))
         .route("/admin/password", web::get().to(password::show))
         .route("/admin/password", web::post().to(password::submit))
+        .route(totp::SECURITY_PATH, web::get().to(totp::show_security))
+        .route(totp::SECURITY_PATH, web::post().to(totp::submit_security))
+        .route(totp::STEP_PATH, web::get().to(totp::show_step))
+        .route(totp::STEP_PATH, web::post().to(totp::submit_step))
+        .route(password_reset::PATH, web::get().to(password_reset::show))
+        .route(password_reset::PATH, web::post().to(password_reset::submit))
+        .route(
+            "/admin/password-reset/{token}",
+            web::get().to(password_reset::show_token),
+        )
+        .route(
+            "/admin/password-reset/{token}",
+            web::post().to(password_reset::submit_token),
+        )
         .route("/admin/outbox", web::get().to(outbox::show))
         .route("/admin/reports", web::get().to(reports::show))
         .route(

@@ -8,7 +8,7 @@ use crate::db::manage as queries;
 use crate::db::users::{self, UserRow};
 use crate::db::{sessions, AnyConnection, DbError};
 use crate::domain::access::Role;
-use crate::passwords;
+use crate::passwords::{self, HashingGate};
 use crate::services::now_utc;
 
 raw_form! {
@@ -181,18 +181,15 @@ fn stored(conn: &mut AnyConnection, username: &str) -> Result<UserRow, ManageErr
     users::find_by_username(conn, username)?.ok_or(ManageError::NotFound)
 }
 
-async fn hashed(password: String) -> Result<String, ManageError> {
-    tokio::task::spawn_blocking(move || passwords::hash(&password))
-        .await
-        .map_err(|e| anyhow::anyhow!("hashing a password: {e}"))?
-        .map_err(ManageError::from)
-}
-
-async fn into_row(account: NewAccount) -> Result<UserRow, ManageError> {
-    tokio::task::spawn_blocking(move || account.into_row())
-        .await
-        .map_err(|e| anyhow::anyhow!("hashing a password: {e}"))?
-        .map_err(ManageError::from)
+/// Runs Argon2 `work` under the instance's bound, as sign-in does (`503` when full).
+async fn gated<T: Send + 'static>(
+    hashing: &HashingGate,
+    work: impl FnOnce() -> anyhow::Result<T> + Send + 'static,
+) -> Result<T, ManageError> {
+    match hashing.run(work).await {
+        Ok(outcome) => Ok(outcome??),
+        Err(_busy) => Err(ManageError::Busy),
+    }
 }
 
 impl Manager {
@@ -206,7 +203,7 @@ impl Manager {
     /// Creates an account; its username.
     pub async fn create_user(&self, form: UserForm) -> Result<String, ManageError> {
         let account = NewAccount::parse(&form, self.reference())?;
-        let row = into_row(account).await?;
+        let row = gated(&self.hashing, move || account.into_row()).await?;
         let username = row.username.clone();
         self.write(move |conn, actor, _| insert_account(conn, Some(actor), &row))
             .await?;
@@ -258,7 +255,7 @@ impl Manager {
         self.user(username).await?;
         let password = form::password(&form.password)
             .map_err(|problem| FieldErrors::one("password", problem))?;
-        let new_hash = hashed(password).await?;
+        let new_hash = gated(&self.hashing, move || passwords::hash(&password)).await?;
         let username = username.to_owned();
         self.write(move |conn, actor, _| {
             let user = stored(conn, &username)?;

@@ -26,6 +26,7 @@ use crate::db::reference::{ReferenceData, RoutingRuleRow};
 use crate::db::users::UserRow;
 use crate::db::{AnyConnection, Database, DbError};
 use crate::domain::access::{self, Role};
+use crate::passwords::HashingGate;
 use crate::services::now_utc;
 
 /// Who makes a change: a signed-in staff member, or an operator loading a file.
@@ -69,6 +70,9 @@ pub enum ManageError {
     Invalid(FieldErrors),
     #[error(transparent)]
     Db(#[from] DbError),
+    /// Every password hashing slot stayed busy: `503` with `Retry-After`.
+    #[error("every password hashing slot is busy")]
+    Busy,
     #[error("unexpected: {0:#}")]
     Unexpected(#[from] anyhow::Error),
 }
@@ -324,6 +328,8 @@ pub struct Manager {
     db: Database,
     reference: Arc<ReferenceData>,
     actor: Actor,
+    /// The instance's bound on Argon2 work: new and reset passwords are hashed under it.
+    hashing: Arc<HashingGate>,
 }
 
 impl Manager {
@@ -332,6 +338,7 @@ impl Manager {
         db: Database,
         reference: Arc<ReferenceData>,
         actor: Actor,
+        hashing: Arc<HashingGate>,
     ) -> Result<Manager, ManageError> {
         if !actor.may_manage() {
             return Err(ManageError::Forbidden);
@@ -340,6 +347,7 @@ impl Manager {
             db,
             reference,
             actor,
+            hashing,
         })
     }
 

@@ -83,7 +83,13 @@ impl Desk {
             user_id: staff.user_id.clone(),
             role: staff.role,
         };
-        let manager = Manager::new(state.db.clone(), reference, actor).map_err(failed)?;
+        let manager = Manager::new(
+            state.db.clone(),
+            reference,
+            actor,
+            state.sign_in.hashing.clone(),
+        )
+        .map_err(failed)?;
         Ok(Desk {
             req,
             staff,
@@ -177,6 +183,7 @@ fn failed(error: ManageError) -> AppError {
     match error {
         ManageError::Forbidden => AppError::Forbidden,
         ManageError::NotFound => AppError::NotFound,
+        ManageError::Busy => AppError::Busy,
         ManageError::Db(error) => error.into(),
         ManageError::Unexpected(error) => AppError::Unexpected(error),
         ManageError::Invalid(errors) => AppError::Unexpected(anyhow::anyhow!(
