@@ -111,6 +111,10 @@ pub const MESSAGE_FILES: &[(&str, &str)] = &[
         "locales/businesses.toml",
         include_str!("../../locales/businesses.toml"),
     ),
+    (
+        "locales/resident.toml",
+        include_str!("../../locales/resident.toml"),
+    ),
 ];
 
 /// key → text in each locale (index by `Locale::index`).

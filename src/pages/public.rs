@@ -5,6 +5,8 @@ use std::collections::BTreeMap;
 use askama::Template;
 
 use super::PageContext;
+use crate::domain::intake::FieldProblem;
+use crate::i18n::{self, Locale};
 
 #[derive(Template)]
 #[template(path = "public/home.html")]
@@ -38,11 +40,31 @@ pub struct TextField {
     pub hint: Option<&'static str>,
     pub value: String,
     pub error: Option<String>,
+    /// Said instead of "(optional)" where what is needed depends on the kind of filing.
+    pub requirement: Option<&'static str>,
     pub required: bool,
     pub multiline: bool,
     pub max: usize,
     pub input_type: &'static str,
     pub autocomplete: Option<&'static str>,
+}
+
+impl TextField {
+    /// The ids of the hint and the message that describe the field, if any.
+    pub fn described_by(&self) -> Option<String> {
+        described_by(self.name, self.hint.is_some(), self.error.is_some())
+    }
+}
+
+/// `aria-describedby` of the field `name`: its hint (`{name}-hint`) and its message
+/// (`{name}-error`), those it has.
+pub fn described_by(name: &str, hint: bool, error: bool) -> Option<String> {
+    let ids: Vec<String> = [(hint, "hint"), (error, "error")]
+        .into_iter()
+        .filter(|(has, _)| *has)
+        .map(|(_, what)| format!("{name}-{what}"))
+        .collect();
+    (!ids.is_empty()).then(|| ids.join(" "))
 }
 
 /// The complaint form's fields, shared by the public form and the staff's filing on
@@ -63,6 +85,11 @@ pub struct ComplaintFormParts {
 }
 
 impl ComplaintFormParts {
+    /// `aria-describedby` of a field written out in the template (not a `TextField`).
+    pub fn described_by(&self, field: &str, hint: bool) -> Option<String> {
+        described_by(field, hint, self.error(field).is_some())
+    }
+
     pub fn error(&self, field: &str) -> Option<&str> {
         self.errors
             .iter()
@@ -172,4 +199,72 @@ pub struct WithdrawPage {
     pub csrf_token: String,
     pub error: Option<String>,
     pub typed: String,
+}
+
+/// The fields whose messages name them (`resident.noun.{field}`): the complaint form's and
+/// the resident's forms on the tracking page.
+pub const NAMED_FIELDS: [&str; 16] = [
+    "kind",
+    "category",
+    "district",
+    "business_name",
+    "business_address",
+    "business_credit_code",
+    "product",
+    "incident_date",
+    "description",
+    "demand",
+    "complainant_name",
+    "phone",
+    "email",
+    "reason",
+    "message",
+    "comment",
+];
+
+/// Fields answered by choosing rather than typing ("请选择…").
+const CHOICE_FIELDS: [&str; 3] = ["kind", "category", "district"];
+
+/// A refused field's message in `locale`, naming the field as GOV.UK's error messages do
+/// ("请填写经营者名称。", "Enter the name of the business."). Problems whose own message
+/// already names its field (an invalid phone, a missing consent…) keep that message.
+pub fn field_message(locale: Locale, field: &str, problem: &FieldProblem) -> String {
+    use crate::domain::fields::FieldError;
+    let key = match problem {
+        FieldProblem::Field(FieldError::Required) if CHOICE_FIELDS.contains(&field) => {
+            "resident.error.choose"
+        }
+        FieldProblem::Field(FieldError::Required) => "resident.error.required",
+        FieldProblem::NotAChoice => "resident.error.not_a_choice",
+        FieldProblem::Field(FieldError::TooShort { .. }) => "resident.error.too_short",
+        FieldProblem::Field(FieldError::TooLong { .. }) => "resident.error.too_long",
+        FieldProblem::Field(FieldError::LineBreak) => "resident.error.line_break",
+        FieldProblem::Field(FieldError::ControlCharacter) => "resident.error.control_character",
+        FieldProblem::Field(FieldError::InFuture) => "resident.error.in_future",
+        FieldProblem::Field(FieldError::TooOld) => "resident.error.too_old",
+        FieldProblem::Field(FieldError::Invalid) if field == "incident_date" => {
+            "resident.error.invalid_date"
+        }
+        other => return i18n::t(locale, &other.message_key(field)).to_owned(),
+    };
+    if !NAMED_FIELDS.contains(&field) {
+        return i18n::t(locale, &problem.message_key(field)).to_owned();
+    }
+    let noun = i18n::t(locale, &format!("resident.noun.{field}"));
+    let limit = problem.limit().map(|n| n.to_string()).unwrap_or_default();
+    let text = i18n::t_args(
+        locale,
+        key,
+        &[("field", noun), ("min", &limit), ("max", &limit)],
+    );
+    capitalised(text)
+}
+
+/// `text` with its first letter upper case (a noun may open an English sentence).
+fn capitalised(text: String) -> String {
+    let mut chars = text.chars();
+    match chars.next() {
+        Some(first) if first.is_lowercase() => first.to_uppercase().chain(chars).collect(),
+        _ => text,
+    }
 }

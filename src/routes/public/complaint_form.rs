@@ -20,7 +20,9 @@ use crate::extract::client::client_addr;
 use crate::extract::csrf;
 use crate::extract::form::{FormFields, Posted, PublicForm};
 use crate::extract::form_body::{FileProblem, Uploads};
-use crate::pages::public::{Choice, ComplaintFormPage, ComplaintFormParts, FormValues, TextField};
+use crate::pages::public::{
+    field_message, Choice, ComplaintFormPage, ComplaintFormParts, FormValues, TextField,
+};
 use crate::pages::{render, PageContext};
 use crate::services::filing::{self, Attachment, FilingOutcome, FilingRequest, Submitter};
 use crate::state::{AppState, DefaultDeadlines};
@@ -161,12 +163,7 @@ pub(crate) fn form_parts(
     let locale = ctx.locale;
     let message = |field: &str| -> Option<String> {
         let problem = form.problems?.get(field)?;
-        let limit = problem.limit().map(|n| n.to_string()).unwrap_or_default();
-        Some(crate::i18n::t_args(
-            locale,
-            &problem.message_key(field),
-            &[("min", &limit), ("max", &limit)],
-        ))
+        Some(field_message(locale, field, problem))
     };
     let field = |name: &'static str,
                  required: bool,
@@ -180,6 +177,12 @@ pub(crate) fn form_parts(
         hint: hinted.then(|| ctx.t(&format!("form.{name}.hint"))),
         value: form.values.fields.get(name).cloned().unwrap_or_default(),
         error: message(name),
+        // The contact fields say what a complaint and a report need of them.
+        requirement: match name {
+            "complainant_name" => Some(ctx.t("resident.contact.name")),
+            "phone" | "email" => Some(ctx.t("resident.contact.phone_or_email")),
+            _ => None,
+        },
         required,
         multiline,
         max,

@@ -346,12 +346,8 @@ const INFO_MAX: usize = 5000;
 const COMMENT_MAX: usize = 1000;
 
 /// The message of a refused resident field, in the visitor's language.
-fn field_message(req: &HttpRequest, problem: FieldProblem, field: &str, max: usize) -> String {
-    i18n::t_args(
-        locale_of(req),
-        &problem.message_key(field),
-        &[("max", &max.to_string()), ("min", "1")],
-    )
+fn field_message(req: &HttpRequest, problem: FieldProblem, field: &str) -> String {
+    crate::pages::public::field_message(locale_of(req), field, &problem)
 }
 
 /// A resident's form refused: the case's page again (`422`), the message beside that form.
@@ -458,12 +454,7 @@ pub async fn withdraw(
         Err(problem) => {
             let problem = ResidentFormProblem {
                 form: "withdraw",
-                message: field_message(
-                    &req,
-                    FieldProblem::Field(problem),
-                    "reason",
-                    WITHDRAW_REASON_MAX,
-                ),
+                message: field_message(&req, FieldProblem::Field(problem), "reason"),
                 typed: form.reason.unwrap_or_default(),
             };
             return withdraw_page(
@@ -524,7 +515,7 @@ pub async fn supply_info(
             };
             let problem = ResidentFormProblem {
                 form: "info",
-                message: field_message(&req, problem, field, INFO_MAX),
+                message: field_message(&req, problem, field),
                 typed: form.message.unwrap_or_default(),
             };
             return refuse(&req, &state, (&code, &complaint), problem).await;
@@ -571,7 +562,7 @@ pub async fn rate(
             let message = match (score, comment) {
                 (None, _) => i18n::t(locale_of(&req), "track.rating.score_required").to_owned(),
                 (_, Err(problem)) => {
-                    field_message(&req, FieldProblem::Field(problem), "comment", COMMENT_MAX)
+                    field_message(&req, FieldProblem::Field(problem), "comment")
                 }
                 _ => String::new(),
             };
