@@ -87,6 +87,102 @@ pub struct Settings {
     /// The Open311 `jurisdiction_id` this endpoint serves (default: the host of BASE_URL).
     #[arg(long, env = "OPEN311_JURISDICTION_ID")]
     pub open311_jurisdiction_id: Option<String>,
+    /// The body that runs the service, in the public pages' footer and the privacy notice
+    /// (default: the coordination office, in the visitor's language).
+    #[arg(long, env = "OPERATOR_NAME")]
+    pub operator_name: Option<String>,
+    /// Its phone number for residents, in the footer.
+    #[arg(long, env = "OPERATOR_PHONE", default_value = DEFAULT_OPERATOR_PHONE)]
+    pub operator_phone: String,
+    /// A UTF-8 text file replacing the built-in privacy notice of `/privacy` (paragraphs
+    /// separated by blank lines; shown as text, whatever the visitor's language).
+    #[arg(long, env = "PRIVACY_NOTICE_FILE")]
+    pub privacy_notice_file: Option<PathBuf>,
+    /// The ICP filing number (备案号) shown in the footer, linked to the MIIT register.
+    #[arg(long, env = "ICP_FILING")]
+    pub icp_filing: Option<String>,
+}
+
+/// The city's service hotline, until an operator sets its own number.
+pub const DEFAULT_OPERATOR_PHONE: &str = "12345";
+/// A privacy notice is a page, not a book.
+const MAX_PRIVACY_NOTICE_BYTES: u64 = 64 * 1024;
+
+/// Who runs the service, as the public pages' footer and `/privacy` tell residents.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SiteSettings {
+    /// `None`: the coordination office, named in the visitor's language.
+    pub operator_name: Option<String>,
+    pub operator_phone: String,
+    /// The paragraphs of `PRIVACY_NOTICE_FILE`; `None`: the built-in notice.
+    pub privacy_notice: Option<Vec<String>>,
+    pub icp_filing: Option<String>,
+}
+
+impl Default for SiteSettings {
+    fn default() -> SiteSettings {
+        SiteSettings {
+            operator_name: None,
+            operator_phone: DEFAULT_OPERATOR_PHONE.to_owned(),
+            privacy_notice: None,
+            icp_filing: None,
+        }
+    }
+}
+
+impl SiteSettings {
+    fn from_settings(
+        operator_name: Option<String>,
+        operator_phone: String,
+        privacy_notice_file: Option<PathBuf>,
+        icp_filing: Option<String>,
+    ) -> anyhow::Result<SiteSettings> {
+        let line = |what: &str, value: Option<String>| -> anyhow::Result<Option<String>> {
+            let Some(value) = value.map(|v| v.trim().to_owned()).filter(|v| !v.is_empty()) else {
+                return Ok(None);
+            };
+            anyhow::ensure!(
+                value.chars().count() <= 200 && !value.chars().any(char::is_control),
+                "{what} must be one line of at most 200 characters"
+            );
+            Ok(Some(value))
+        };
+        let operator_phone = line("OPERATOR_PHONE", Some(operator_phone))?
+            .context("OPERATOR_PHONE must not be empty")?;
+        let privacy_notice = match privacy_notice_file {
+            None => None,
+            Some(path) => {
+                let size = std::fs::metadata(&path)
+                    .with_context(|| format!("PRIVACY_NOTICE_FILE {}", path.display()))?
+                    .len();
+                anyhow::ensure!(
+                    size <= MAX_PRIVACY_NOTICE_BYTES,
+                    "PRIVACY_NOTICE_FILE must be at most {MAX_PRIVACY_NOTICE_BYTES} bytes"
+                );
+                let text = std::fs::read_to_string(&path).with_context(|| {
+                    format!("PRIVACY_NOTICE_FILE {} must be UTF-8 text", path.display())
+                })?;
+                let paragraphs: Vec<String> = text
+                    .replace("\r\n", "\n")
+                    .split("\n\n")
+                    .map(|p| p.split_whitespace().collect::<Vec<_>>().join(" "))
+                    .filter(|p| !p.is_empty())
+                    .collect();
+                anyhow::ensure!(
+                    !paragraphs.is_empty(),
+                    "PRIVACY_NOTICE_FILE {} is empty",
+                    path.display()
+                );
+                Some(paragraphs)
+            }
+        };
+        Ok(SiteSettings {
+            operator_name: line("OPERATOR_NAME", operator_name)?,
+            operator_phone,
+            privacy_notice,
+            icp_filing: line("ICP_FILING", icp_filing)?,
+        })
+    }
 }
 
 /// The validated configuration every part of the service is built from. Its `Debug`
@@ -121,6 +217,8 @@ pub struct Config {
     pub metrics_cache_seconds: u64,
     /// The Open311 `jurisdiction_id` (a request naming another one is refused).
     pub open311_jurisdiction_id: String,
+    /// Who runs the service: the public pages' footer and `/privacy`.
+    pub site: std::sync::Arc<SiteSettings>,
 }
 
 const MIN_SECRET_KEY_BYTES: usize = 64;
@@ -213,7 +311,14 @@ impl Settings {
                 .and_then(|u| u.host_str().map(str::to_owned))
                 .context("BASE_URL has no host to serve as OPEN311_JURISDICTION_ID")?,
         };
+        let site = SiteSettings::from_settings(
+            self.operator_name,
+            self.operator_phone,
+            self.privacy_notice_file,
+            self.icp_filing,
+        )?;
         Ok(Config {
+            site: std::sync::Arc::new(site),
             open311_jurisdiction_id,
             database,
             listen_addr: self.listen_addr,
@@ -283,6 +388,7 @@ impl std::fmt::Debug for Config {
             metrics_addr,
             metrics_cache_seconds,
             open311_jurisdiction_id,
+            site,
         } = self;
         let database = match database {
             DatabaseLocation::SqliteFile(path) => format!("sqlite://{}", path.display()),
@@ -314,6 +420,7 @@ impl std::fmt::Debug for Config {
             .field("metrics_addr", metrics_addr)
             .field("metrics_cache_seconds", metrics_cache_seconds)
             .field("open311_jurisdiction_id", open311_jurisdiction_id)
+            .field("site", site)
             .finish()
     }
 }

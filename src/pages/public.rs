@@ -148,12 +148,56 @@ pub struct TrackPage {
     /// While the clock stands (information asked for, or a test): that it stands, and why.
     pub clock_stopped: Option<&'static str>,
     pub timeline: Vec<TimelineEntry>,
+    /// 提交 → 受理 → 办理 → 答复 → 评价, with dates.
+    pub steps: Vec<Step>,
+    /// What happens next, in a sentence.
+    pub next_text: String,
+    /// "还剩 N 个工作日" of the deadline running now.
+    pub remaining: Option<super::DueStanding>,
+    /// The department's answer, once there is one.
+    pub answer: Option<Answer>,
+    /// The sentence on where the deadlines come from.
+    pub legal_basis: Option<String>,
+    /// The confirmation panel, shown once to the browser that filed.
+    pub receipt: Option<Receipt>,
     pub can_withdraw: bool,
     pub can_supply_info: bool,
     pub can_rate: bool,
     /// A refused resident form ("withdraw", "info" or "rating"): its message and the text kept.
     pub problem: Option<ResidentFormProblem>,
     pub csrf_token: String,
+}
+
+/// One step of the case's progress.
+pub struct Step {
+    pub label: &'static str,
+    /// `done`, `current` or `to-come` (a class, and the `data-step` marker).
+    pub status: &'static str,
+    /// The status in words, for those who do not see the marks.
+    pub status_text: &'static str,
+    /// Where the case stands (`aria-current="step"`); a closed case stands at its last step.
+    pub current: bool,
+    pub date: Option<String>,
+    /// How the case stopped at this step (not accepted, withdrawn), if it did.
+    pub note: Option<&'static str>,
+}
+
+/// The answer panel at the top of the tracking page.
+pub struct Answer {
+    pub outcome: Option<&'static str>,
+    pub message: Option<String>,
+    pub answered_on: String,
+    /// "请在 … 前评价这个答复", while a rating is open.
+    pub rate_by: Option<String>,
+    pub rated: Option<String>,
+}
+
+/// The confirmation panel after filing.
+pub struct Receipt {
+    /// What happens next, with dates.
+    pub next: Vec<String>,
+    /// What was submitted, label and value, to print.
+    pub copy: Vec<(&'static str, String)>,
 }
 
 pub struct ResidentFormProblem {
@@ -267,4 +311,13 @@ fn capitalised(text: String) -> String {
         Some(first) if first.is_lowercase() => first.to_uppercase().chain(chars).collect(),
         _ => text,
     }
+}
+
+/// `GET /privacy`.
+#[derive(Template)]
+#[template(path = "public/privacy.html")]
+pub struct PrivacyPage {
+    pub ctx: PageContext,
+    pub paragraphs: Vec<String>,
+    pub contact: String,
 }

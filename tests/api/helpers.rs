@@ -59,6 +59,7 @@ pub fn test_config(data_dir: &std::path::Path) -> Config {
         // Every scrape reads the outbox again, so a test sees each change at once.
         metrics_cache_seconds: 0,
         open311_jurisdiction_id: "green-channel.test".into(),
+        site: Default::default(),
     }
 }
 

@@ -20,6 +20,7 @@ mod metrics_access;
 mod open311;
 mod outbox_page;
 mod queue;
+mod resident_pages;
 mod restart;
 mod security;
 mod sessions;
