@@ -635,16 +635,6 @@ fn receipt(
         (ctx.t("form.description.label"), complaint.description.clone()),
         (ctx.t("form.demand.label"), or_none(&complaint.demand)),
     ];
-    if complaint.anonymous {
-        copy.push((
-            ctx.t("form.complainant_name.label"),
-            ctx.t("resident.receipt.anonymous").to_owned(),
-        ));
-    } else {
-        copy.push((ctx.t("form.complainant_name.label"), or_none(&complaint.complainant_name)));
-        copy.push((ctx.t("form.phone.label"), or_none(&complaint.phone)));
-    }
-    copy.push((ctx.t("form.email.label"), or_none(&complaint.email)));
     copy.push((
         ctx.t("resident.receipt.files"),
         if files.is_empty() {
