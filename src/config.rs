@@ -517,6 +517,100 @@ mod tests {
     }
 
     #[test]
+    fn the_operators_settings_are_read_once_and_malformed_ones_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        let parse = |args: &[&str]| {
+            let mut all = vec!["gc", "--data-dir", dir.path().to_str().unwrap()];
+            all.extend_from_slice(args);
+            Cli::parse_from(all).settings.into_config()
+        };
+        assert_eq!(*parse(&[]).unwrap().site, SiteSettings::default());
+        assert_eq!(parse(&[]).unwrap().site.operator_phone, "12345");
+
+        let notice = dir.path().join("privacy.txt");
+        std::fs::write(&notice, "第一段\n接着写。\r\n\r\n\n第二段\n").unwrap();
+        let set = parse(&[
+            "--operator-name",
+            " 上饶市市场监督管理局 ",
+            "--operator-phone",
+            "0793-8221234",
+            "--icp-filing",
+            "赣ICP备12345678号-1",
+            "--privacy-notice-file",
+            notice.to_str().unwrap(),
+        ])
+        .unwrap();
+        assert_eq!(
+            *set.site,
+            SiteSettings {
+                operator_name: Some("上饶市市场监督管理局".into()),
+                operator_phone: "0793-8221234".into(),
+                privacy_notice: Some(vec!["第一段 接着写。".into(), "第二段".into()]),
+                icp_filing: Some("赣ICP备12345678号-1".into()),
+            }
+        );
+        // Empty means unset, except for the phone, which has a default to fall back on.
+        assert_eq!(
+            parse(&["--icp-filing", "  "]).unwrap().site.icp_filing,
+            None
+        );
+
+        let empty = dir.path().join("empty.txt");
+        std::fs::write(&empty, " \n\n ").unwrap();
+        let big = dir.path().join("big.txt");
+        std::fs::write(&big, "隐".repeat(30_000)).unwrap();
+        let binary = dir.path().join("binary.txt");
+        std::fs::write(&binary, [0xff, 0xfe, 0x00]).unwrap();
+        let long = "局".repeat(201);
+        let missing = dir.path().join("missing.txt");
+        for (case, args, setting) in [
+            (
+                "empty phone",
+                vec!["--operator-phone", " "],
+                "OPERATOR_PHONE",
+            ),
+            (
+                "phone on two lines",
+                vec!["--operator-phone", "1\n2"],
+                "OPERATOR_PHONE",
+            ),
+            (
+                "name too long",
+                vec!["--operator-name", &long],
+                "OPERATOR_NAME",
+            ),
+            (
+                "control character",
+                vec!["--icp-filing", "赣\u{7}"],
+                "ICP_FILING",
+            ),
+            (
+                "missing notice",
+                vec!["--privacy-notice-file", missing.to_str().unwrap()],
+                "PRIVACY_NOTICE_FILE",
+            ),
+            (
+                "empty notice",
+                vec!["--privacy-notice-file", empty.to_str().unwrap()],
+                "PRIVACY_NOTICE_FILE",
+            ),
+            (
+                "notice too big",
+                vec!["--privacy-notice-file", big.to_str().unwrap()],
+                "PRIVACY_NOTICE_FILE",
+            ),
+            (
+                "notice not UTF-8",
+                vec!["--privacy-notice-file", binary.to_str().unwrap()],
+                "PRIVACY_NOTICE_FILE",
+            ),
+        ] {
+            let err = parse(&args).expect_err(case);
+            assert!(format!("{err:#}").contains(setting), "{case}: {err:#}");
+        }
+    }
+
+    #[test]
     fn unknown_database_schemes_and_short_keys_are_refused() {
         let dir = tempfile::tempdir().unwrap();
         let parse = |args: &[&str]| {

@@ -62,7 +62,10 @@ impl PageContext {
 
     /// "运营单位：…", the footer's first line.
     pub fn operator_line(&self) -> String {
-        self.t_args("resident.footer.operator", &[("name", self.operator_name())])
+        self.t_args(
+            "resident.footer.operator",
+            &[("name", self.operator_name())],
+        )
     }
 
     pub fn operator_phone(&self) -> &str {

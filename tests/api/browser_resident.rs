@@ -38,7 +38,9 @@ async fn a_resident_on_a_phone_files_follows_and_withdraws_without_javascript() 
     )
     .await;
     let district = summary
-        .find(Locator::XPath(".//a[normalize-space()='请选择经营者所在区县。']"))
+        .find(Locator::XPath(
+            ".//a[normalize-space()='请选择经营者所在区县。']",
+        ))
         .await
         .expect("a link naming the district");
     assert_eq!(
@@ -109,9 +111,16 @@ async fn a_resident_on_a_phone_files_follows_and_withdraws_without_javascript() 
         .text()
         .await
         .unwrap();
-    assert!(left.starts_with("还剩 ") && left.ends_with(" 个工作日"), "{left}");
+    assert!(
+        left.starts_with("还剩 ") && left.ends_with(" 个工作日"),
+        "{left}"
+    );
     // The footer, with the way to the privacy notice.
-    by_xpath(&page, "//footer//a[@href='/privacy'][normalize-space()='隐私说明']").await;
+    by_xpath(
+        &page,
+        "//footer//a[@href='/privacy'][normalize-space()='隐私说明']",
+    )
+    .await;
     screenshot(&page, "tracking-phone").await;
 
     // The same pages at desktop width, for the README.

@@ -90,10 +90,7 @@ async fn a_refused_filing_names_each_field_marks_it_and_sums_the_errors_up_at_th
                 "email",
             ),
             vec![
-                (
-                    "complainant_name",
-                    "投诉需要填写姓名（只有举报可以匿名）。",
-                ),
+                ("complainant_name", "投诉需要填写姓名（只有举报可以匿名）。"),
                 ("phone", "请至少留下电话或邮箱中的一项，方便部门联系您。"),
             ],
         ),
@@ -114,7 +111,11 @@ async fn a_refused_filing_names_each_field_marks_it_and_sums_the_errors_up_at_th
         let response = app.file_complaint(fields).await;
         assert_eq!(response.status().as_u16(), 422, "{case}");
         let html = response.text().await.unwrap();
-        assert!(title(&html).starts_with("错误："), "{case}: {}", title(&html));
+        assert!(
+            title(&html).starts_with("错误："),
+            "{case}: {}",
+            title(&html)
+        );
         assert_eq!(
             select_attr(&html, "#error-summary", "role").as_deref(),
             Some("alert"),
@@ -130,7 +131,10 @@ async fn a_refused_filing_names_each_field_marks_it_and_sums_the_errors_up_at_th
             .iter()
             .map(|(field, _)| Some(format!("#{field}")))
             .collect();
-        assert_eq!(links, expected_links, "{case}: one link per field, in form order");
+        assert_eq!(
+            links, expected_links,
+            "{case}: one link per field, in form order"
+        );
         for (field, message) in &expected {
             assert_eq!(
                 select_text(&html, &format!("#error-summary a[href='#{field}']")),
@@ -149,7 +153,11 @@ async fn a_refused_filing_names_each_field_marks_it_and_sums_the_errors_up_at_th
             );
             // The radio group is described as a whole, by its fieldset.
             let described = if *field == "kind" {
-                select_attr(&html, "fieldset.invalid[aria-describedby]", "aria-describedby")
+                select_attr(
+                    &html,
+                    "fieldset.invalid[aria-describedby]",
+                    "aria-describedby",
+                )
             } else {
                 select_attr(&html, &format!("#{field}"), "aria-describedby")
             }
@@ -219,8 +227,16 @@ async fn messages_name_their_field_in_every_language() {
                 vec![message.to_owned()],
                 "{field} in {accept_language}"
             );
-            let prefix = if accept_language == "en" { "Error: " } else { "错误：" };
-            let prefix = if accept_language == "zh-TW" { "錯誤：" } else { prefix };
+            let prefix = if accept_language == "en" {
+                "Error: "
+            } else {
+                "错误："
+            };
+            let prefix = if accept_language == "zh-TW" {
+                "錯誤："
+            } else {
+                prefix
+            };
             assert!(title(&html).starts_with(prefix), "{}", title(&html));
         }
     }
@@ -275,12 +291,19 @@ async fn the_receipt_is_a_panel_with_what_happens_next_and_a_copy_shown_once() {
     assert!(next.iter().any(|line| line.contains("食品药品监督管理局")));
     let copy = select_text(&page, "#submitted-copy dd");
     for typed in [description, &stored.business_name, &stored.business_address] {
-        assert!(copy.iter().any(|v| v.contains(typed)), "{typed} in {copy:?}");
+        assert!(
+            copy.iter().any(|v| v.contains(typed)),
+            "{typed} in {copy:?}"
+        );
     }
     // The resident's own contact details are not repeated on a page that may be printed.
-    for contact in [stored.phone.clone(), stored.complainant_name.clone(), stored.email.clone()]
-        .into_iter()
-        .flatten()
+    for contact in [
+        stored.phone.clone(),
+        stored.complainant_name.clone(),
+        stored.email.clone(),
+    ]
+    .into_iter()
+    .flatten()
     {
         assert!(!page.contains(&contact), "{contact}");
     }
@@ -324,7 +347,10 @@ async fn reply_to(app: &TestApp, code: &str) {
         &clerk,
         &id,
         "reply",
-        &[("outcome", "refund"), ("message", "经调解，商家已全额退款。")],
+        &[
+            ("outcome", "refund"),
+            ("message", "经调解，商家已全额退款。"),
+        ],
     )
     .await;
     assert_eq!(replied.status().as_u16(), 303);
@@ -380,7 +406,10 @@ async fn the_tracking_page_opens_with_where_the_case_stands() {
         4,
         "filed, accepted, handled, answered"
     );
-    assert!(select_text(&page, "#remaining").is_empty(), "nothing owed by the department");
+    assert!(
+        select_text(&page, "#remaining").is_empty(),
+        "nothing owed by the department"
+    );
 }
 
 #[tokio::test]
@@ -479,7 +508,12 @@ async fn every_public_page_has_the_footer_with_the_operator_its_phone_and_privac
     assert!(select_text(&html, "#privacy-notice p").len() >= 5);
     assert!(select_text(&html, "#privacy-contact")[0].contains("12345"));
     for (accept_language, heading) in [("en", "Privacy notice"), ("zh-TW", "隱私說明")] {
-        let html = app.get_in("/privacy", accept_language).await.text().await.unwrap();
+        let html = app
+            .get_in("/privacy", accept_language)
+            .await
+            .text()
+            .await
+            .unwrap();
         assert_eq!(select_text(&html, "h1"), vec![heading]);
     }
 }
@@ -509,7 +543,10 @@ async fn the_footer_and_the_privacy_page_say_what_the_operator_set() {
             Some("tel:0793-8221234".replace('-', "").as_str())
         );
         assert!(select_text(&html, "#footer-phone")[0].contains("0793-8221234"));
-        assert_eq!(select_text(&html, "#footer-icp"), vec!["赣ICP备12345678号-1"]);
+        assert_eq!(
+            select_text(&html, "#footer-icp"),
+            vec!["赣ICP备12345678号-1"]
+        );
         assert_eq!(
             select_attr(&html, "#footer-icp", "href").as_deref(),
             Some("https://beian.miit.gov.cn/")

@@ -52,7 +52,10 @@ async fn the_tracking_page_shows_the_case_and_none_of_the_personal_data() {
     let receipt = app.get_html(&format!("/track/{code}")).await;
     assert!(!select_text(&receipt, "#submitted-copy").is_empty());
     for (name, value) in &personal[..3] {
-        assert!(!receipt.contains(value), "{name} shown on the receipt: {value}");
+        assert!(
+            !receipt.contains(value),
+            "{name} shown on the receipt: {value}"
+        );
     }
     let html = app.get_html(&format!("/track/{code}")).await;
     for (name, value) in personal {
@@ -326,7 +329,10 @@ async fn a_withdrawal_with_an_unreadable_reason_is_refused_beside_it_and_changes
             "已解决\u{202E}决解已".to_owned(),
             "撤回原因含有不可见的控制字符，请重新输入。".to_owned(),
         ),
-        ("质".repeat(1001), "撤回原因最多 1000 个字，请删减。".to_owned()),
+        (
+            "质".repeat(1001),
+            "撤回原因最多 1000 个字，请删减。".to_owned(),
+        ),
     ] {
         let response = app
             .post_form(

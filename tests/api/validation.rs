@@ -416,7 +416,12 @@ async fn a_malformed_account_of_the_problem_is_refused_beside_its_field() {
                 date,
                 Says::Exactly(INVALID_DATE),
             ),
-            refusal("date tomorrow", with(v(), date, &tomorrow), date, Says::InFuture),
+            refusal(
+                "date tomorrow",
+                with(v(), date, &tomorrow),
+                date,
+                Says::InFuture,
+            ),
             refusal(
                 "date over three years ago",
                 with(v(), date, &too_old),

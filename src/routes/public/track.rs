@@ -427,10 +427,11 @@ fn progress(
             .find(|e| e.to_state == Some(to))
             .map(|e| day(e.at))
     };
-    let by = |date: chrono::NaiveDate| ctx.t_args("resident.step.by", &[("date", &date.to_string())]);
-    let rate_by = complaint.resolved_at.map(|at| {
-        city_date(at) + chrono::Days::new(u64::from(rating_window_days))
-    });
+    let by =
+        |date: chrono::NaiveDate| ctx.t_args("resident.step.by", &[("date", &date.to_string())]);
+    let rate_by = complaint
+        .resolved_at
+        .map(|at| city_date(at) + chrono::Days::new(u64::from(rating_window_days)));
     // The index of the current step, and the dates of each.
     let current = match state {
         ComplaintState::Assigned | ComplaintState::Rejected => 1,
@@ -505,7 +506,8 @@ fn progress(
             }
         })
         .collect();
-    let date_arg = |date: Option<chrono::NaiveDate>| date.map(|d| d.to_string()).unwrap_or_default();
+    let date_arg =
+        |date: Option<chrono::NaiveDate>| date.map(|d| d.to_string()).unwrap_or_default();
     let next_text = match state {
         ComplaintState::Assigned => {
             let key = match complaint.kind {
@@ -535,12 +537,12 @@ fn progress(
                 .find(|e| e.kind == EventKind::Replied)
                 .and_then(|e| e.public_message.clone()),
             answered_on: day(resolved_at),
-            rate_by: rate_by.filter(|_| state == ComplaintState::Resolved).map(|date| {
-                ctx.t_args("resident.answer.rate_by", &[("date", &date.to_string())])
-            }),
-            rated: complaint.rating_score.map(|score| {
-                ctx.t_args("resident.answer.rated", &[("score", &score.to_string())])
-            }),
+            rate_by: rate_by
+                .filter(|_| state == ComplaintState::Resolved)
+                .map(|date| ctx.t_args("resident.answer.rate_by", &[("date", &date.to_string())])),
+            rated: complaint
+                .rating_score
+                .map(|score| ctx.t_args("resident.answer.rated", &[("score", &score.to_string())])),
         }),
         _ => None,
     };
@@ -592,10 +594,7 @@ fn receipt(
         ctx.t_args(accept_key, &[("date", &complaint.accept_due.to_string())]),
     ];
     if complaint.kind == ComplaintKind::Complaint {
-        next.push(ctx.t_args(
-            "resident.receipt.next_finish",
-            &[("days", &finish_days)],
-        ));
+        next.push(ctx.t_args("resident.receipt.next_finish", &[("days", &finish_days)]));
     }
     next.push(
         ctx.t(if complaint.email.is_some() {
@@ -606,21 +605,36 @@ fn receipt(
         .to_owned(),
     );
     let none = || ctx.t("resident.receipt.none").to_owned();
-    let or_none = |value: &Option<String>| value.clone().filter(|v| !v.is_empty()).unwrap_or_else(none);
+    let or_none =
+        |value: &Option<String>| value.clone().filter(|v| !v.is_empty()).unwrap_or_else(none);
     let mut copy = vec![
-        (ctx.t("track.kind"), ctx.t(&format!("kind.{}", complaint.kind.as_str())).to_owned()),
+        (
+            ctx.t("track.kind"),
+            ctx.t(&format!("kind.{}", complaint.kind.as_str()))
+                .to_owned(),
+        ),
         (
             ctx.t("form.category.label"),
-            category.map_or(complaint.category_code.clone(), |c| c.name(locale).to_owned()),
+            category.map_or(complaint.category_code.clone(), |c| {
+                c.name(locale).to_owned()
+            }),
         ),
         (
             ctx.t("form.district.label"),
             reference
                 .district(&complaint.district_code)
-                .map_or(complaint.district_code.clone(), |d| d.name(locale).to_owned()),
+                .map_or(complaint.district_code.clone(), |d| {
+                    d.name(locale).to_owned()
+                }),
         ),
-        (ctx.t("form.business_name.label"), complaint.business_name.clone()),
-        (ctx.t("form.business_address.label"), complaint.business_address.clone()),
+        (
+            ctx.t("form.business_name.label"),
+            complaint.business_name.clone(),
+        ),
+        (
+            ctx.t("form.business_address.label"),
+            complaint.business_address.clone(),
+        ),
         (
             ctx.t("form.business_credit_code.label"),
             or_none(&complaint.business_credit_code),
@@ -628,11 +642,12 @@ fn receipt(
         (ctx.t("form.product.label"), or_none(&complaint.product)),
         (
             ctx.t("form.incident_date.label"),
-            complaint
-                .incident_date
-                .map_or_else(none, |d| d.to_string()),
+            complaint.incident_date.map_or_else(none, |d| d.to_string()),
         ),
-        (ctx.t("form.description.label"), complaint.description.clone()),
+        (
+            ctx.t("form.description.label"),
+            complaint.description.clone(),
+        ),
         (ctx.t("form.demand.label"), or_none(&complaint.demand)),
     ];
     copy.push((
@@ -878,9 +893,7 @@ pub async fn rate(
         (score, comment) => {
             let message = match (score, comment) {
                 (None, _) => i18n::t(locale_of(&req), "track.rating.score_required").to_owned(),
-                (_, Err(problem)) => {
-                    field_message(&req, FieldProblem::Field(problem), "comment")
-                }
+                (_, Err(problem)) => field_message(&req, FieldProblem::Field(problem), "comment"),
                 _ => String::new(),
             };
             let problem = ResidentFormProblem {
