@@ -16,6 +16,10 @@ use crate::triage::{act, complaint};
 
 const UNKNOWN_CODE: &str = "K7QX3-MNAPR-2D9WT";
 
+type Fields = Vec<(&'static str, String)>;
+/// A malformed filing, and each field it must mark with its message.
+type Refusal = (&'static str, Fields, Vec<(&'static str, &'static str)>);
+
 fn title(html: &str) -> String {
     select_text(html, "title").concat()
 }
@@ -39,7 +43,7 @@ async fn a_refused_filing_names_each_field_marks_it_and_sums_the_errors_up_at_th
     assert!(select_text(&fresh, "#error-summary").is_empty());
 
     // Malformed filings, and the fields each must mark (the field's id is the link target).
-    let rows: Vec<(&str, Vec<(&'static str, String)>, Vec<(&str, &str)>)> = vec![
+    let rows: Vec<Refusal> = vec![
         (
             "nothing chosen",
             without(
