@@ -652,10 +652,14 @@ fn receipt(
     ];
     copy.push((
         ctx.t("resident.receipt.files"),
+        // How many, not their names: a printed copy need not say what the files hold.
         if files.is_empty() {
             none()
         } else {
-            files.join("、")
+            ctx.t_args(
+                "resident.receipt.file_count",
+                &[("n", &files.len().to_string())],
+            )
         },
     ));
     Receipt { next, copy }
