@@ -91,6 +91,102 @@ pub struct Settings {
     /// enrolled set it up at their next sign-in. Empty: nobody is forced.
     #[arg(long, env = "REQUIRE_TOTP_ROLES", default_value = "admin,coordinator")]
     pub require_totp_roles: String,
+    /// The body that runs the service, in the public pages' footer and the privacy notice
+    /// (default: the coordination office, in the visitor's language).
+    #[arg(long, env = "OPERATOR_NAME")]
+    pub operator_name: Option<String>,
+    /// Its phone number for residents, in the footer.
+    #[arg(long, env = "OPERATOR_PHONE", default_value = DEFAULT_OPERATOR_PHONE)]
+    pub operator_phone: String,
+    /// A UTF-8 text file replacing the built-in privacy notice of `/privacy` (paragraphs
+    /// separated by blank lines; shown as text, whatever the visitor's language).
+    #[arg(long, env = "PRIVACY_NOTICE_FILE")]
+    pub privacy_notice_file: Option<PathBuf>,
+    /// The ICP filing number (备案号) shown in the footer, linked to the MIIT register.
+    #[arg(long, env = "ICP_FILING")]
+    pub icp_filing: Option<String>,
+}
+
+/// The city's service hotline, until an operator sets its own number.
+pub const DEFAULT_OPERATOR_PHONE: &str = "12345";
+/// A privacy notice is a page, not a book.
+const MAX_PRIVACY_NOTICE_BYTES: u64 = 64 * 1024;
+
+/// Who runs the service, as the public pages' footer and `/privacy` tell residents.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SiteSettings {
+    /// `None`: the coordination office, named in the visitor's language.
+    pub operator_name: Option<String>,
+    pub operator_phone: String,
+    /// The paragraphs of `PRIVACY_NOTICE_FILE`; `None`: the built-in notice.
+    pub privacy_notice: Option<Vec<String>>,
+    pub icp_filing: Option<String>,
+}
+
+impl Default for SiteSettings {
+    fn default() -> SiteSettings {
+        SiteSettings {
+            operator_name: None,
+            operator_phone: DEFAULT_OPERATOR_PHONE.to_owned(),
+            privacy_notice: None,
+            icp_filing: None,
+        }
+    }
+}
+
+impl SiteSettings {
+    fn from_settings(
+        operator_name: Option<String>,
+        operator_phone: String,
+        privacy_notice_file: Option<PathBuf>,
+        icp_filing: Option<String>,
+    ) -> anyhow::Result<SiteSettings> {
+        let line = |what: &str, value: Option<String>| -> anyhow::Result<Option<String>> {
+            let Some(value) = value.map(|v| v.trim().to_owned()).filter(|v| !v.is_empty()) else {
+                return Ok(None);
+            };
+            anyhow::ensure!(
+                value.chars().count() <= 200 && !value.chars().any(char::is_control),
+                "{what} must be one line of at most 200 characters"
+            );
+            Ok(Some(value))
+        };
+        let operator_phone = line("OPERATOR_PHONE", Some(operator_phone))?
+            .context("OPERATOR_PHONE must not be empty")?;
+        let privacy_notice = match privacy_notice_file {
+            None => None,
+            Some(path) => {
+                let size = std::fs::metadata(&path)
+                    .with_context(|| format!("PRIVACY_NOTICE_FILE {}", path.display()))?
+                    .len();
+                anyhow::ensure!(
+                    size <= MAX_PRIVACY_NOTICE_BYTES,
+                    "PRIVACY_NOTICE_FILE must be at most {MAX_PRIVACY_NOTICE_BYTES} bytes"
+                );
+                let text = std::fs::read_to_string(&path).with_context(|| {
+                    format!("PRIVACY_NOTICE_FILE {} must be UTF-8 text", path.display())
+                })?;
+                let paragraphs: Vec<String> = text
+                    .replace("\r\n", "\n")
+                    .split("\n\n")
+                    .map(|p| p.split_whitespace().collect::<Vec<_>>().join(" "))
+                    .filter(|p| !p.is_empty())
+                    .collect();
+                anyhow::ensure!(
+                    !paragraphs.is_empty(),
+                    "PRIVACY_NOTICE_FILE {} is empty",
+                    path.display()
+                );
+                Some(paragraphs)
+            }
+        };
+        Ok(SiteSettings {
+            operator_name: line("OPERATOR_NAME", operator_name)?,
+            operator_phone,
+            privacy_notice,
+            icp_filing: line("ICP_FILING", icp_filing)?,
+        })
+    }
 }
 
 /// The validated configuration every part of the service is built from. Its `Debug`
@@ -127,6 +223,8 @@ pub struct Config {
     pub open311_jurisdiction_id: String,
     /// `REQUIRE_TOTP_ROLES`: roles that must use a second factor (empty: none).
     pub require_totp_roles: Vec<crate::domain::access::Role>,
+    /// Who runs the service: the public pages' footer and `/privacy`.
+    pub site: std::sync::Arc<SiteSettings>,
 }
 
 const MIN_SECRET_KEY_BYTES: usize = 64;
@@ -220,8 +318,15 @@ impl Settings {
                 .context("BASE_URL has no host to serve as OPEN311_JURISDICTION_ID")?,
         };
         let require_totp_roles = parse_roles(&self.require_totp_roles)?;
+        let site = SiteSettings::from_settings(
+            self.operator_name,
+            self.operator_phone,
+            self.privacy_notice_file,
+            self.icp_filing,
+        )?;
         Ok(Config {
             require_totp_roles,
+            site: std::sync::Arc::new(site),
             open311_jurisdiction_id,
             database,
             listen_addr: self.listen_addr,
@@ -305,6 +410,7 @@ impl std::fmt::Debug for Config {
             metrics_cache_seconds,
             open311_jurisdiction_id,
             require_totp_roles,
+            site,
         } = self;
         let database = match database {
             DatabaseLocation::SqliteFile(path) => format!("sqlite://{}", path.display()),
@@ -337,6 +443,7 @@ impl std::fmt::Debug for Config {
             .field("metrics_cache_seconds", metrics_cache_seconds)
             .field("open311_jurisdiction_id", open311_jurisdiction_id)
             .field("require_totp_roles", require_totp_roles)
+            .field("site", site)
             .finish()
     }
 }
@@ -430,6 +537,100 @@ mod tests {
     struct Cli {
         #[command(flatten)]
         settings: Settings,
+    }
+
+    #[test]
+    fn the_operators_settings_are_read_once_and_malformed_ones_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        let parse = |args: &[&str]| {
+            let mut all = vec!["gc", "--data-dir", dir.path().to_str().unwrap()];
+            all.extend_from_slice(args);
+            Cli::parse_from(all).settings.into_config()
+        };
+        assert_eq!(*parse(&[]).unwrap().site, SiteSettings::default());
+        assert_eq!(parse(&[]).unwrap().site.operator_phone, "12345");
+
+        let notice = dir.path().join("privacy.txt");
+        std::fs::write(&notice, "第一段\n接着写。\r\n\r\n\n第二段\n").unwrap();
+        let set = parse(&[
+            "--operator-name",
+            " 上饶市市场监督管理局 ",
+            "--operator-phone",
+            "0793-8221234",
+            "--icp-filing",
+            "赣ICP备12345678号-1",
+            "--privacy-notice-file",
+            notice.to_str().unwrap(),
+        ])
+        .unwrap();
+        assert_eq!(
+            *set.site,
+            SiteSettings {
+                operator_name: Some("上饶市市场监督管理局".into()),
+                operator_phone: "0793-8221234".into(),
+                privacy_notice: Some(vec!["第一段 接着写。".into(), "第二段".into()]),
+                icp_filing: Some("赣ICP备12345678号-1".into()),
+            }
+        );
+        // Empty means unset, except for the phone, which has a default to fall back on.
+        assert_eq!(
+            parse(&["--icp-filing", "  "]).unwrap().site.icp_filing,
+            None
+        );
+
+        let empty = dir.path().join("empty.txt");
+        std::fs::write(&empty, " \n\n ").unwrap();
+        let big = dir.path().join("big.txt");
+        std::fs::write(&big, "隐".repeat(30_000)).unwrap();
+        let binary = dir.path().join("binary.txt");
+        std::fs::write(&binary, [0xff, 0xfe, 0x00]).unwrap();
+        let long = "局".repeat(201);
+        let missing = dir.path().join("missing.txt");
+        for (case, args, setting) in [
+            (
+                "empty phone",
+                vec!["--operator-phone", " "],
+                "OPERATOR_PHONE",
+            ),
+            (
+                "phone on two lines",
+                vec!["--operator-phone", "1\n2"],
+                "OPERATOR_PHONE",
+            ),
+            (
+                "name too long",
+                vec!["--operator-name", &long],
+                "OPERATOR_NAME",
+            ),
+            (
+                "control character",
+                vec!["--icp-filing", "赣\u{7}"],
+                "ICP_FILING",
+            ),
+            (
+                "missing notice",
+                vec!["--privacy-notice-file", missing.to_str().unwrap()],
+                "PRIVACY_NOTICE_FILE",
+            ),
+            (
+                "empty notice",
+                vec!["--privacy-notice-file", empty.to_str().unwrap()],
+                "PRIVACY_NOTICE_FILE",
+            ),
+            (
+                "notice too big",
+                vec!["--privacy-notice-file", big.to_str().unwrap()],
+                "PRIVACY_NOTICE_FILE",
+            ),
+            (
+                "notice not UTF-8",
+                vec!["--privacy-notice-file", binary.to_str().unwrap()],
+                "PRIVACY_NOTICE_FILE",
+            ),
+        ] {
+            let err = parse(&args).expect_err(case);
+            assert!(format!("{err:#}").contains(setting), "{case}: {err:#}");
+        }
     }
 
     #[test]

@@ -119,6 +119,10 @@ pub const MESSAGE_FILES: &[(&str, &str)] = &[
         "locales/security.toml",
         include_str!("../../locales/security.toml"),
     ),
+    (
+        "locales/resident.toml",
+        include_str!("../../locales/resident.toml"),
+    ),
 ];
 
 /// key → text in each locale (index by `Locale::index`).

@@ -29,6 +29,8 @@ use crate::i18n::{self, Locale};
 pub struct PageContext {
     pub locale: Locale,
     pub path: String,
+    /// Who runs the service, for the public pages' footer.
+    pub site: std::sync::Arc<crate::config::SiteSettings>,
 }
 
 pub struct LanguageLink {
@@ -41,10 +43,50 @@ pub struct LanguageLink {
 impl PageContext {
     /// `path` is a GET-able address of the page shown (a re-rendered POST names its form).
     pub fn new(req: &HttpRequest, path: &str) -> PageContext {
+        let site = req
+            .app_data::<actix_web::web::Data<crate::state::AppState>>()
+            .map(|state| state.config.site.clone())
+            .unwrap_or_default();
         PageContext {
             locale: locale_of(req),
             path: path.to_owned(),
+            site,
         }
+    }
+
+    /// The body that runs the service, as the footer names it.
+    pub fn operator_name(&self) -> &str {
+        match &self.site.operator_name {
+            Some(name) => name,
+            None => self.t("resident.footer.default_operator"),
+        }
+    }
+
+    /// "运营单位：…", the footer's first line.
+    pub fn operator_line(&self) -> String {
+        self.t_args(
+            "resident.footer.operator",
+            &[("name", self.operator_name())],
+        )
+    }
+
+    pub fn operator_phone(&self) -> &str {
+        &self.site.operator_phone
+    }
+
+    /// `tel:` address of the operator's phone (digits and `+` only).
+    pub fn operator_phone_href(&self) -> String {
+        let digits: String = self
+            .site
+            .operator_phone
+            .chars()
+            .filter(|c| c.is_ascii_digit() || *c == '+')
+            .collect();
+        format!("tel:{digits}")
+    }
+
+    pub fn icp_filing(&self) -> Option<&str> {
+        self.site.icp_filing.as_deref()
     }
 
     pub fn t(&self, key: &str) -> &'static str {

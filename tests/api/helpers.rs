@@ -62,6 +62,7 @@ pub fn test_config(data_dir: &std::path::Path) -> Config {
         // No role is forced to enrol a second factor, so `login` signs in with the password
         // alone; the TOTP tests (`totp.rs`) set REQUIRE_TOTP_ROLES themselves.
         require_totp_roles: vec![],
+        site: Default::default(),
     }
 }
 

@@ -412,6 +412,8 @@ fn keys_of_pattern(pattern: &str, place: &Path) -> Option<Vec<String>> {
             fill(pattern, ErrorPageKind::ALL.iter().map(|k| k.name()))
         }
         "form.{}.label" => fill(pattern, text_fields),
+        // Messages name their field (issue 16).
+        "resident.noun.{}" => fill(pattern, green_channel::pages::public::NAMED_FIELDS),
         // The name is shown without a hint.
         "form.{}.hint" => fill(
             pattern,

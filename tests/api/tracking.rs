@@ -47,6 +47,16 @@ async fn the_tracking_page_shows_the_case_and_none_of_the_personal_data() {
     let stored = stored_complaint(&app, &code).await;
     assert_eq!(stored.phone.as_deref(), Some("13922334455"));
 
+    // The filer's own first visit shows the receipt, with a copy of the case to print
+    // (issue 16) but never the contact details; every later visit shows none of it.
+    let receipt = app.get_html(&format!("/track/{code}")).await;
+    assert!(!select_text(&receipt, "#submitted-copy").is_empty());
+    for (name, value) in &personal[..3] {
+        assert!(
+            !receipt.contains(value),
+            "{name} shown on the receipt: {value}"
+        );
+    }
     let html = app.get_html(&format!("/track/{code}")).await;
     for (name, value) in personal {
         assert!(!html.contains(value), "{name} shown: {value}");
@@ -317,9 +327,12 @@ async fn a_withdrawal_with_an_unreadable_reason_is_refused_beside_it_and_changes
     for (reason, message) in [
         (
             "已解决\u{202E}决解已".to_owned(),
-            "含有不可见的控制字符，请重新输入。".to_owned(),
+            "撤回原因含有不可见的控制字符，请重新输入。".to_owned(),
         ),
-        ("质".repeat(1001), "最多 1000 个字，请删减。".to_owned()),
+        (
+            "质".repeat(1001),
+            "撤回原因最多 1000 个字，请删减。".to_owned(),
+        ),
     ] {
         let response = app
             .post_form(

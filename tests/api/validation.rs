@@ -13,33 +13,72 @@ use crate::helpers::{
 
 type Fields = Vec<(&'static str, String)>;
 
-// The messages of locales/messages.toml (zh-Hans, the default), copied as the visitor reads
-// them so that a message shown from the wrong key fails here.
-const REQUIRED: &str = "请填写此项。";
-const LINE_BREAK: &str = "此项只能写一行，请去掉换行。";
-const CONTROL_CHARACTER: &str = "含有不可见的控制字符，请重新输入。";
-const IN_FUTURE: &str = "日期不能晚于今天。";
-const TOO_OLD: &str = "只受理三年以内发生的问题。";
+// The messages of locales/messages.toml and locales/resident.toml (zh-Hans, the default),
+// copied as the visitor reads them so that a message shown from the wrong key fails here.
+// Every message names its field (issue 16): "请填写经营者名称。", "请选择经营者所在区县。".
 const INVALID_CREDIT_CODE: &str =
     "统一社会信用代码不正确：应为 18 位，且校验位要对得上。不确定可以不填。";
-const INVALID_DATE: &str = "请按 年-月-日 填写一个真实的日期，例如 2026-11-02。";
+const INVALID_DATE: &str = "请按 年-月-日 填写真实的发生日期，例如 2026-11-02。";
 const INVALID_PHONE: &str = "请填写 11 位手机号，或带区号的固定电话（可加分机号）。";
 const INVALID_EMAIL: &str = "邮箱地址格式不正确，例如 name@example.com。";
-const NOT_A_CHOICE: &str = "请从列表中选择一项。";
 const NAME_REQUIRED: &str = "投诉需要填写姓名（只有举报可以匿名）。";
 const CONTACT_REQUIRED: &str = "请至少留下电话或邮箱中的一项，方便部门联系您。";
 const ANONYMOUS_COMPLAINT: &str = "只有举报可以匿名；投诉需要实名，部门才能为您调解。";
 const CONSENT_REQUIRED: &str = "请勾选同意，否则我们无法办理。";
 const MALFORMED_FORM: &str = "提交的内容无法读取，请检查后重新提交。";
 
-/// `error.too_short` with `{min}` substituted.
-fn too_short(min: usize) -> String {
-    format!("至少需要 {min} 个字。")
+/// What a field is called inside its messages.
+fn noun(field: &str) -> &'static str {
+    match field {
+        "kind" => "提交类型（投诉或举报）",
+        "category" => "问题类别",
+        "district" => "经营者所在区县",
+        "business_name" => "经营者名称",
+        "business_address" => "经营者地址",
+        "business_credit_code" => "统一社会信用代码",
+        "product" => "商品或服务",
+        "incident_date" => "发生日期",
+        "description" => "投诉内容",
+        "demand" => "您的诉求",
+        "complainant_name" => "姓名",
+        "phone" => "电话",
+        "email" => "电子邮箱",
+        other => panic!("no noun for {other}"),
+    }
 }
 
-/// `error.too_long` with `{max}` substituted.
-fn too_long(max: usize) -> String {
-    format!("最多 {max} 个字，请删减。")
+/// The message a refused field gets, naming the field.
+#[derive(Clone, Copy)]
+enum Says {
+    Required,
+    NotAChoice,
+    LineBreak,
+    ControlCharacter,
+    InFuture,
+    TooOld,
+    TooShort(usize),
+    TooLong(usize),
+    Exactly(&'static str),
+}
+
+impl Says {
+    fn text(self, field: &str) -> String {
+        let noun = || noun(field);
+        match self {
+            Says::Required if ["kind", "category", "district"].contains(&field) => {
+                format!("请选择{}。", noun())
+            }
+            Says::Required => format!("请填写{}。", noun()),
+            Says::NotAChoice => format!("请从列表中选择{}。", noun()),
+            Says::LineBreak => format!("{}只能写一行，请去掉换行。", noun()),
+            Says::ControlCharacter => format!("{}含有不可见的控制字符，请重新输入。", noun()),
+            Says::InFuture => format!("{}不能晚于今天。", noun()),
+            Says::TooOld => format!("{}不能早于三年前：只受理三年以内发生的问题。", noun()),
+            Says::TooShort(min) => format!("{}至少需要 {min} 个字。", noun()),
+            Says::TooLong(max) => format!("{}最多 {max} 个字，请删减。", noun()),
+            Says::Exactly(text) => text.to_owned(),
+        }
+    }
 }
 
 /// `n` Chinese characters: limits count characters, not the three bytes each takes.
@@ -54,11 +93,11 @@ struct Refusal {
     messages: Vec<(&'static str, String)>,
 }
 
-fn refusal(case: &'static str, fields: Fields, field: &'static str, message: &str) -> Refusal {
+fn refusal(case: &'static str, fields: Fields, field: &'static str, says: Says) -> Refusal {
     Refusal {
         case,
         fields,
-        messages: vec![(field, message.to_owned())],
+        messages: vec![(field, says.text(field))],
     }
 }
 
@@ -193,49 +232,49 @@ async fn a_missing_or_unknown_choice_is_refused_beside_its_field() {
     assert_refused(
         &app,
         vec![
-            refusal("kind missing", without(v(), "kind"), "kind", REQUIRED),
-            refusal("kind empty", with(v(), "kind", ""), "kind", REQUIRED),
+            refusal("kind missing", without(v(), "kind"), "kind", Says::Required),
+            refusal("kind empty", with(v(), "kind", ""), "kind", Says::Required),
             refusal(
                 "kind unknown",
                 with(v(), "kind", "suggestion"),
                 "kind",
-                NOT_A_CHOICE,
+                Says::NotAChoice,
             ),
             refusal(
                 "category missing",
                 without(v(), "category"),
                 "category",
-                REQUIRED,
+                Says::Required,
             ),
             refusal(
                 "category unknown",
                 with(v(), "category", "cars"),
                 "category",
-                NOT_A_CHOICE,
+                Says::NotAChoice,
             ),
             refusal(
                 "category by its name",
                 with(v(), "category", "食品"),
                 "category",
-                NOT_A_CHOICE,
+                Says::NotAChoice,
             ),
             refusal(
                 "district missing",
                 without(v(), "district"),
                 "district",
-                REQUIRED,
+                Says::Required,
             ),
             refusal(
                 "district unknown",
                 with(v(), "district", "361199"),
                 "district",
-                NOT_A_CHOICE,
+                Says::NotAChoice,
             ),
             refusal(
                 "district by its name",
                 with(v(), "district", "信州区"),
                 "district",
-                NOT_A_CHOICE,
+                Says::NotAChoice,
             ),
         ],
     )
@@ -251,102 +290,102 @@ async fn a_malformed_business_is_refused_beside_its_field() {
     assert_refused(
         &app,
         vec![
-            refusal("name empty", with(v(), name, ""), name, REQUIRED),
+            refusal("name empty", with(v(), name, ""), name, Says::Required),
             refusal(
                 "name only spaces",
                 with(v(), name, "  \u{3000} "),
                 name,
-                REQUIRED,
+                Says::Required,
             ),
             refusal(
                 "name of 201 characters",
                 with(v(), name, &chinese(201)),
                 name,
-                &too_long(200),
+                Says::TooLong(200),
             ),
             refusal(
                 "name with a line break",
                 with(v(), name, "好又多\n超市"),
                 name,
-                LINE_BREAK,
+                Says::LineBreak,
             ),
             refusal(
                 "name with a bell",
                 with(v(), name, "好又多\u{0007}超市"),
                 name,
-                CONTROL_CHARACTER,
+                Says::ControlCharacter,
             ),
             refusal(
                 "name with a bidi override",
                 with(v(), name, "好又多\u{202E}市超"),
                 name,
-                CONTROL_CHARACTER,
+                Says::ControlCharacter,
             ),
             refusal(
                 "name with a zero-width space",
                 with(v(), name, "好又\u{200B}多"),
                 name,
-                CONTROL_CHARACTER,
+                Says::ControlCharacter,
             ),
             refusal(
                 "address empty",
                 with(v(), "business_address", ""),
                 "business_address",
-                REQUIRED,
+                Says::Required,
             ),
             refusal(
                 "address of 301 characters",
                 with(v(), "business_address", &chinese(301)),
                 "business_address",
-                &too_long(300),
+                Says::TooLong(300),
             ),
             refusal(
                 "credit code with a wrong check character",
                 with(v(), code, "91350100M000100Y44"),
                 code,
-                INVALID_CREDIT_CODE,
+                Says::Exactly(INVALID_CREDIT_CODE),
             ),
             refusal(
                 "credit code of 17 characters",
                 with(v(), code, "91350100M000100Y4"),
                 code,
-                INVALID_CREDIT_CODE,
+                Says::Exactly(INVALID_CREDIT_CODE),
             ),
             refusal(
                 "credit code with I",
                 with(v(), code, "91350100I000100Y43"),
                 code,
-                INVALID_CREDIT_CODE,
+                Says::Exactly(INVALID_CREDIT_CODE),
             ),
             refusal(
                 "credit code with O",
                 with(v(), code, "91350100O000100Y43"),
                 code,
-                INVALID_CREDIT_CODE,
+                Says::Exactly(INVALID_CREDIT_CODE),
             ),
             refusal(
                 "credit code with S",
                 with(v(), code, "91350100S000100Y43"),
                 code,
-                INVALID_CREDIT_CODE,
+                Says::Exactly(INVALID_CREDIT_CODE),
             ),
             refusal(
                 "credit code with V",
                 with(v(), code, "91350100V000100Y43"),
                 code,
-                INVALID_CREDIT_CODE,
+                Says::Exactly(INVALID_CREDIT_CODE),
             ),
             refusal(
                 "credit code with Z",
                 with(v(), code, "91350100Z000100Y43"),
                 code,
-                INVALID_CREDIT_CODE,
+                Says::Exactly(INVALID_CREDIT_CODE),
             ),
             refusal(
                 "product of 201 characters",
                 with(v(), "product", &chinese(201)),
                 "product",
-                &too_long(200),
+                Says::TooLong(200),
             ),
         ],
     )
@@ -369,56 +408,61 @@ async fn a_malformed_account_of_the_problem_is_refused_beside_its_field() {
                 "date not a date",
                 with(v(), date, "not a date"),
                 date,
-                INVALID_DATE,
+                Says::Exactly(INVALID_DATE),
             ),
             refusal(
                 "date 30 February",
                 with(v(), date, "2026-02-30"),
                 date,
-                INVALID_DATE,
+                Says::Exactly(INVALID_DATE),
             ),
-            refusal("date tomorrow", with(v(), date, &tomorrow), date, IN_FUTURE),
+            refusal(
+                "date tomorrow",
+                with(v(), date, &tomorrow),
+                date,
+                Says::InFuture,
+            ),
             refusal(
                 "date over three years ago",
                 with(v(), date, &too_old),
                 date,
-                TOO_OLD,
+                Says::TooOld,
             ),
             refusal(
                 "date with slashes",
                 with(v(), date, "2026/11/01"),
                 date,
-                INVALID_DATE,
+                Says::Exactly(INVALID_DATE),
             ),
             refusal(
                 "description of 9 characters",
                 with(v(), text, &chinese(9)),
                 text,
-                &too_short(10),
+                Says::TooShort(10),
             ),
             refusal(
                 "description of 5001 characters",
                 with(v(), text, &chinese(5001)),
                 text,
-                &too_long(5000),
+                Says::TooLong(5000),
             ),
             refusal(
                 "description only spaces",
                 with(v(), text, "     "),
                 text,
-                REQUIRED,
+                Says::Required,
             ),
             refusal(
                 "description with a bidi override",
                 with(v(), text, "过期三个月了\u{202E}商家拒绝退货"),
                 text,
-                CONTROL_CHARACTER,
+                Says::ControlCharacter,
             ),
             refusal(
                 "demand of 1001 characters",
                 with(v(), "demand", &chinese(1001)),
                 "demand",
-                &too_long(1000),
+                Says::TooLong(1000),
             ),
         ],
     )
@@ -439,109 +483,109 @@ async fn a_malformed_contact_is_refused_beside_its_field() {
                 "name of 51 characters",
                 with(v(), name, &chinese(51)),
                 name,
-                &too_long(50),
+                Says::TooLong(50),
             ),
             refusal(
                 "no name on a complaint",
                 without(v(), name),
                 name,
-                NAME_REQUIRED,
+                Says::Exactly(NAME_REQUIRED),
             ),
             refusal(
                 "no name on a named report",
                 without(with(v(), "kind", "report"), name),
                 name,
-                NAME_REQUIRED,
+                Says::Exactly(NAME_REQUIRED),
             ),
             refusal(
                 "phone of 12 digits",
                 with(v(), "phone", "138001380001"),
                 "phone",
-                INVALID_PHONE,
+                Says::Exactly(INVALID_PHONE),
             ),
             refusal(
                 "phone of 10 digits",
                 with(v(), "phone", "1380013800"),
                 "phone",
-                INVALID_PHONE,
+                Says::Exactly(INVALID_PHONE),
             ),
             refusal(
                 "phone starting 12",
                 with(v(), "phone", "12800138000"),
                 "phone",
-                INVALID_PHONE,
+                Says::Exactly(INVALID_PHONE),
             ),
             refusal(
                 "phone with letters",
                 with(v(), "phone", "138-0013-800O"),
                 "phone",
-                INVALID_PHONE,
+                Says::Exactly(INVALID_PHONE),
             ),
             refusal(
                 "landline without area code",
                 with(v(), "phone", "8221234"),
                 "phone",
-                INVALID_PHONE,
+                Says::Exactly(INVALID_PHONE),
             ),
             refusal(
                 "email without @",
                 with(v(), "email", "zhang.san.example.com"),
                 "email",
-                INVALID_EMAIL,
+                Says::Exactly(INVALID_EMAIL),
             ),
             refusal(
                 "email with two @",
                 with(v(), "email", "zhang@san@example.com"),
                 "email",
-                INVALID_EMAIL,
+                Says::Exactly(INVALID_EMAIL),
             ),
             refusal(
                 "email with a space",
                 with(v(), "email", "zhang san@example.com"),
                 "email",
-                INVALID_EMAIL,
+                Says::Exactly(INVALID_EMAIL),
             ),
             refusal(
                 "email of 255 characters",
                 with(v(), "email", &long_email),
                 "email",
-                &too_long(254),
+                Says::TooLong(254),
             ),
             refusal(
                 "email of 255 characters and no phone",
                 with(without(v(), "phone"), "email", &long_email),
                 "email",
-                &too_long(254),
+                Says::TooLong(254),
             ),
             refusal(
                 "email without a dot in the domain",
                 with(v(), "email", "a@b"),
                 "email",
-                INVALID_EMAIL,
+                Says::Exactly(INVALID_EMAIL),
             ),
             refusal(
                 "email in angle brackets",
                 with(v(), "email", "<a@b.cn>"),
                 "email",
-                INVALID_EMAIL,
+                Says::Exactly(INVALID_EMAIL),
             ),
             refusal(
                 "email smuggling a header",
                 with(v(), "email", "a@b.cn\r\nBcc: x@y.cn"),
                 "email",
-                LINE_BREAK,
+                Says::LineBreak,
             ),
             refusal(
                 "a complaint with neither phone nor email",
                 without(without(v(), "phone"), "email"),
                 "phone",
-                CONTACT_REQUIRED,
+                Says::Exactly(CONTACT_REQUIRED),
             ),
             refusal(
                 "an anonymous complaint",
                 with(v(), "anonymous", "on"),
                 "anonymous",
-                ANONYMOUS_COMPLAINT,
+                Says::Exactly(ANONYMOUS_COMPLAINT),
             ),
         ],
     )
@@ -559,13 +603,13 @@ async fn a_filing_without_consent_is_refused_beside_the_checkbox() {
                 "consent missing",
                 without(valid_complaint(), "consent"),
                 "consent",
-                CONSENT_REQUIRED,
+                Says::Exactly(CONSENT_REQUIRED),
             ),
             refusal(
                 "consent empty",
                 with(valid_complaint(), "consent", ""),
                 "consent",
-                CONSENT_REQUIRED,
+                Says::Exactly(CONSENT_REQUIRED),
             ),
         ],
     )
@@ -590,7 +634,7 @@ async fn every_problem_of_a_filing_is_shown_at_once() {
             case: "three problems",
             fields,
             messages: vec![
-                ("business_name", too_long(200)),
+                ("business_name", Says::TooLong(200).text("business_name")),
                 ("phone", INVALID_PHONE.to_owned()),
                 ("consent", CONSENT_REQUIRED.to_owned()),
             ],
@@ -722,7 +766,7 @@ async fn a_body_that_is_not_a_form_is_never_a_framework_error_and_stores_nothing
     let html = response.text().await.unwrap();
     assert_eq!(
         select_text(&html, ".field-error#business_name-error"),
-        vec![REQUIRED.to_owned()]
+        vec![Says::Required.text("business_name")]
     );
 
     // The token alone: no submission id, the general message.
@@ -751,7 +795,7 @@ async fn a_body_that_is_not_a_form_is_never_a_framework_error_and_stores_nothing
     ] {
         assert_eq!(
             select_text(&html, &format!(".field-error#{field}-error")),
-            vec![REQUIRED.to_owned()],
+            vec![Says::Required.text(field)],
             "{field}"
         );
     }
@@ -997,8 +1041,8 @@ async fn every_validation_message_is_shown_in_the_visitors_language() {
             "name of 201 characters",
             with(valid_complaint(), "business_name", &chinese(201)),
             "business_name",
-            "At most 200 characters, please shorten it.",
-            "最多 200 個字，請刪減。",
+            "The name of the business must be at most 200 characters: please shorten it.",
+            "經營者名稱最多 200 個字，請刪減。",
         ),
         (
             "phone starting 12",

@@ -18,7 +18,9 @@ use crate::extract::client::client_addr;
 use crate::extract::csrf;
 use crate::extract::form::{FormFields, Posted, PublicForm};
 use crate::extract::form_body::{FileProblem, Uploads};
-use crate::pages::public::{Choice, ComplaintFormPage, ComplaintFormParts, FormValues, TextField};
+use crate::pages::public::{
+    field_message, Choice, ComplaintFormPage, ComplaintFormParts, FormValues, TextField,
+};
 use crate::pages::{render, PageContext};
 use crate::services::filing::{self, Attachment, FilingOutcome, FilingRequest, Submitter};
 use crate::state::{AppState, DefaultDeadlines};
@@ -26,6 +28,51 @@ use crate::state::{AppState, DefaultDeadlines};
 pub const FORM_PATH: &str = "/complaints/new";
 /// Shown once on the tracking page after filing, then forgotten.
 pub const RECEIPT_COOKIE: &str = "gc_receipt";
+/// How long after filing the receipt (with its copy of what was submitted) can be shown.
+const RECEIPT_MINUTES: i64 = 10;
+
+/// The receipt cookie's value: `code.issued.mac`, the MAC keyed by `SECRET_KEY`, so that
+/// only the browser that filed is shown the copy of what it submitted (a cookie typed by
+/// someone who merely knows the code is not the server's).
+pub fn receipt_value(key: &[u8], code: &str, now_unix: i64) -> String {
+    use base64::Engine as _;
+    use hmac::Mac as _;
+    let mac = receipt_mac(key, code, now_unix).finalize().into_bytes();
+    format!(
+        "{code}.{now_unix}.{}",
+        base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(mac)
+    )
+}
+
+/// Whether `value` is a receipt this server issued for `code` in the last minutes.
+pub fn receipt_matches(key: &[u8], value: &str, code: &str, now_unix: i64) -> bool {
+    use base64::Engine as _;
+    use hmac::Mac as _;
+    let mut parts = value.splitn(3, '.');
+    let (Some(named), Some(issued), Some(mac)) = (parts.next(), parts.next(), parts.next()) else {
+        return false;
+    };
+    let Ok(issued) = issued.parse::<i64>() else {
+        return false;
+    };
+    let Ok(mac) = base64::engine::general_purpose::URL_SAFE_NO_PAD.decode(mac) else {
+        return false;
+    };
+    named == code
+        && (0..=RECEIPT_MINUTES * 60).contains(&(now_unix - issued))
+        && receipt_mac(key, code, issued).verify_slice(&mac).is_ok()
+}
+
+fn receipt_mac(key: &[u8], code: &str, issued: i64) -> hmac::Hmac<sha2::Sha256> {
+    use hmac::Mac as _;
+    let mut mac =
+        hmac::Hmac::<sha2::Sha256>::new_from_slice(key).expect("HMAC takes any key length");
+    mac.update(b"receipt\0");
+    mac.update(code.as_bytes());
+    mac.update(b"\0");
+    mac.update(issued.to_string().as_bytes());
+    mac
+}
 
 /// The form as posted: every field raw and optional, so that nothing a browser sends
 /// (or leaves out) is a framework error. The CSRF token is the extractor's.
@@ -159,12 +206,7 @@ pub(crate) fn form_parts(
     let locale = ctx.locale;
     let message = |field: &str| -> Option<String> {
         let problem = form.problems?.get(field)?;
-        let limit = problem.limit().map(|n| n.to_string()).unwrap_or_default();
-        Some(crate::i18n::t_args(
-            locale,
-            &problem.message_key(field),
-            &[("min", &limit), ("max", &limit)],
-        ))
+        Some(field_message(locale, field, problem))
     };
     let field = |name: &'static str,
                  required: bool,
@@ -178,6 +220,12 @@ pub(crate) fn form_parts(
         hint: hinted.then(|| ctx.t(&format!("form.{name}.hint"))),
         value: form.values.fields.get(name).cloned().unwrap_or_default(),
         error: message(name),
+        // The contact fields say what a complaint and a report need of them.
+        requirement: match name {
+            "complainant_name" => Some(ctx.t("resident.contact.name")),
+            "phone" | "email" => Some(ctx.t("resident.contact.phone_or_email")),
+            _ => None,
+        },
         required,
         multiline,
         max,
@@ -348,17 +396,18 @@ pub async fn show(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpRe
     respond_with_form(&req, &state, StatusCode::OK, form).await
 }
 
-fn see_tracking_page(code: &str, receipt: bool, secure: bool) -> HttpResponse {
+fn see_tracking_page(code: &str, receipt: Option<&[u8]>, secure: bool) -> HttpResponse {
     let mut response = HttpResponse::SeeOther();
     response.insert_header((header::LOCATION, format!("/track/{code}")));
-    if receipt {
+    if let Some(key) = receipt {
+        let value = receipt_value(key, code, now_utc().and_utc().timestamp());
         response.cookie(
-            Cookie::build(RECEIPT_COOKIE, code.to_owned())
+            Cookie::build(RECEIPT_COOKIE, value)
                 .path("/track")
                 .http_only(true)
                 .secure(secure)
                 .same_site(SameSite::Strict)
-                .max_age(actix_web::cookie::time::Duration::minutes(10))
+                .max_age(actix_web::cookie::time::Duration::minutes(RECEIPT_MINUTES))
                 .finish(),
         );
     }
@@ -416,7 +465,7 @@ pub async fn submit(
         })
         .await?;
     if let Some(code) = earlier {
-        return Ok(see_tracking_page(&code, false, secure));
+        return Ok(see_tracking_page(&code, None, secure));
     }
     let client = client_addr(&req, &state.config.trusted_proxies);
     state
@@ -484,10 +533,14 @@ pub async fn submit(
             state.submit_limit.record(client).await;
             tracing::info!(code = %tracking_code.redacted(), "complaint filed");
             state.mail_wakeup.notify_one();
-            Ok(see_tracking_page(tracking_code.as_str(), true, secure))
+            Ok(see_tracking_page(
+                tracking_code.as_str(),
+                Some(&state.config.secret_key),
+                secure,
+            ))
         }
         FilingOutcome::AlreadyFiled { tracking_code } => {
-            Ok(see_tracking_page(&tracking_code, false, secure))
+            Ok(see_tracking_page(&tracking_code, None, secure))
         }
     }
 }

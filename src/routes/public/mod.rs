@@ -4,6 +4,7 @@ pub(crate) mod complaint_form;
 mod health;
 mod home;
 mod language;
+mod privacy;
 mod recover;
 mod stats;
 mod track;
@@ -18,6 +19,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.service(resource("/").route(get().to(home::show)))
         .service(resource("/healthz").route(get().to(health::check)))
         .service(resource("/stats").route(get().to(stats::show)))
+        .service(resource(privacy::PATH).route(get().to(privacy::show)))
         .service(resource("/static/app.css").route(get().to(home::stylesheet)))
         .service(resource("/lang/{tag}").route(get().to(language::switch)))
         .service(resource("/complaints/new").route(get().to(complaint_form::show)))

@@ -8,12 +8,12 @@ use actix_web::{web, HttpRequest, HttpResponse};
 use chrono::{Datelike as _, Timelike as _};
 use serde::Deserialize;
 
-use super::complaint_form::RECEIPT_COOKIE;
+use super::complaint_form::{receipt_matches, RECEIPT_COOKIE};
 use crate::clock::now_utc;
 use crate::db::complaints::{self, ComplaintRow, EventRow};
 use crate::db::reference::{Named, ReferenceData};
 use crate::domain::calendar::{city_date, city_time};
-use crate::domain::complaint::{ComplaintKind, ComplaintState};
+use crate::domain::complaint::{ComplaintKind, ComplaintState, EventKind};
 use crate::domain::fields;
 use crate::domain::intake::FieldProblem;
 use crate::domain::tracking_code::TrackingCode;
@@ -24,7 +24,8 @@ use crate::extract::form::{FormFields, Posted, PublicForm};
 use crate::extract::locale::locale_of;
 use crate::i18n;
 use crate::pages::public::{
-    Deadline, ResidentFormProblem, TimelineEntry, TrackLookupPage, TrackPage, WithdrawPage,
+    Answer, Deadline, Receipt, ResidentFormProblem, TimelineEntry, TrackLookupPage, TrackPage,
+    WithdrawPage,
 };
 use crate::pages::{render, DueStanding, PageContext};
 use crate::routes::bridge::case_settings;
@@ -90,20 +91,25 @@ fn not_found(req: &HttpRequest, raw_code: &str) -> HttpResponse {
 
 /// The case a resident's POST names. Every request keyed by a tracking code counts against
 /// `TRACK_LIMIT_PER_HOUR`, whatever its answer: the POSTs test codes as well as a look-up.
+/// A code that names no case is answered with the look-up form (`Err`, a `404` page).
 async fn find(
     req: &HttpRequest,
     state: &AppState,
     raw_code: &str,
-) -> Result<(TrackingCode, ComplaintRow), AppError> {
+) -> Result<Result<(TrackingCode, ComplaintRow), HttpResponse>, AppError> {
     count_lookup(req, state).await?;
-    let code = TrackingCode::parse(raw_code).ok_or(AppError::NotFound)?;
+    let Some(code) = TrackingCode::parse(raw_code) else {
+        return Ok(Err(not_found(req, raw_code)));
+    };
     let key = code.as_str().to_owned();
     let complaint = state
         .db
         .read(move |conn| complaints::find_by_tracking_code(conn, &key))
-        .await?
-        .ok_or(AppError::NotFound)?;
-    Ok((code, complaint))
+        .await?;
+    Ok(match complaint {
+        Some(complaint) => Ok((code, complaint)),
+        None => Err(not_found(req, raw_code)),
+    })
 }
 
 #[tracing::instrument(skip_all)]
@@ -120,6 +126,14 @@ pub async fn show(
     // the busiest page, and each trip is a hand-over to a blocking thread.
     let key = code.as_str().to_owned();
     let cache = state.reference_cache.clone();
+    let just_filed = req.cookie(RECEIPT_COOKIE).is_some_and(|c| {
+        receipt_matches(
+            &state.config.secret_key,
+            c.value(),
+            code.as_str(),
+            now_utc().and_utc().timestamp(),
+        )
+    });
     let found = state
         .db
         .read(move |conn| {
@@ -127,19 +141,25 @@ pub async fn show(
                 return Ok(None);
             };
             let events = complaints::events_of(conn, &complaint.id)?;
-            Ok(Some((complaint, events, cache.get(conn)?)))
+            // The receipt's copy of what was submitted names the files.
+            let files = if just_filed {
+                crate::db::attachments::list(conn, complaint.id.as_str())?
+                    .into_iter()
+                    .map(|a| a.file_name)
+                    .collect()
+            } else {
+                Vec::new()
+            };
+            Ok(Some((complaint, events, files, cache.get(conn)?)))
         })
         .await?;
-    let Some((complaint, events, reference)) = found else {
+    let Some((complaint, events, files, reference)) = found else {
         return Ok(not_found(&req, &raw_code));
     };
     if raw_code.as_str() != code.as_str() {
         // One address per case: typed variants lead to the canonical one.
         return Ok(see_case(&code));
     }
-    let just_filed = req
-        .cookie(RECEIPT_COOKIE)
-        .is_some_and(|c| c.value() == code.as_str());
     let done = web::Query::<DoneQuery>::from_query(req.query_string())
         .ok()
         .and_then(|q| q.into_inner().done)
@@ -154,6 +174,7 @@ pub async fn show(
         complaint: &complaint,
         events: &events,
         reference: &reference,
+        files: &files,
     };
     render_page(&req, &state, &code, loaded, StatusCode::OK, shown)
 }
@@ -189,15 +210,19 @@ async fn respond_with_page(
         complaint,
         events: &events,
         reference: &reference,
+        files: &[],
     };
     render_page(req, state, code, loaded, status, shown)
 }
 
 /// What the page shows, read already.
+#[derive(Clone, Copy)]
 struct Loaded<'a> {
     complaint: &'a ComplaintRow,
     events: &'a [EventRow],
     reference: &'a ReferenceData,
+    /// The names of the files filed with it (for the receipt only).
+    files: &'a [String],
 }
 
 fn render_page(
@@ -214,9 +239,8 @@ fn render_page(
     let page = track_page(
         ctx,
         code,
-        loaded.complaint,
-        loaded.events,
-        loaded.reference,
+        &loaded,
+        state.config.rating_window_days,
         shown,
         pair.token.clone(),
     );
@@ -236,12 +260,17 @@ fn render_page(
 fn track_page(
     ctx: PageContext,
     code: &TrackingCode,
-    complaint: &ComplaintRow,
-    events: &[EventRow],
-    reference: &ReferenceData,
+    loaded: &Loaded<'_>,
+    rating_window_days: u32,
     shown: TrackRender,
     csrf_token: String,
 ) -> TrackPage {
+    let Loaded {
+        complaint,
+        events,
+        reference,
+        files,
+    } = *loaded;
     let locale = ctx.locale;
     let state = complaint.state;
     let kind = complaint.kind;
@@ -302,7 +331,37 @@ fn track_page(
             })
         })
         .collect();
+    let progress = progress(&ctx, complaint, events, rating_window_days);
+    let remaining = complaint
+        .current_due
+        .filter(|_| state.is_open())
+        .map(|due| remaining(&reference.calendar, due, today, locale));
+    let legal_basis = reference
+        .category(&complaint.category_code)
+        .map(|c| c.legal_basis.trim())
+        .filter(|basis| !basis.is_empty())
+        .map(|basis| {
+            ctx.t_args(
+                "resident.legal_basis",
+                &[("basis", basis.trim_end_matches(['。', '.']))],
+            )
+        });
+    let receipt = shown.just_filed.then(|| {
+        receipt(
+            &ctx,
+            complaint,
+            reference,
+            &department_name(&complaint.lead_department),
+            files,
+        )
+    });
     TrackPage {
+        steps: progress.steps,
+        next_text: progress.next_text,
+        answer: progress.answer,
+        remaining,
+        legal_basis,
+        receipt,
         code: code.to_string(),
         public_id: complaint.public_id.clone(),
         just_filed: shown.just_filed,
@@ -340,17 +399,278 @@ fn track_page(
     }
 }
 
+/// Where the case stands: the steps, the next thing to happen and the answer.
+struct Progress {
+    steps: Vec<crate::pages::public::Step>,
+    next_text: String,
+    answer: Option<Answer>,
+}
+
+fn day(utc: chrono::NaiveDateTime) -> String {
+    city_date(utc).to_string()
+}
+
+fn progress(
+    ctx: &PageContext,
+    complaint: &ComplaintRow,
+    events: &[EventRow],
+    rating_window_days: u32,
+) -> Progress {
+    use crate::pages::public::Step;
+    let state = complaint.state;
+    // When the case last came to `to` (closed, not accepted, withdrawn).
+    let came_to = |to: ComplaintState| {
+        events
+            .iter()
+            .rev()
+            .find(|e| e.to_state == Some(to))
+            .map(|e| day(e.at))
+    };
+    let by =
+        |date: chrono::NaiveDate| ctx.t_args("resident.step.by", &[("date", &date.to_string())]);
+    let rate_by = complaint
+        .resolved_at
+        .map(|at| city_date(at) + chrono::Days::new(u64::from(rating_window_days)));
+    // The index of the current step, and the dates of each.
+    let current = match state {
+        ComplaintState::Assigned | ComplaintState::Rejected => 1,
+        ComplaintState::Accepted | ComplaintState::AwaitingInfo => 2,
+        ComplaintState::Resolved | ComplaintState::Closed => 4,
+        ComplaintState::Withdrawn if complaint.accepted_at.is_some() => 2,
+        ComplaintState::Withdrawn => 1,
+    };
+    let answered = matches!(state, ComplaintState::Resolved | ComplaintState::Closed);
+    let dates: [Option<String>; 5] = [
+        Some(day(complaint.created_at)),
+        match state {
+            ComplaintState::Assigned => Some(by(complaint.accept_due)),
+            ComplaintState::Rejected => came_to(ComplaintState::Rejected),
+            _ => complaint.accepted_at.map(day),
+        },
+        match (answered, complaint.resolved_at, complaint.finish_due) {
+            (true, Some(at), _) => Some(day(at)),
+            (false, _, Some(due)) if state.is_open() => Some(by(due)),
+            _ => None,
+        },
+        match (answered, complaint.resolved_at, complaint.finish_due) {
+            (true, Some(at), _) => Some(day(at)),
+            (false, _, Some(due)) if state.is_open() => Some(by(due)),
+            _ => None,
+        },
+        match state {
+            ComplaintState::Resolved => rate_by.map(by),
+            ComplaintState::Closed => complaint
+                .rated_at
+                .map(day)
+                .or_else(|| came_to(ComplaintState::Closed)),
+            _ => None,
+        },
+    ];
+    let stopped_note = match state {
+        ComplaintState::Rejected => Some(ctx.t("state.rejected")),
+        ComplaintState::Withdrawn => Some(ctx.t("state.withdrawn")),
+        _ => None,
+    };
+    let labels = [
+        "resident.step.submitted",
+        "resident.step.accepted",
+        "resident.step.handling",
+        "resident.step.answered",
+        "resident.step.rated",
+    ];
+    let closed = state == ComplaintState::Closed;
+    let steps = labels
+        .iter()
+        .zip(dates)
+        .enumerate()
+        .map(|(index, (label, date))| {
+            let (status, status_key) = if index < current || (closed && index == current) {
+                ("done", "resident.step.done")
+            } else if index == current {
+                ("current", "resident.step.current")
+            } else {
+                ("to-come", "resident.step.to_come")
+            };
+            Step {
+                label: ctx.t(label),
+                status,
+                status_text: ctx.t(status_key),
+                current: index == current,
+                date: if status == "to-come" && stopped_note.is_some() {
+                    None
+                } else {
+                    date
+                },
+                note: stopped_note.filter(|_| index == current),
+            }
+        })
+        .collect();
+    let date_arg =
+        |date: Option<chrono::NaiveDate>| date.map(|d| d.to_string()).unwrap_or_default();
+    let next_text = match state {
+        ComplaintState::Assigned => {
+            let key = match complaint.kind {
+                ComplaintKind::Complaint => "resident.next.assigned",
+                ComplaintKind::Report => "resident.next.assigned_report",
+            };
+            ctx.t_args(key, &[("date", &complaint.accept_due.to_string())])
+        }
+        ComplaintState::Accepted => ctx.t_args(
+            "resident.next.accepted",
+            &[("date", &date_arg(complaint.finish_due))],
+        ),
+        ComplaintState::AwaitingInfo => ctx.t("resident.next.awaiting_info").to_owned(),
+        ComplaintState::Resolved => ctx.t("resident.next.resolved").to_owned(),
+        ComplaintState::Closed => ctx.t("resident.next.closed").to_owned(),
+        ComplaintState::Rejected => ctx.t("resident.next.rejected").to_owned(),
+        ComplaintState::Withdrawn => ctx.t("resident.next.withdrawn").to_owned(),
+    };
+    let answer = match (answered, complaint.resolved_at) {
+        (true, Some(resolved_at)) => Some(Answer {
+            outcome: complaint
+                .outcome
+                .map(|o| ctx.t(&format!("outcome.{}", o.as_str()))),
+            message: events
+                .iter()
+                .rev()
+                .find(|e| e.kind == EventKind::Replied)
+                .and_then(|e| e.public_message.clone()),
+            answered_on: day(resolved_at),
+            rate_by: rate_by
+                .filter(|_| state == ComplaintState::Resolved)
+                .map(|date| ctx.t_args("resident.answer.rate_by", &[("date", &date.to_string())])),
+            rated: complaint
+                .rating_score
+                .map(|score| ctx.t_args("resident.answer.rated", &[("score", &score.to_string())])),
+        }),
+        _ => None,
+    };
+    Progress {
+        steps,
+        next_text,
+        answer,
+    }
+}
+
+/// "还剩 N 个工作日" until `due`.
+fn remaining(
+    calendar: &crate::domain::calendar::WorkCalendar,
+    due: chrono::NaiveDate,
+    today: chrono::NaiveDate,
+    locale: i18n::Locale,
+) -> DueStanding {
+    use crate::domain::deadlines::{standing, Standing};
+    let (code, key, n) = match standing(calendar, due, today) {
+        Standing::DueToday => ("due-today", "resident.remaining.today", 0),
+        Standing::DueIn(1) => ("due-in", "resident.remaining.one_day", 1),
+        Standing::DueIn(n) => ("due-in", "resident.remaining.days", n),
+        Standing::Overdue(1) => ("overdue", "resident.remaining.overdue_one", 1),
+        Standing::Overdue(n) => ("overdue", "resident.remaining.overdue", n),
+    };
+    DueStanding {
+        code,
+        text: i18n::t_args(locale, key, &[("n", &n.to_string())]),
+    }
+}
+
+/// The confirmation panel: what happens next, with dates, and a copy of what was filed.
+fn receipt(
+    ctx: &PageContext,
+    complaint: &ComplaintRow,
+    reference: &ReferenceData,
+    department: &str,
+    files: &[String],
+) -> Receipt {
+    let locale = ctx.locale;
+    let category = reference.category(&complaint.category_code);
+    let accept_key = match complaint.kind {
+        ComplaintKind::Complaint => "resident.receipt.next_accept",
+        ComplaintKind::Report => "resident.receipt.next_open",
+    };
+    let finish_days = category.map_or(0, |c| c.complaint_finish_days).to_string();
+    let mut next = vec![
+        ctx.t_args("resident.receipt.next_route", &[("department", department)]),
+        ctx.t_args(accept_key, &[("date", &complaint.accept_due.to_string())]),
+    ];
+    if complaint.kind == ComplaintKind::Complaint {
+        next.push(ctx.t_args("resident.receipt.next_finish", &[("days", &finish_days)]));
+    }
+    next.push(
+        ctx.t(if complaint.email.is_some() {
+            "resident.receipt.next_email"
+        } else {
+            "resident.receipt.next_no_email"
+        })
+        .to_owned(),
+    );
+    let none = || ctx.t("resident.receipt.none").to_owned();
+    let or_none =
+        |value: &Option<String>| value.clone().filter(|v| !v.is_empty()).unwrap_or_else(none);
+    let mut copy = vec![
+        (
+            ctx.t("track.kind"),
+            ctx.t(&format!("kind.{}", complaint.kind.as_str()))
+                .to_owned(),
+        ),
+        (
+            ctx.t("form.category.label"),
+            category.map_or(complaint.category_code.clone(), |c| {
+                c.name(locale).to_owned()
+            }),
+        ),
+        (
+            ctx.t("form.district.label"),
+            reference
+                .district(&complaint.district_code)
+                .map_or(complaint.district_code.clone(), |d| {
+                    d.name(locale).to_owned()
+                }),
+        ),
+        (
+            ctx.t("form.business_name.label"),
+            complaint.business_name.clone(),
+        ),
+        (
+            ctx.t("form.business_address.label"),
+            complaint.business_address.clone(),
+        ),
+        (
+            ctx.t("form.business_credit_code.label"),
+            or_none(&complaint.business_credit_code),
+        ),
+        (ctx.t("form.product.label"), or_none(&complaint.product)),
+        (
+            ctx.t("form.incident_date.label"),
+            complaint.incident_date.map_or_else(none, |d| d.to_string()),
+        ),
+        (
+            ctx.t("form.description.label"),
+            complaint.description.clone(),
+        ),
+        (ctx.t("form.demand.label"), or_none(&complaint.demand)),
+    ];
+    copy.push((
+        ctx.t("resident.receipt.files"),
+        // How many, not their names: a printed copy need not say what the files hold.
+        if files.is_empty() {
+            none()
+        } else {
+            ctx.t_args(
+                "resident.receipt.file_count",
+                &[("n", &files.len().to_string())],
+            )
+        },
+    ));
+    Receipt { next, copy }
+}
+
 const WITHDRAW_REASON_MAX: usize = 1000;
 const INFO_MAX: usize = 5000;
 const COMMENT_MAX: usize = 1000;
 
 /// The message of a refused resident field, in the visitor's language.
-fn field_message(req: &HttpRequest, problem: FieldProblem, field: &str, max: usize) -> String {
-    i18n::t_args(
-        locale_of(req),
-        &problem.message_key(field),
-        &[("max", &max.to_string()), ("min", "1")],
-    )
+fn field_message(req: &HttpRequest, problem: FieldProblem, field: &str) -> String {
+    crate::pages::public::field_message(locale_of(req), field, &problem)
 }
 
 /// A resident's form refused: the case's page again (`422`), the message beside that form.
@@ -405,7 +725,10 @@ pub async fn confirm_withdraw(
     raw_code: web::Path<String>,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, AppError> {
-    let (code, complaint) = find(&req, &state, &raw_code).await?;
+    let (code, complaint) = match find(&req, &state, &raw_code).await? {
+        Ok(found) => found,
+        Err(page) => return Ok(page),
+    };
     if complaint.state.withdraw().is_err() {
         return Ok(see_case(&code));
     }
@@ -451,18 +774,16 @@ pub async fn withdraw(
 ) -> Result<HttpResponse, AppError> {
     let now = now_utc();
     let form = posted.form;
-    let (code, complaint) = find(&req, &state, &raw_code).await?;
+    let (code, complaint) = match find(&req, &state, &raw_code).await? {
+        Ok(found) => found,
+        Err(page) => return Ok(page),
+    };
     let reason = match fields::multi_line(form.reason.as_deref(), 0, WITHDRAW_REASON_MAX) {
         Ok(reason) => reason,
         Err(problem) => {
             let problem = ResidentFormProblem {
                 form: "withdraw",
-                message: field_message(
-                    &req,
-                    FieldProblem::Field(problem),
-                    "reason",
-                    WITHDRAW_REASON_MAX,
-                ),
+                message: field_message(&req, FieldProblem::Field(problem), "reason"),
                 typed: form.reason.unwrap_or_default(),
             };
             return withdraw_page(
@@ -503,7 +824,10 @@ pub async fn supply_info(
 ) -> Result<HttpResponse, AppError> {
     let now = now_utc();
     let Posted { form, uploads, .. } = posted;
-    let (code, complaint) = find(&req, &state, &raw_code).await?;
+    let (code, complaint) = match find(&req, &state, &raw_code).await? {
+        Ok(found) => found,
+        Err(page) => return Ok(page),
+    };
     let message =
         fields::multi_line(form.message.as_deref(), 1, INFO_MAX).map_err(FieldProblem::Field);
     let (message, files) = match (message, check_files(&uploads)) {
@@ -523,7 +847,7 @@ pub async fn supply_info(
             };
             let problem = ResidentFormProblem {
                 form: "info",
-                message: field_message(&req, problem, field, INFO_MAX),
+                message: field_message(&req, problem, field),
                 typed: form.message.unwrap_or_default(),
             };
             return refuse(&req, &state, (&code, &complaint), problem).await;
@@ -557,7 +881,10 @@ pub async fn rate(
 ) -> Result<HttpResponse, AppError> {
     let now = now_utc();
     let form = posted.form;
-    let (code, complaint) = find(&req, &state, &raw_code).await?;
+    let (code, complaint) = match find(&req, &state, &raw_code).await? {
+        Ok(found) => found,
+        Err(page) => return Ok(page),
+    };
     let score = form
         .score
         .as_deref()
@@ -569,9 +896,7 @@ pub async fn rate(
         (score, comment) => {
             let message = match (score, comment) {
                 (None, _) => i18n::t(locale_of(&req), "track.rating.score_required").to_owned(),
-                (_, Err(problem)) => {
-                    field_message(&req, FieldProblem::Field(problem), "comment", COMMENT_MAX)
-                }
+                (_, Err(problem)) => field_message(&req, FieldProblem::Field(problem), "comment"),
                 _ => String::new(),
             };
             let problem = ResidentFormProblem {
