@@ -39,6 +39,7 @@ diesel::table! {
         legal_basis -> Text,
         sort_order -> Integer,
         active -> Bool,
+        rejection_reasons -> Text,
     }
 }
 

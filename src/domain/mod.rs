@@ -49,6 +49,7 @@ pub mod ids;
 pub mod intake;
 pub mod login;
 pub mod public_id;
+pub mod rejection;
 pub mod routing;
 pub mod search;
 pub mod tracking_code;

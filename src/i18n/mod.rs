@@ -111,6 +111,7 @@ pub const MESSAGE_FILES: &[(&str, &str)] = &[
         "locales/businesses.toml",
         include_str!("../../locales/businesses.toml"),
     ),
+    ("locales/desk.toml", include_str!("../../locales/desk.toml")),
 ];
 
 /// key → text in each locale (index by `Locale::index`).

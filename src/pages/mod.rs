@@ -5,6 +5,7 @@ pub mod admin;
 pub mod api_keys;
 pub mod businesses;
 pub mod complaint;
+pub mod desk;
 pub mod manage;
 pub mod open311;
 pub mod public;

@@ -60,6 +60,11 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             "/admin/attachments/{id}",
             web::get().to(attachment::download),
         )
+        // Issue 16: what the resident will receive, before the action is taken.
+        .route(
+            "/admin/complaints/{id}/{action}/preview",
+            web::post().to(complaint::preview),
+        )
         // Issue 13, before the generic action route that would answer them 404.
         .route(
             "/admin/complaints/{id}/merge",
