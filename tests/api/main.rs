@@ -7,6 +7,7 @@ mod browser;
 mod bulletin;
 mod businesses;
 mod deadline_pages;
+mod desk;
 mod email;
 mod file_modes;
 mod filing;

@@ -1,0 +1,443 @@
+//! The staff desk of issue 16 over HTTP: one primary action per state, `reply` and `reject`
+//! through a preview of exactly what the resident receives, standard rejection grounds per
+//! category, and refused forms answered with an error summary that names the field.
+
+use diesel::prelude::*;
+use green_channel::db::schema::{complaints, outbox};
+use green_channel::domain::tracking_code::TrackingCode;
+use scraper::{Html, Selector};
+
+use crate::helpers::{
+    select_attr, select_text, spawn_app, valid_complaint, TestApp, ADMIN_PASSWORD,
+    STAFF_PASSWORD,
+};
+use crate::triage::{act, complaint};
+
+/// Posts `fields` with the session's CSRF token to `path`, as a form would.
+pub async fn post_as(
+    app: &TestApp,
+    browser: &reqwest::Client,
+    path: &str,
+    fields: &[(&str, &str)],
+) -> reqwest::Response {
+    let token = app.admin_csrf(browser, "/admin/password").await;
+    let mut body: Vec<(&str, &str)> = vec![("csrf_token", &token)];
+    body.extend_from_slice(fields);
+    browser
+        .post(app.url(path))
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body(serde_urlencoded::to_string(&body).unwrap())
+        .send()
+        .await
+        .unwrap()
+}
+
+/// The fields of the form matching `selector`, as its submission would send them.
+fn form_fields(html: &str, selector: &str) -> Vec<(String, String)> {
+    let document = Html::parse_document(html);
+    let form = document
+        .select(&Selector::parse(selector).unwrap())
+        .next()
+        .unwrap_or_else(|| panic!("{selector} in {html}"));
+    form.select(&Selector::parse("input[name]").unwrap())
+        .filter_map(|input| {
+            let v = input.value();
+            let name = v.attr("name").unwrap().to_owned();
+            if v.attr("type") == Some("checkbox") {
+                return v.attr("checked").map(|_| (name, "on".to_owned()));
+            }
+            Some((name, v.attr("value").unwrap_or_default().to_owned()))
+        })
+        .collect()
+}
+
+/// What was written for a case: its version and the number of its emails.
+async fn written(app: &TestApp, id: &str) -> (i32, i64) {
+    let id = id.to_owned();
+    app.db
+        .read(move |conn| {
+            let version = complaints::table
+                .find(&id)
+                .select(complaints::version)
+                .first::<i32>(conn)?;
+            let emails = outbox::table
+                .filter(outbox::complaint_id.eq(&id))
+                .count()
+                .get_result::<i64>(conn)?;
+            Ok((version, emails))
+        })
+        .await
+        .unwrap()
+}
+
+/// The last email to the complainant of a case: (subject, text).
+async fn last_complainant_email(app: &TestApp, id: &str) -> (String, String) {
+    let id = id.to_owned();
+    app.db
+        .read(move |conn| {
+            Ok(outbox::table
+                .filter(outbox::complaint_id.eq(id))
+                .filter(outbox::recipient_kind.eq("complainant"))
+                .order(outbox::id.desc())
+                .select((outbox::subject, outbox::text_body))
+                .first(conn)?)
+        })
+        .await
+        .unwrap()
+}
+
+/// A filed complaint and a signed-in clerk of its lead department: (case id, code, clerk).
+async fn case_with_clerk(app: &TestApp) -> (String, String, reqwest::Client) {
+    let code = app.file_valid(valid_complaint()).await;
+    let row = complaint(app, &code).await;
+    app.create_user("clerk-food", "clerk", "food-drug").await;
+    let clerk = app.login("clerk-food", STAFF_PASSWORD).await;
+    (row.id.to_string(), code, clerk)
+}
+
+/// Confirms a preview: posts its `#confirm` form as the browser would.
+async fn confirm(app: &TestApp, clerk: &reqwest::Client, preview: &str) -> reqwest::Response {
+    let action = select_attr(preview, "form#confirm", "action").expect("a confirm form");
+    let fields = form_fields(preview, "form#confirm");
+    clerk
+        .post(app.url(&action))
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body(serde_urlencoded::to_string(&fields).unwrap())
+        .send()
+        .await
+        .unwrap()
+}
+
+#[tokio::test]
+async fn the_case_page_offers_one_primary_action_and_folds_the_others() {
+    let app = spawn_app().await;
+    let (id, _, clerk) = case_with_clerk(&app).await;
+    let html = app.html_as(&clerk, &format!("/admin/complaints/{id}")).await;
+    // Assigned: accepting is the step; rejecting and the rest wait under "其他操作".
+    assert!(select_attr(&html, ".primary-action form#action-accept", "action").is_some());
+    assert_eq!(select_text(&html, "details.other-actions > summary"), ["其他操作"]);
+    assert!(select_attr(&html, "details.other-actions form#action-reject", "id").is_some());
+    assert!(select_attr(&html, "details.other-actions[open]", "class").is_none());
+    assert_eq!(
+        select_attr(&html, "form#action-reject", "action").unwrap(),
+        format!("/admin/complaints/{id}/reject/preview#action-reject")
+    );
+    // The food category's standard grounds, each with its legal basis, none chosen.
+    let grounds = select_text(&html, "#reject-standard_reason option");
+    assert_eq!(grounds[0], "不使用标准理由");
+    assert!(grounds.len() >= 5, "{grounds:?}");
+    assert!(grounds[4].contains("超过三年") && grounds[4].contains("第十五条第四项"));
+
+    assert_eq!(act(&app, &clerk, &id, "accept", &[]).await.status(), 303);
+    let html = app.html_as(&clerk, &format!("/admin/complaints/{id}")).await;
+    // Accepted: the reply is the step, and it goes through its preview first.
+    assert_eq!(
+        select_attr(&html, ".primary-action form#action-reply", "action").unwrap(),
+        format!("/admin/complaints/{id}/reply/preview#action-reply")
+    );
+    assert_eq!(
+        select_text(&html, ".primary-action form#action-reply button"),
+        ["预览投诉人将收到的内容"]
+    );
+}
+
+#[tokio::test]
+async fn a_reply_preview_shows_exactly_the_email_the_resident_then_receives() {
+    let app = spawn_app().await;
+    let (id, code, clerk) = case_with_clerk(&app).await;
+    assert_eq!(act(&app, &clerk, &id, "accept", &[]).await.status(), 303);
+    let before = written(&app, &id).await;
+    let version = before.0.to_string();
+    let reply = "经调解，商家同意全额退款 <b>199</b> 元。";
+    let response = post_as(
+        &app,
+        &clerk,
+        &format!("/admin/complaints/{id}/reply/preview"),
+        &[
+            ("version", &version),
+            ("outcome", "refund"),
+            ("message", reply),
+        ],
+    )
+    .await;
+    assert_eq!(response.status(), 200);
+    let preview = response.text().await.unwrap();
+    assert_eq!(written(&app, &id).await, before, "a preview writes nothing");
+    assert_eq!(select_text(&preview, "#preview-public"), [reply]);
+    assert_eq!(select_text(&preview, "#preview-outcome"), ["退货退款"]);
+    let shown_text = select_text(&preview, "#preview-email").remove(0);
+    let shown_subject = select_text(&preview, "#preview-subject").remove(0);
+    assert!(shown_text.contains(reply), "{shown_text}");
+    assert!(
+        !preview.contains(&code),
+        "the resident's tracking code is theirs, not the clerk's"
+    );
+    assert!(!preview.contains("zhang.san@example.com"));
+    // The confirm form carries the fields of the reply form, unchanged.
+    let fields = form_fields(&preview, "form#confirm");
+    assert!(fields.contains(&("message".into(), reply.into())));
+    assert!(fields.contains(&("outcome".into(), "refund".into())));
+    assert!(fields.contains(&("version".into(), version.clone())));
+
+    let sent = confirm(&app, &clerk, &preview).await;
+    assert_eq!(sent.status(), 303);
+    assert_eq!(complaint(&app, &code).await.state.as_str(), "resolved");
+    let (subject, text) = last_complainant_email(&app, &id).await;
+    assert_eq!(TrackingCode::mask_in(text.trim()), shown_text);
+    assert_eq!(TrackingCode::mask_in(&subject), shown_subject);
+    let tracking = app.get_html(&format!("/track/{code}")).await;
+    assert!(select_text(&tracking, "body")[0].contains(reply));
+}
+
+#[tokio::test]
+async fn a_rejection_takes_its_standard_grounds_and_the_preview_matches_the_email() {
+    let app = spawn_app().await;
+    let (id, code, clerk) = case_with_clerk(&app).await;
+    let version = written(&app, &id).await.0.to_string();
+    let response = post_as(
+        &app,
+        &clerk,
+        &format!("/admin/complaints/{id}/reject/preview"),
+        &[
+            ("version", &version),
+            ("standard_reason", "4"),
+            ("reason", "  您于 2022 年购买。 "),
+        ],
+    )
+    .await;
+    assert_eq!(response.status(), 200);
+    let preview = response.text().await.unwrap();
+    let fields = form_fields(&preview, "form#confirm");
+    let reason = &fields.iter().find(|(n, _)| n == "reason").unwrap().1;
+    assert!(
+        reason.starts_with("自知道或者应当知道权益受到侵害之日起已超过三年（依据：")
+            && reason.contains("第十五条第四项")
+            && reason.ends_with("\n您于 2022 年购买。"),
+        "{reason:?}"
+    );
+    assert!(!fields.iter().any(|(n, _)| n == "standard_reason"));
+    let shown = select_text(&preview, "#preview-email").remove(0);
+    assert_eq!(confirm(&app, &clerk, &preview).await.status(), 303);
+    assert_eq!(complaint(&app, &code).await.state.as_str(), "rejected");
+    let (_, text) = last_complainant_email(&app, &id).await;
+    assert_eq!(TrackingCode::mask_in(text.trim()), shown);
+    assert!(shown.contains("已超过三年"));
+}
+
+#[tokio::test]
+async fn refused_previews_say_which_field_and_write_nothing() {
+    let app = spawn_app().await;
+    let (id, _, clerk) = case_with_clerk(&app).await;
+    let before = written(&app, &id).await;
+    let v = before.0.to_string();
+    let long = "长".repeat(2001);
+    // (action, fields, status, the field the summary links to, its message)
+    let cases: Vec<(&str, Vec<(&str, &str)>, u16, &str, &str)> = vec![
+        ("reject", vec![("version", &v)], 422, "#reject-reason", "请填写理由。"),
+        ("reject", vec![("version", &v), ("reason", "  \n ")], 422, "#reject-reason", "请填写理由。"),
+        ("reject", vec![("version", &v), ("reason", &long)], 422, "#reject-reason", "最多 2000 个字。"),
+        ("reject", vec![("version", &v), ("reason", "a\u{0}b")], 422, "#reject-reason", "含有不允许的字符。"),
+        ("reject", vec![("version", &v), ("standard_reason", "99")], 422, "#reject-standard_reason", "请从列表中选择标准理由。"),
+        ("reject", vec![("version", &v), ("standard_reason", "0")], 422, "#reject-standard_reason", "请从列表中选择标准理由。"),
+        ("reject", vec![("version", &v), ("standard_reason", "-1")], 422, "#reject-standard_reason", "请从列表中选择标准理由。"),
+        ("reject", vec![("version", &v), ("standard_reason", "１")], 422, "#reject-standard_reason", "请从列表中选择标准理由。"),
+        ("reject", vec![("reason", "理由")], 422, "#action-reject", "页面已过期，请刷新后再操作。"),
+        ("reject", vec![("version", "x"), ("reason", "理由")], 422, "#action-reject", "页面已过期，请刷新后再操作。"),
+        ("reject", vec![("version", "99999999999"), ("reason", "理由")], 422, "#action-reject", "页面已过期，请刷新后再操作。"),
+    ];
+    for (action, fields, status, href, message) in cases {
+        let response = post_as(
+            &app,
+            &clerk,
+            &format!("/admin/complaints/{id}/{action}/preview"),
+            &fields,
+        )
+        .await;
+        assert_eq!(response.status(), status, "{fields:?}");
+        let html = response.text().await.unwrap();
+        assert_eq!(
+            select_attr(&html, "#error-summary a", "href").as_deref(),
+            Some(href),
+            "{fields:?}"
+        );
+        assert_eq!(select_text(&html, "#error-summary a"), [message], "{fields:?}");
+        if href != format!("#action-{action}") {
+            let field = &href[1..];
+            assert_eq!(
+                select_attr(&html, &format!("#{field}"), "aria-invalid").as_deref(),
+                Some("true")
+            );
+            assert_eq!(
+                select_attr(&html, &format!("#{field}"), "aria-describedby"),
+                Some(format!("{field}-error"))
+            );
+        }
+        // Rejecting is under "其他操作": it opens to show the refused form.
+        assert!(select_attr(&html, "details.other-actions[open]", "class").is_some());
+        assert_eq!(written(&app, &id).await, before, "{fields:?}");
+    }
+    // A stale version is the action's own conflict; the state's refusal too.
+    let stale = post_as(
+        &app,
+        &clerk,
+        &format!("/admin/complaints/{id}/reject/preview"),
+        &[("version", "0"), ("reason", "理由")],
+    )
+    .await;
+    assert_eq!(stale.status(), 409);
+    let too_early = post_as(
+        &app,
+        &clerk,
+        &format!("/admin/complaints/{id}/reply/preview"),
+        &[("version", &v), ("outcome", "refund"), ("message", "答复")],
+    )
+    .await;
+    assert_eq!(too_early.status(), 409, "an assigned case is not answered");
+    assert_eq!(written(&app, &id).await, before);
+
+    // Accepted: the reply's own fields.
+    assert_eq!(act(&app, &clerk, &id, "accept", &[]).await.status(), 303);
+    let before = written(&app, &id).await;
+    let v = before.0.to_string();
+    let cases: Vec<(Vec<(&str, &str)>, &str, &str)> = vec![
+        (vec![("version", &v), ("outcome", "refund")], "#reply-message", "请填写答复内容。"),
+        (vec![("version", &v), ("message", "答复")], "#reply-outcome", "请选择办理结果。"),
+        (vec![("version", &v), ("message", "答复"), ("outcome", "duplicate")], "#reply-outcome", "请选择办理结果。"),
+        (vec![("version", &v), ("message", "答复"), ("outcome", "")], "#reply-outcome", "请选择办理结果。"),
+    ];
+    for (fields, href, message) in cases {
+        let response = post_as(
+            &app,
+            &clerk,
+            &format!("/admin/complaints/{id}/reply/preview"),
+            &fields,
+        )
+        .await;
+        assert_eq!(response.status(), 422, "{fields:?}");
+        let html = response.text().await.unwrap();
+        assert_eq!(select_attr(&html, "#error-summary a", "href").as_deref(), Some(href));
+        assert_eq!(select_text(&html, "#error-summary a"), [message]);
+        // Replying is the primary action: no need to open anything.
+        assert!(select_attr(&html, ".primary-action form#action-reply", "id").is_some());
+        assert_eq!(written(&app, &id).await, before, "{fields:?}");
+    }
+
+    // Only reply and reject have a preview; paths that are not a case the clerk sees are
+    // not found; a preview is a POST with the session's token.
+    let other = app.file_valid(crate::helpers::with(valid_complaint(), "category", "services")).await;
+    let other = complaint(&app, &other).await.id;
+    for (path, status) in [
+        (format!("/admin/complaints/{id}/accept/preview"), 404),
+        (format!("/admin/complaints/{id}/note/preview"), 404),
+        (format!("/admin/complaints/{id}/nonsense/preview"), 404),
+        (format!("/admin/complaints/{other}/reply/preview"), 404),
+        ("/admin/complaints/no-such-case/reply/preview".to_owned(), 404),
+    ] {
+        let response = post_as(
+            &app,
+            &clerk,
+            &path,
+            &[("version", &v), ("outcome", "refund"), ("message", "答复")],
+        )
+        .await;
+        assert_eq!(response.status(), status, "{path}");
+    }
+    let no_token = clerk
+        .post(app.url(&format!("/admin/complaints/{id}/reply/preview")))
+        .form(&[("version", v.as_str()), ("outcome", "refund"), ("message", "答复")])
+        .send()
+        .await
+        .unwrap();
+    assert!(
+        (400..500).contains(&no_token.status().as_u16()),
+        "{}",
+        no_token.status()
+    );
+    let get = clerk
+        .get(app.url(&format!("/admin/complaints/{id}/reply/preview")))
+        .send()
+        .await
+        .unwrap();
+    assert!((400..500).contains(&get.status().as_u16()), "{}", get.status());
+    assert_eq!(written(&app, &id).await, before);
+}
+
+#[tokio::test]
+async fn the_posts_behind_the_previews_keep_their_fields_and_answers() {
+    let app = spawn_app().await;
+    let (id, code, clerk) = case_with_clerk(&app).await;
+    // Refused straight away, as before, now with the summary naming the field.
+    let empty = act(&app, &clerk, &id, "reject", &[("reason", "")]).await;
+    assert_eq!(empty.status(), 422);
+    let html = empty.text().await.unwrap();
+    assert_eq!(select_text(&html, "#error-summary a"), ["请填写理由。"]);
+    let rejected = act(&app, &clerk, &id, "reject", &[("reason", "不属于本部门职责。")]).await;
+    assert_eq!(rejected.status(), 303);
+    assert_eq!(complaint(&app, &code).await.state.as_str(), "rejected");
+}
+
+#[tokio::test]
+async fn administrators_keep_the_standard_grounds_of_each_category() {
+    let app = spawn_app().await;
+    let admin = app.login("admin", ADMIN_PASSWORD).await;
+    let page = app.html_as(&admin, "/admin/categories/services").await;
+    let stored = select_text(&page, "textarea[name=rejection_reasons]").remove(0);
+    assert!(stored.contains("第十五条第一项"), "{stored}");
+    let mut fields = form_fields(&page, "form#edit");
+    for (name, value) in select_textareas(&page) {
+        fields.push((name, value));
+    }
+    let post = |reasons: &str| {
+        let mut body: Vec<(String, String)> = fields
+            .iter()
+            .filter(|(n, _)| n != "rejection_reasons")
+            .cloned()
+            .collect();
+        body.push(("rejection_reasons".into(), reasons.into()));
+        admin
+            .post(app.url("/admin/categories/services"))
+            .header("content-type", "application/x-www-form-urlencoded")
+            .body(serde_urlencoded::to_string(&body).unwrap())
+            .send()
+    };
+    for bad in ["没有依据", "｜只有依据", "理由｜依据｜多余", "a\u{7}｜b"] {
+        let response = post(bad).await.unwrap();
+        assert_eq!(response.status(), 422, "{bad}");
+    }
+    assert_eq!(
+        post("商家已注销，无法调解 | 《消费者权益保护法》第四十四条")
+            .await
+            .unwrap()
+            .status(),
+        303
+    );
+    // The clerk of that category's department is offered the new grounds only.
+    let code = app
+        .file_valid(crate::helpers::with(valid_complaint(), "category", "services"))
+        .await;
+    let id = complaint(&app, &code).await.id.to_string();
+    app.create_user("clerk-market", "clerk", "market-regulation").await;
+    let clerk = app.login("clerk-market", STAFF_PASSWORD).await;
+    let html = app.html_as(&clerk, &format!("/admin/complaints/{id}")).await;
+    assert_eq!(
+        select_text(&html, "#reject-standard_reason option"),
+        [
+            "不使用标准理由",
+            "商家已注销，无法调解（依据：《消费者权益保护法》第四十四条）"
+        ]
+    );
+}
+
+/// `(name, text)` of every textarea of the edit form.
+fn select_textareas(html: &str) -> Vec<(String, String)> {
+    let document = Html::parse_document(html);
+    document
+        .select(&Selector::parse("form#edit textarea[name]").unwrap())
+        .map(|t| {
+            (
+                t.value().attr("name").unwrap().to_owned(),
+                t.text().collect::<String>(),
+            )
+        })
+        .collect()
+}
