@@ -168,6 +168,8 @@ pub struct ComplaintPage {
     pub errors: Vec<ErrorLink>,
     /// "其他操作" opens when the refused form is among them.
     pub others_open: bool,
+    /// After an action: the next case of the member's queue view ("处理下一件").
+    pub next_href: Option<String>,
     /// Issue 13: the cases linked to this one that the viewer may see.
     pub links: Vec<crate::pages::businesses::LinkedCaseItem>,
     pub link_forms: crate::pages::businesses::LinkForms,
@@ -673,6 +675,7 @@ pub fn build(
         actions,
         errors,
         others_open,
+        next_href: None,
         links: Vec::new(),
         link_forms: Default::default(),
         admin,

@@ -49,6 +49,11 @@ pub struct FilterForm {
     pub from: String,
     pub to: String,
     pub q: String,
+    /// Issue 16: the "due within 2 working days" box is ticked.
+    pub due_soon: bool,
+    pub due_days: u32,
+    /// The filters in use, in one line, on the folded form.
+    pub summary: String,
 }
 
 pub struct StateCount {
@@ -82,6 +87,26 @@ pub struct RowView {
     pub returned: bool,
     pub assignee: String,
     pub complainant: String,
+    /// Issue 16: the description's first characters (staff only).
+    pub excerpt: String,
+}
+
+/// The queue's excerpt of a description: its first `EXCERPT_CHARS` characters on one
+/// line, with "…" when there is more.
+pub const EXCERPT_CHARS: usize = 60;
+
+pub fn excerpt(description: &str) -> String {
+    let flat: String = description
+        .chars()
+        .map(|c| if c.is_whitespace() { ' ' } else { c })
+        .collect();
+    let mut chars = flat.trim().chars();
+    let head: String = chars.by_ref().take(EXCERPT_CHARS).collect();
+    if chars.next().is_some() {
+        format!("{head}…")
+    } else {
+        head
+    }
 }
 
 /// What a row needs besides itself to be shown.
@@ -174,6 +199,7 @@ impl RowView {
                 .map(|id| cx.usernames.get(id).cloned().unwrap_or_default())
                 .unwrap_or_else(|| t("queue.unassigned").to_owned()),
             complainant: masked_complainant(row, t("queue.anonymous")),
+            excerpt: excerpt(&row.excerpt),
         }
     }
 }
@@ -260,5 +286,13 @@ mod tests {
         assert_eq!(mask_phone("0571-87654321"), "057****4321");
         assert_eq!(mask_phone("12345"), "****");
         assert_eq!(mask_email("zhang.san@example.com"), "z***@example.com");
+    }
+
+    #[test]
+    fn excerpts_are_one_line_and_cut_at_sixty_characters() {
+        assert_eq!(excerpt("买到的奶粉\n已经过期"), "买到的奶粉 已经过期");
+        let long = "长".repeat(61);
+        assert_eq!(excerpt(&long), format!("{}…", "长".repeat(60)));
+        assert_eq!(excerpt(&"长".repeat(60)), "长".repeat(60));
     }
 }

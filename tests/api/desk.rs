@@ -441,3 +441,120 @@ fn select_textareas(html: &str) -> Vec<(String, String)> {
         })
         .collect()
 }
+
+/// Sets a case's running deadline to `due`.
+async fn due_on(app: &TestApp, id: &str, due: chrono::NaiveDate) {
+    let id = id.to_owned();
+    app.db
+        .write(move |conn| {
+            diesel::update(complaints::table.find(id))
+                .set(complaints::current_due.eq(due))
+                .execute(conn)?;
+            Ok::<_, green_channel::db::DbError>(())
+        })
+        .await
+        .unwrap();
+}
+
+/// The admin ids of the queue's rows.
+fn listed(html: &str) -> Vec<String> {
+    let document = Html::parse_document(html);
+    document
+        .select(&Selector::parse("table.queue tbody tr td:first-child a").unwrap())
+        .filter_map(|a| a.value().attr("href"))
+        .map(|h| h.trim_start_matches("/admin/complaints/").to_owned())
+        .collect()
+}
+
+#[tokio::test]
+async fn the_queue_finds_cases_due_within_two_working_days_and_says_which_filters_are_on() {
+    let app = spawn_app().await;
+    let (soon, _, clerk) = case_with_clerk(&app).await;
+    let long = format!("{}尾巴", "奶粉过期".repeat(20));
+    let later = app
+        .file_valid(crate::helpers::with(valid_complaint(), "description", &long))
+        .await;
+    let later = complaint(&app, &later).await.id.to_string();
+    let calendar = app
+        .db
+        .read(|conn| Ok(green_channel::db::reference::ReferenceData::load(conn)?.calendar))
+        .await
+        .unwrap();
+    let today = crate::helpers::city_today();
+    due_on(&app, &soon, calendar.add_working_days(today, 2)).await;
+    due_on(&app, &later, calendar.add_working_days(today, 3)).await;
+
+    let html = app.html_as(&clerk, "/admin?due=2").await;
+    assert_eq!(listed(&html), [soon.clone()]);
+    assert_eq!(select_text(&html, "#filters-summary"), ["2 个工作日内到期"]);
+    assert!(select_attr(&html, "input[name=due][value='2'][checked]", "name").is_some());
+    assert!(select_attr(&html, "#filter-problems", "id").is_none());
+
+    // Every row carries an excerpt of its description, cut at 60 characters; the skip
+    // link leads past the filters to the results.
+    let html = app.html_as(&clerk, "/admin").await;
+    assert_eq!(select_text(&html, "#filters-summary"), ["未筛选（全部在办案件）"]);
+    let excerpts = select_text(&html, "table.queue .excerpt");
+    assert!(excerpts.contains(&"买到的奶粉已经过期三个月，商家拒绝退货。".to_owned()));
+    assert!(excerpts.contains(&format!("{}…", "奶粉过期".repeat(15))), "{excerpts:?}");
+    assert_eq!(select_attr(&html, "a.skip-link", "href").as_deref(), Some("#results"));
+    assert!(select_attr(&html, "#results table.queue", "class").is_some());
+
+    let summary = select_text(
+        &app.html_as(&clerk, "/admin?state=accepted&category=food&overdue=1&q=%E5%A5%B6%E7%B2%89").await,
+        "#filters-summary",
+    );
+    assert_eq!(summary, ["已受理，办理中 · 食品 · 只看已逾期的 · 搜索“奶粉”"]);
+
+    // A due filter that cannot be used is dropped with a message, never a 4xx or 5xx.
+    for bad in ["0", "11", "x", "2.5", "-1", "１", "99999999999999999999"] {
+        let response = clerk
+            .get(app.url(&format!("/admin?due={bad}")))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), 200, "{bad}");
+        let html = response.text().await.unwrap();
+        assert_eq!(
+            select_text(&html, "#filter-problems li"),
+            ["“到期”筛选须为 1 到 10 个工作日，已忽略。"],
+            "{bad}"
+        );
+        assert_eq!(listed(&html).len(), 2, "{bad}");
+    }
+    let empty = app.html_as(&clerk, "/admin?due=").await;
+    assert_eq!(listed(&empty).len(), 2);
+}
+
+#[tokio::test]
+async fn after_an_action_the_next_case_of_the_same_view_is_one_link_away() {
+    let app = spawn_app().await;
+    let (first, _, clerk) = case_with_clerk(&app).await;
+    let second = app.file_valid(valid_complaint()).await;
+    let second = complaint(&app, &second).await.id.to_string();
+    let third = app
+        .file_valid(crate::helpers::with(valid_complaint(), "category", "drugs"))
+        .await;
+    let third = complaint(&app, &third).await.id.to_string();
+    // The clerk works through the food cases.
+    let view = app.html_as(&clerk, "/admin?category=food").await;
+    let order = listed(&view);
+    assert_eq!(order.len(), 2);
+    assert!(!order.contains(&third));
+    let (a, b) = (order[0].clone(), order[1].clone());
+    assert!([&first, &second].contains(&&a));
+
+    let accepted = act(&app, &clerk, &a, "accept", &[]).await;
+    assert_eq!(accepted.status(), 303);
+    let location = accepted.headers()["location"].to_str().unwrap().to_owned();
+    assert_eq!(location, format!("/admin/complaints/{a}?done=accept"));
+    let page = app.html_as(&clerk, &location).await;
+    assert_eq!(
+        select_attr(&page, "a[rel=next]", "href"),
+        Some(format!("/admin/complaints/{b}"))
+    );
+    assert_eq!(select_text(&page, "a[rel=next]"), ["处理下一件 →"]);
+    // Merely opening a case offers no "next".
+    let plain = app.html_as(&clerk, &format!("/admin/complaints/{b}")).await;
+    assert!(select_attr(&plain, "a[rel=next]", "href").is_none());
+}

@@ -91,6 +91,11 @@ pub(super) async fn page(
         if matches!(done, "merge" | "link" | "unlink") {
             page.admin.flash = Some(i18n::t(locale, &format!("business.done.{done}")).to_owned());
         }
+        // Issue 16: after an action, the next case of the view the member works through.
+        page.next_href =
+            super::queue::next_in_view(req, state, staff, &reference, &case.row.id.to_string())
+                .await?
+                .map(|id| format!("/admin/complaints/{id}"));
     }
     Ok(render(status, &page))
 }
