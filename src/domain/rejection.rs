@@ -89,7 +89,10 @@ mod tests {
         let reasons = parse(stored);
         assert_eq!(reasons.len(), 2);
         assert_eq!(reasons[1].grounds, "不属于职责");
-        assert_eq!(reasons[0].text("依据："), "超过三年（依据：第十五条第四项）");
+        assert_eq!(
+            reasons[0].text("依据："),
+            "超过三年（依据：第十五条第四项）"
+        );
     }
 
     #[test]

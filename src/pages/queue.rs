@@ -66,6 +66,9 @@ pub struct StateCount {
 }
 
 pub struct RowView {
+    /// The case's admin id and version, for the bulk form (issue 16).
+    pub id: String,
+    pub version: i32,
     pub href: String,
     pub reference: String,
     pub kind: &'static str,
@@ -159,6 +162,8 @@ impl RowView {
             (None, None) => (t("queue.no_deadline").to_owned(), None, false),
         };
         RowView {
+            id: row.id.clone(),
+            version: row.version,
             href: format!("/admin/complaints/{}", row.id),
             reference: row.public_id.clone(),
             kind: t(&format!("kind.{}", row.kind)),
@@ -271,6 +276,18 @@ pub struct QueuePage {
     pub show_department: bool,
     pub next_href: Option<String>,
     pub first_href: Option<String>,
+    /// Issue 16: the bulk form — the view to come back to, the clerks to assign to — and
+    /// what the last bulk action did.
+    pub view: String,
+    pub assignees: Vec<String>,
+    pub bulk: Option<BulkSummary>,
+}
+
+/// What a bulk action did, as the queue says it after the redirect.
+pub struct BulkSummary {
+    pub done: Option<String>,
+    pub stale: Option<String>,
+    pub refused: Option<String>,
 }
 
 #[cfg(test)]

@@ -320,7 +320,14 @@ pub async fn preview(
         return Err(ServiceError::Stale);
     }
     let actor = Actor::Staff(member.clone());
-    let change = plan(reference, settings, &case, &actor, Command::Staff(request), now)?;
+    let change = plan(
+        reference,
+        settings,
+        &case,
+        &actor,
+        Command::Staff(request),
+        now,
+    )?;
     Ok(Preview {
         public_message: change.event.public_message,
         email: change

@@ -8,8 +8,7 @@ use green_channel::domain::tracking_code::TrackingCode;
 use scraper::{Html, Selector};
 
 use crate::helpers::{
-    select_attr, select_text, spawn_app, valid_complaint, TestApp, ADMIN_PASSWORD,
-    STAFF_PASSWORD,
+    select_attr, select_text, spawn_app, valid_complaint, TestApp, ADMIN_PASSWORD, STAFF_PASSWORD,
 };
 use crate::triage::{act, complaint};
 
@@ -112,10 +111,15 @@ async fn confirm(app: &TestApp, clerk: &reqwest::Client, preview: &str) -> reqwe
 async fn the_case_page_offers_one_primary_action_and_folds_the_others() {
     let app = spawn_app().await;
     let (id, _, clerk) = case_with_clerk(&app).await;
-    let html = app.html_as(&clerk, &format!("/admin/complaints/{id}")).await;
+    let html = app
+        .html_as(&clerk, &format!("/admin/complaints/{id}"))
+        .await;
     // Assigned: accepting is the step; rejecting and the rest wait under "其他操作".
     assert!(select_attr(&html, ".primary-action form#action-accept", "action").is_some());
-    assert_eq!(select_text(&html, "details.other-actions > summary"), ["其他操作"]);
+    assert_eq!(
+        select_text(&html, "details.other-actions > summary"),
+        ["其他操作"]
+    );
     assert!(select_attr(&html, "details.other-actions form#action-reject", "id").is_some());
     assert!(select_attr(&html, "details.other-actions[open]", "class").is_none());
     assert_eq!(
@@ -129,7 +133,9 @@ async fn the_case_page_offers_one_primary_action_and_folds_the_others() {
     assert!(grounds[4].contains("超过三年") && grounds[4].contains("第十五条第四项"));
 
     assert_eq!(act(&app, &clerk, &id, "accept", &[]).await.status(), 303);
-    let html = app.html_as(&clerk, &format!("/admin/complaints/{id}")).await;
+    let html = app
+        .html_as(&clerk, &format!("/admin/complaints/{id}"))
+        .await;
     // Accepted: the reply is the step, and it goes through its preview first.
     assert_eq!(
         select_attr(&html, ".primary-action form#action-reply", "action").unwrap(),
@@ -233,17 +239,83 @@ async fn refused_previews_say_which_field_and_write_nothing() {
     let long = "长".repeat(2001);
     // (action, fields, status, the field the summary links to, its message)
     let cases: Vec<(&str, Vec<(&str, &str)>, u16, &str, &str)> = vec![
-        ("reject", vec![("version", &v)], 422, "#reject-reason", "请填写理由。"),
-        ("reject", vec![("version", &v), ("reason", "  \n ")], 422, "#reject-reason", "请填写理由。"),
-        ("reject", vec![("version", &v), ("reason", &long)], 422, "#reject-reason", "最多 2000 个字。"),
-        ("reject", vec![("version", &v), ("reason", "a\u{0}b")], 422, "#reject-reason", "含有不允许的字符。"),
-        ("reject", vec![("version", &v), ("standard_reason", "99")], 422, "#reject-standard_reason", "请从列表中选择标准理由。"),
-        ("reject", vec![("version", &v), ("standard_reason", "0")], 422, "#reject-standard_reason", "请从列表中选择标准理由。"),
-        ("reject", vec![("version", &v), ("standard_reason", "-1")], 422, "#reject-standard_reason", "请从列表中选择标准理由。"),
-        ("reject", vec![("version", &v), ("standard_reason", "１")], 422, "#reject-standard_reason", "请从列表中选择标准理由。"),
-        ("reject", vec![("reason", "理由")], 422, "#action-reject", "页面已过期，请刷新后再操作。"),
-        ("reject", vec![("version", "x"), ("reason", "理由")], 422, "#action-reject", "页面已过期，请刷新后再操作。"),
-        ("reject", vec![("version", "99999999999"), ("reason", "理由")], 422, "#action-reject", "页面已过期，请刷新后再操作。"),
+        (
+            "reject",
+            vec![("version", &v)],
+            422,
+            "#reject-reason",
+            "请填写理由。",
+        ),
+        (
+            "reject",
+            vec![("version", &v), ("reason", "  \n ")],
+            422,
+            "#reject-reason",
+            "请填写理由。",
+        ),
+        (
+            "reject",
+            vec![("version", &v), ("reason", &long)],
+            422,
+            "#reject-reason",
+            "最多 2000 个字。",
+        ),
+        (
+            "reject",
+            vec![("version", &v), ("reason", "a\u{0}b")],
+            422,
+            "#reject-reason",
+            "含有不允许的字符。",
+        ),
+        (
+            "reject",
+            vec![("version", &v), ("standard_reason", "99")],
+            422,
+            "#reject-standard_reason",
+            "请从列表中选择标准理由。",
+        ),
+        (
+            "reject",
+            vec![("version", &v), ("standard_reason", "0")],
+            422,
+            "#reject-standard_reason",
+            "请从列表中选择标准理由。",
+        ),
+        (
+            "reject",
+            vec![("version", &v), ("standard_reason", "-1")],
+            422,
+            "#reject-standard_reason",
+            "请从列表中选择标准理由。",
+        ),
+        (
+            "reject",
+            vec![("version", &v), ("standard_reason", "１")],
+            422,
+            "#reject-standard_reason",
+            "请从列表中选择标准理由。",
+        ),
+        (
+            "reject",
+            vec![("reason", "理由")],
+            422,
+            "#action-reject",
+            "页面已过期，请刷新后再操作。",
+        ),
+        (
+            "reject",
+            vec![("version", "x"), ("reason", "理由")],
+            422,
+            "#action-reject",
+            "页面已过期，请刷新后再操作。",
+        ),
+        (
+            "reject",
+            vec![("version", "99999999999"), ("reason", "理由")],
+            422,
+            "#action-reject",
+            "页面已过期，请刷新后再操作。",
+        ),
     ];
     for (action, fields, status, href, message) in cases {
         let response = post_as(
@@ -260,7 +332,11 @@ async fn refused_previews_say_which_field_and_write_nothing() {
             Some(href),
             "{fields:?}"
         );
-        assert_eq!(select_text(&html, "#error-summary a"), [message], "{fields:?}");
+        assert_eq!(
+            select_text(&html, "#error-summary a"),
+            [message],
+            "{fields:?}"
+        );
         if href != format!("#action-{action}") {
             let field = &href[1..];
             assert_eq!(
@@ -300,10 +376,30 @@ async fn refused_previews_say_which_field_and_write_nothing() {
     let before = written(&app, &id).await;
     let v = before.0.to_string();
     let cases: Vec<(Vec<(&str, &str)>, &str, &str)> = vec![
-        (vec![("version", &v), ("outcome", "refund")], "#reply-message", "请填写答复内容。"),
-        (vec![("version", &v), ("message", "答复")], "#reply-outcome", "请选择办理结果。"),
-        (vec![("version", &v), ("message", "答复"), ("outcome", "duplicate")], "#reply-outcome", "请选择办理结果。"),
-        (vec![("version", &v), ("message", "答复"), ("outcome", "")], "#reply-outcome", "请选择办理结果。"),
+        (
+            vec![("version", &v), ("outcome", "refund")],
+            "#reply-message",
+            "请填写答复内容。",
+        ),
+        (
+            vec![("version", &v), ("message", "答复")],
+            "#reply-outcome",
+            "请选择办理结果。",
+        ),
+        (
+            vec![
+                ("version", &v),
+                ("message", "答复"),
+                ("outcome", "duplicate"),
+            ],
+            "#reply-outcome",
+            "请选择办理结果。",
+        ),
+        (
+            vec![("version", &v), ("message", "答复"), ("outcome", "")],
+            "#reply-outcome",
+            "请选择办理结果。",
+        ),
     ];
     for (fields, href, message) in cases {
         let response = post_as(
@@ -315,7 +411,10 @@ async fn refused_previews_say_which_field_and_write_nothing() {
         .await;
         assert_eq!(response.status(), 422, "{fields:?}");
         let html = response.text().await.unwrap();
-        assert_eq!(select_attr(&html, "#error-summary a", "href").as_deref(), Some(href));
+        assert_eq!(
+            select_attr(&html, "#error-summary a", "href").as_deref(),
+            Some(href)
+        );
         assert_eq!(select_text(&html, "#error-summary a"), [message]);
         // Replying is the primary action: no need to open anything.
         assert!(select_attr(&html, ".primary-action form#action-reply", "id").is_some());
@@ -324,14 +423,23 @@ async fn refused_previews_say_which_field_and_write_nothing() {
 
     // Only reply and reject have a preview; paths that are not a case the clerk sees are
     // not found; a preview is a POST with the session's token.
-    let other = app.file_valid(crate::helpers::with(valid_complaint(), "category", "services")).await;
+    let other = app
+        .file_valid(crate::helpers::with(
+            valid_complaint(),
+            "category",
+            "services",
+        ))
+        .await;
     let other = complaint(&app, &other).await.id;
     for (path, status) in [
         (format!("/admin/complaints/{id}/accept/preview"), 404),
         (format!("/admin/complaints/{id}/note/preview"), 404),
         (format!("/admin/complaints/{id}/nonsense/preview"), 404),
         (format!("/admin/complaints/{other}/reply/preview"), 404),
-        ("/admin/complaints/no-such-case/reply/preview".to_owned(), 404),
+        (
+            "/admin/complaints/no-such-case/reply/preview".to_owned(),
+            404,
+        ),
     ] {
         let response = post_as(
             &app,
@@ -344,7 +452,11 @@ async fn refused_previews_say_which_field_and_write_nothing() {
     }
     let no_token = clerk
         .post(app.url(&format!("/admin/complaints/{id}/reply/preview")))
-        .form(&[("version", v.as_str()), ("outcome", "refund"), ("message", "答复")])
+        .form(&[
+            ("version", v.as_str()),
+            ("outcome", "refund"),
+            ("message", "答复"),
+        ])
         .send()
         .await
         .unwrap();
@@ -358,7 +470,11 @@ async fn refused_previews_say_which_field_and_write_nothing() {
         .send()
         .await
         .unwrap();
-    assert!((400..500).contains(&get.status().as_u16()), "{}", get.status());
+    assert!(
+        (400..500).contains(&get.status().as_u16()),
+        "{}",
+        get.status()
+    );
     assert_eq!(written(&app, &id).await, before);
 }
 
@@ -371,7 +487,14 @@ async fn the_posts_behind_the_previews_keep_their_fields_and_answers() {
     assert_eq!(empty.status(), 422);
     let html = empty.text().await.unwrap();
     assert_eq!(select_text(&html, "#error-summary a"), ["请填写理由。"]);
-    let rejected = act(&app, &clerk, &id, "reject", &[("reason", "不属于本部门职责。")]).await;
+    let rejected = act(
+        &app,
+        &clerk,
+        &id,
+        "reject",
+        &[("reason", "不属于本部门职责。")],
+    )
+    .await;
     assert_eq!(rejected.status(), 303);
     assert_eq!(complaint(&app, &code).await.state.as_str(), "rejected");
 }
@@ -413,12 +536,19 @@ async fn administrators_keep_the_standard_grounds_of_each_category() {
     );
     // The clerk of that category's department is offered the new grounds only.
     let code = app
-        .file_valid(crate::helpers::with(valid_complaint(), "category", "services"))
+        .file_valid(crate::helpers::with(
+            valid_complaint(),
+            "category",
+            "services",
+        ))
         .await;
     let id = complaint(&app, &code).await.id.to_string();
-    app.create_user("clerk-market", "clerk", "market-regulation").await;
+    app.create_user("clerk-market", "clerk", "market-regulation")
+        .await;
     let clerk = app.login("clerk-market", STAFF_PASSWORD).await;
-    let html = app.html_as(&clerk, &format!("/admin/complaints/{id}")).await;
+    let html = app
+        .html_as(&clerk, &format!("/admin/complaints/{id}"))
+        .await;
     assert_eq!(
         select_text(&html, "#reject-standard_reason option"),
         [
@@ -472,7 +602,11 @@ async fn the_queue_finds_cases_due_within_two_working_days_and_says_which_filter
     let (soon, _, clerk) = case_with_clerk(&app).await;
     let long = format!("{}尾巴", "奶粉过期".repeat(20));
     let later = app
-        .file_valid(crate::helpers::with(valid_complaint(), "description", &long))
+        .file_valid(crate::helpers::with(
+            valid_complaint(),
+            "description",
+            &long,
+        ))
         .await;
     let later = complaint(&app, &later).await.id.to_string();
     let calendar = app
@@ -493,18 +627,34 @@ async fn the_queue_finds_cases_due_within_two_working_days_and_says_which_filter
     // Every row carries an excerpt of its description, cut at 60 characters; the skip
     // link leads past the filters to the results.
     let html = app.html_as(&clerk, "/admin").await;
-    assert_eq!(select_text(&html, "#filters-summary"), ["未筛选（全部在办案件）"]);
+    assert_eq!(
+        select_text(&html, "#filters-summary"),
+        ["未筛选（全部在办案件）"]
+    );
     let excerpts = select_text(&html, "table.queue .excerpt");
     assert!(excerpts.contains(&"买到的奶粉已经过期三个月，商家拒绝退货。".to_owned()));
-    assert!(excerpts.contains(&format!("{}…", "奶粉过期".repeat(15))), "{excerpts:?}");
-    assert_eq!(select_attr(&html, "a.skip-link", "href").as_deref(), Some("#results"));
+    assert!(
+        excerpts.contains(&format!("{}…", "奶粉过期".repeat(15))),
+        "{excerpts:?}"
+    );
+    assert_eq!(
+        select_attr(&html, "a.skip-link", "href").as_deref(),
+        Some("#results")
+    );
     assert!(select_attr(&html, "#results table.queue", "class").is_some());
 
     let summary = select_text(
-        &app.html_as(&clerk, "/admin?state=accepted&category=food&overdue=1&q=%E5%A5%B6%E7%B2%89").await,
+        &app.html_as(
+            &clerk,
+            "/admin?state=accepted&category=food&overdue=1&q=%E5%A5%B6%E7%B2%89",
+        )
+        .await,
         "#filters-summary",
     );
-    assert_eq!(summary, ["已受理，办理中 · 食品 · 只看已逾期的 · 搜索“奶粉”"]);
+    assert_eq!(
+        summary,
+        ["已受理，办理中 · 食品 · 只看已逾期的 · 搜索“奶粉”"]
+    );
 
     // A due filter that cannot be used is dropped with a message, never a 4xx or 5xx.
     for bad in ["0", "11", "x", "2.5", "-1", "１", "99999999999999999999"] {
@@ -557,4 +707,241 @@ async fn after_an_action_the_next_case_of_the_same_view_is_one_link_away() {
     // Merely opening a case offers no "next".
     let plain = app.html_as(&clerk, &format!("/admin/complaints/{b}")).await;
     assert!(select_attr(&plain, "a[rel=next]", "href").is_none());
+}
+
+/// The assignee and version of a case.
+async fn assignee_of(app: &TestApp, id: &str) -> (Option<String>, i32) {
+    let id = id.to_owned();
+    app.db
+        .read(move |conn| {
+            Ok(complaints::table
+                .find(id)
+                .select((complaints::assignee, complaints::version))
+                .first(conn)?)
+        })
+        .await
+        .unwrap()
+}
+
+#[tokio::test]
+async fn bulk_actions_check_each_version_and_never_touch_or_name_an_unseen_case() {
+    let app = spawn_app().await;
+    let (a, a_code, clerk) = case_with_clerk(&app).await;
+    let b_code = app.file_valid(valid_complaint()).await;
+    let b = complaint(&app, &b_code).await;
+    let c_code = app
+        .file_valid(crate::helpers::with(
+            valid_complaint(),
+            "category",
+            "services",
+        ))
+        .await;
+    let c = complaint(&app, &c_code).await;
+    let a_row = complaint(&app, &a_code).await;
+    let (b_id, c_id) = (b.id.to_string(), c.id.to_string());
+    // The queue offers the rows with their versions.
+    let queue = app.html_as(&clerk, "/admin?category=food").await;
+    assert_eq!(
+        select_attr(&queue, &format!("input[name='version_{a}']"), "value"),
+        Some(a_row.version.to_string())
+    );
+    assert_eq!(
+        select_attr(&queue, "form#bulk input[name=view]", "value").as_deref(),
+        Some("category=food")
+    );
+
+    let (va, vc) = (a_row.version.to_string(), c.version.to_string());
+    let response = post_as(
+        &app,
+        &clerk,
+        "/admin/bulk",
+        &[
+            ("ids", &a),
+            ("ids", &b_id),
+            ("ids", &c_id),
+            ("ids", &a),
+            (&format!("version_{a}"), &va),
+            (&format!("version_{b_id}"), "0"),
+            (&format!("version_{c_id}"), &vc),
+            ("action", "assign"),
+            ("user", "clerk-food"),
+            ("view", "category=food&evil=%0d%0a"),
+        ],
+    )
+    .await;
+    assert_eq!(response.status(), 303);
+    let location = response.headers()["location"].to_str().unwrap().to_owned();
+    assert_eq!(
+        location,
+        format!(
+            "/admin?category=food&bulk_done={}&bulk_stale={}&bulk_refused=1",
+            a_row.public_id, b.public_id
+        )
+    );
+    let clerk_id = assignee_of(&app, &a).await.0;
+    assert!(clerk_id.is_some());
+    assert_eq!(assignee_of(&app, &b_id).await, (None, b.version));
+    assert_eq!(assignee_of(&app, &c_id).await, (None, c.version));
+    let page = app.html_as(&clerk, &location).await;
+    let summary = select_text(&page, "#bulk-summary p");
+    assert_eq!(summary.len(), 3, "{summary:?}");
+    assert!(summary[0].starts_with("已处理 1 件") && summary[0].contains(&a_row.public_id));
+    assert!(summary[1].contains(&b.public_id) && summary[1].contains("已被修改"));
+    assert!(summary[2].starts_with("1 件未能处理"));
+    assert!(!page.contains(&c.public_id) && !page.contains(&c_id));
+
+    // One note on each, versions as now shown.
+    let (va, vb) = (
+        assignee_of(&app, &a).await.1.to_string(),
+        b.version.to_string(),
+    );
+    let noted = post_as(
+        &app,
+        &clerk,
+        "/admin/bulk",
+        &[
+            ("ids", &a),
+            ("ids", &b_id),
+            (&format!("version_{a}"), &va),
+            (&format!("version_{b_id}"), &vb),
+            ("action", "note"),
+            ("note", "已电话联系商家。"),
+        ],
+    )
+    .await;
+    assert_eq!(noted.status(), 303);
+    assert!(noted.headers()["location"]
+        .to_str()
+        .unwrap()
+        .starts_with("/admin?bulk_done="));
+    assert_eq!(assignee_of(&app, &b_id).await.1, b.version + 1);
+    let b_page = app
+        .html_as(&clerk, &format!("/admin/complaints/{b_id}"))
+        .await;
+    assert!(b_page.contains("已电话联系商家。"));
+    // A selected case without its version is refused, not guessed.
+    let unversioned = post_as(
+        &app,
+        &clerk,
+        "/admin/bulk",
+        &[("ids", &b_id), ("action", "note"), ("note", "再次联系。")],
+    )
+    .await;
+    assert_eq!(
+        unversioned.headers()["location"].to_str().unwrap(),
+        "/admin?bulk_refused=1"
+    );
+}
+
+#[tokio::test]
+async fn malformed_bulk_forms_are_422_and_write_nothing() {
+    let app = spawn_app().await;
+    let (a, _, clerk) = case_with_clerk(&app).await;
+    let before = written(&app, &a).await;
+    let v = before.0.to_string();
+    let version = format!("version_{a}");
+    let long_note = "长".repeat(2001);
+    let long_id = "x".repeat(65);
+    let many: Vec<String> = (0..101).map(|i| format!("id-{i}")).collect();
+    let mut too_many: Vec<(&str, &str)> = many.iter().map(|id| ("ids", id.as_str())).collect();
+    too_many.extend([("action", "note"), ("note", "备注")]);
+    let cases: Vec<(Vec<(&str, &str)>, &str)> = vec![
+        (
+            vec![("action", "note"), ("note", "备注")],
+            "请至少选择一件案件。",
+        ),
+        (
+            vec![("ids", ""), ("action", "note"), ("note", "备注")],
+            "请至少选择一件案件。",
+        ),
+        (
+            vec![("ids", &a), (&version, &v), ("note", "备注")],
+            "请选择操作：指派承办人或添加备注。",
+        ),
+        (
+            vec![("ids", &a), (&version, &v), ("action", "close")],
+            "请选择操作：指派承办人或添加备注。",
+        ),
+        (
+            vec![("ids", &a), (&version, &v), ("action", "assign")],
+            "请选择承办部门的一位在职人员。",
+        ),
+        (
+            vec![
+                ("ids", &a),
+                (&version, &v),
+                ("action", "assign"),
+                ("user", " "),
+            ],
+            "请选择承办部门的一位在职人员。",
+        ),
+        (
+            vec![("ids", &a), (&version, &v), ("action", "note")],
+            "请填写备注。",
+        ),
+        (
+            vec![
+                ("ids", &a),
+                (&version, &v),
+                ("action", "note"),
+                ("note", &long_note),
+            ],
+            "最多 2000 个字。",
+        ),
+        (
+            vec![
+                ("ids", &a),
+                (&version, &v),
+                ("action", "note"),
+                ("note", "a\u{1b}b"),
+            ],
+            "含有不允许的字符。",
+        ),
+        (
+            vec![("ids", &long_id), ("action", "note"), ("note", "备注")],
+            "选中的案件无法识别。",
+        ),
+        (too_many, "一次最多处理 100 件。"),
+    ];
+    for (fields, message) in cases {
+        let response = post_as(&app, &clerk, "/admin/bulk", &fields).await;
+        assert_eq!(response.status(), 422, "{message}");
+        let html = response.text().await.unwrap();
+        assert_eq!(select_text(&html, "#error-summary a"), [message]);
+        assert_eq!(written(&app, &a).await, before, "{message}");
+    }
+    // An assignee who is not of the lead department: refused per case, nothing written.
+    let response = post_as(
+        &app,
+        &clerk,
+        "/admin/bulk",
+        &[
+            ("ids", &a),
+            (&version, &v),
+            ("action", "assign"),
+            ("user", "nobody"),
+        ],
+    )
+    .await;
+    assert_eq!(response.headers()["location"], "/admin?bulk_refused=1");
+    let no_token = clerk
+        .post(app.url("/admin/bulk"))
+        .form(&[
+            ("ids", a.as_str()),
+            (version.as_str(), v.as_str()),
+            ("action", "note"),
+            ("note", "备注"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert!((400..500).contains(&no_token.status().as_u16()));
+    let signed_out = crate::helpers::client()
+        .post(app.url("/admin/bulk"))
+        .form(&[("ids", a.as_str()), ("action", "note"), ("note", "备注")])
+        .send()
+        .await
+        .unwrap();
+    assert!((300..500).contains(&signed_out.status().as_u16()));
+    assert_eq!(written(&app, &a).await, before);
 }

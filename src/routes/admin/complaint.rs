@@ -11,8 +11,8 @@ use crate::db::reference::CategoryRow;
 use crate::domain::access::{self, Access};
 use crate::domain::complaint::{ActionArgument, Outcome, StaffAction};
 use crate::domain::fields;
-use crate::domain::rejection;
 use crate::domain::ids::ComplaintId;
+use crate::domain::rejection;
 use crate::errors::AppError;
 use crate::extract::form::StaffForm;
 use crate::extract::session::Staff;
@@ -144,13 +144,13 @@ fn parse_action(action: StaffAction, pairs: &[(String, String)]) -> Result<Actio
             .map(str::to_owned)
     };
     let argument = match action {
-        StaffAction::Transfer | StaffAction::Assist => ActionArgument::Department(
-            selected("department").ok_or((
+        StaffAction::Transfer | StaffAction::Assist => {
+            ActionArgument::Department(selected("department").ok_or((
                 typed.clone(),
                 "admin.action.error.unknown_department",
                 Some("department"),
-            ))?,
-        ),
+            ))?)
+        }
         StaffAction::Assign => ActionArgument::User(selected("user").ok_or((
             typed.clone(),
             "admin.action.error.unknown_user",
@@ -182,11 +182,16 @@ fn with_standard_reason(
     category: Option<&CategoryRow>,
     locale: i18n::Locale,
 ) -> Result<Vec<(String, String)>, Refused> {
-    let chosen = field(&pairs, "standard_reason").map(str::trim).unwrap_or("");
+    let chosen = field(&pairs, "standard_reason")
+        .map(str::trim)
+        .unwrap_or("");
     if action != StaffAction::Reject || chosen.is_empty() {
         return Ok(pairs);
     }
-    let typed = field(&pairs, "reason").unwrap_or_default().trim().to_owned();
+    let typed = field(&pairs, "reason")
+        .unwrap_or_default()
+        .trim()
+        .to_owned();
     let reasons = category.map_or_else(Vec::new, |c| rejection::parse(&c.rejection_reasons));
     let reason = chosen
         .parse::<usize>()
@@ -220,8 +225,11 @@ async fn refuse(
 ) -> Result<HttpResponse, AppError> {
     let member = member(staff);
     let case = case::load_visible(&state.db, &member, id).await?;
-    if access::may_act(member.role, case.relation(&member.department), refusal.action)
-        == Access::Forbidden
+    if access::may_act(
+        member.role,
+        case.relation(&member.department),
+        refusal.action,
+    ) == Access::Forbidden
     {
         return Err(AppError::Forbidden);
     }

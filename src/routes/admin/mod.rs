@@ -5,6 +5,7 @@
 
 mod api_keys;
 mod attachment;
+pub(crate) mod bulk;
 mod case_links;
 mod complaint;
 mod file_complaint;
@@ -20,7 +21,8 @@ mod reports;
 use actix_web::web;
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.route("/admin", web::get().to(queue::show));
+    cfg.route("/admin", web::get().to(queue::show))
+        .route("/admin/bulk", web::post().to(bulk::submit));
     cfg.route("/admin/login", web::get().to(login::show))
         .route("/admin/login", web::post().to(login::submit))
         .route("/admin/logout", web::post().to(login::logout))

@@ -20,7 +20,9 @@ use crate::domain::tracking_code::TrackingCode;
 use crate::errors::AppError;
 use crate::extract::session::Staff;
 use crate::pages::admin::AdminContext;
-use crate::pages::queue::{Choice, FilterForm, QueuePage, RowContext, RowView, StateCount};
+use crate::pages::queue::{
+    BulkSummary, Choice, FilterForm, QueuePage, RowContext, RowView, StateCount,
+};
 use crate::pages::{render, PageContext};
 use crate::services::now_utc;
 use crate::state::AppState;
@@ -181,7 +183,11 @@ fn parse_request(
     // Issue 16: due within N working days (overdue cases included), `due=2` on the form.
     match given("due") {
         None => {}
-        Some(text) => match text.parse::<u32>().ok().filter(|n| (1..=DUE_MAX_DAYS).contains(n)) {
+        Some(text) => match text
+            .parse::<u32>()
+            .ok()
+            .filter(|n| (1..=DUE_MAX_DAYS).contains(n))
+        {
             Some(days) => {
                 let by = reference.calendar.add_working_days(today, days);
                 let before = by.succ_opt().unwrap_or(by);
@@ -382,8 +388,56 @@ fn filter_form(
     }
 }
 
+/// What the last bulk action did (`bulk_done`, `bulk_stale`: public case numbers;
+/// `bulk_refused`: a count), as the queue says it.
+fn bulk_summary(admin: &AdminContext, params: &HashMap<String, String>) -> Option<BulkSummary> {
+    let list = |name: &str| {
+        params.get(name).filter(|v| !v.is_empty()).map(|v| {
+            v.split(',')
+                .take(crate::routes::admin::bulk::BULK_MAX)
+                .collect::<Vec<_>>()
+        })
+    };
+    let done = list("bulk_done").map(|ids| {
+        admin.ctx.t_args(
+            "desk.bulk.done",
+            &[
+                ("count", &ids.len().to_string()),
+                ("cases", &ids.join("、")),
+            ],
+        )
+    });
+    let stale = list("bulk_stale").map(|ids| {
+        admin.ctx.t_args(
+            "desk.bulk.stale",
+            &[
+                ("count", &ids.len().to_string()),
+                ("cases", &ids.join("、")),
+            ],
+        )
+    });
+    let refused = params
+        .get("bulk_refused")
+        .and_then(|n| n.parse::<usize>().ok())
+        .filter(|n| *n > 0)
+        .map(|n| {
+            admin
+                .ctx
+                .t_args("desk.bulk.refused_count", &[("count", &n.to_string())])
+        });
+    (done.is_some() || stale.is_some() || refused.is_some()).then_some(BulkSummary {
+        done,
+        stale,
+        refused,
+    })
+}
+
 /// The filters in use, in a line: what the folded filter form says of itself.
-fn active_summary(admin: &AdminContext, reference: &ReferenceData, request: &QueueRequest) -> String {
+fn active_summary(
+    admin: &AdminContext,
+    reference: &ReferenceData,
+    request: &QueueRequest,
+) -> String {
     let locale = admin.ctx.locale;
     let parts: Vec<String> = request
         .link
@@ -404,9 +458,15 @@ fn active_summary(admin: &AdminContext, reference: &ReferenceData, request: &Que
                 "due" => admin
                     .ctx
                     .t_args("desk.queue.due_within", &[("days", value.as_str())]),
-                "from" => admin.ctx.t_args("desk.queue.from", &[("date", value.as_str())]),
-                "to" => admin.ctx.t_args("desk.queue.to", &[("date", value.as_str())]),
-                "q" => admin.ctx.t_args("desk.queue.search", &[("q", value.as_str())]),
+                "from" => admin
+                    .ctx
+                    .t_args("desk.queue.from", &[("date", value.as_str())]),
+                "to" => admin
+                    .ctx
+                    .t_args("desk.queue.to", &[("date", value.as_str())]),
+                "q" => admin
+                    .ctx
+                    .t_args("desk.queue.search", &[("q", value.as_str())]),
                 _ => return None,
             };
             Some(text)
@@ -445,13 +505,16 @@ pub async fn show(
     } else {
         0
     };
-    let only_messages = params.keys().all(|k| k == "done" || k == "changed");
+    let only_messages = params
+        .keys()
+        .all(|k| k == "done" || k == "changed" || k.starts_with("bulk_"));
     if only_messages && returned_waiting > 0 {
         request.filter.returned = true;
         request.link.push(("returned", "1".into()));
     }
     let (filter, after) = (request.filter.clone(), request.after.clone());
-    let (page, counts, usernames, deadlines) = state
+    let own_department = crate::domain::ids::DepartmentCode::from(staff.department.as_str());
+    let (page, counts, usernames, deadlines, assignees) = state
         .db
         .read(move |conn| {
             let page = queue::page(conn, &viewer, &filter, after.as_ref(), PAGE_SIZE)?;
@@ -466,7 +529,8 @@ pub async fn show(
             ids.sort();
             ids.dedup();
             let usernames = queue::usernames(conn, ids)?;
-            Ok((page, counts, usernames, deadlines))
+            let assignees = crate::db::users::active_usernames_of(conn, &own_department)?;
+            Ok((page, counts, usernames, deadlines, assignees))
         })
         .await?;
 
@@ -546,7 +610,11 @@ pub async fn show(
     });
     let first_href = request.after.is_some().then(|| admin_href(&request.link));
     let form = filter_form(&admin, &staff, &reference, &request);
+    let bulk = bulk_summary(&admin, &params);
     let page = QueuePage {
+        view: serde_urlencoded::to_string(&request.link).unwrap_or_default(),
+        assignees,
+        bulk,
         returned: (staff.role.sees_all()).then(|| StateCount {
             state: "returned",
             label: admin.t("queue.state.returned"),
@@ -619,7 +687,10 @@ pub(super) async fn next_in_view(
         .await?;
     let ids: Vec<&str> = page.rows.iter().map(|r| r.id.as_str()).collect();
     // The one after it; past the end of the page (the action moved it there), the first.
-    let after = ids.iter().position(|id| *id == current).map_or(0, |at| at + 1);
+    let after = ids
+        .iter()
+        .position(|id| *id == current)
+        .map_or(0, |at| at + 1);
     let next = ids[after.min(ids.len())..]
         .iter()
         .chain(ids.iter())
