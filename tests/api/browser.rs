@@ -9,7 +9,7 @@ use crate::helpers::{spawn_app, TestApp, STAFF_PASSWORD};
 use fantoccini::{Client, ClientBuilder, Locator};
 
 /// chromedriver on a free port, killed when dropped.
-struct Driver {
+pub struct Driver {
     child: Child,
     port: u16,
     _profile: tempfile::TempDir,
@@ -22,7 +22,7 @@ impl Drop for Driver {
     }
 }
 
-fn start_driver() -> Driver {
+pub fn start_driver() -> Driver {
     let port = std::net::TcpListener::bind("127.0.0.1:0")
         .unwrap()
         .local_addr()
@@ -47,7 +47,7 @@ fn start_driver() -> Driver {
     }
 }
 
-async fn browser(driver: &Driver) -> Client {
+pub async fn browser(driver: &Driver) -> Client {
     // Each browser a fresh profile of its own (two cannot share one).
     let profile = driver
         ._profile
@@ -89,7 +89,7 @@ async fn browser(driver: &Driver) -> Client {
         .expect("a Chromium session")
 }
 
-async fn fill(page: &Client, selector: &str, text: &str) {
+pub async fn fill(page: &Client, selector: &str, text: &str) {
     let field = page
         .find(Locator::Css(selector))
         .await
@@ -98,7 +98,7 @@ async fn fill(page: &Client, selector: &str, text: &str) {
     field.send_keys(text).await.unwrap();
 }
 
-async fn click(page: &Client, selector: &str) {
+pub async fn click(page: &Client, selector: &str) {
     page.find(Locator::Css(selector))
         .await
         .unwrap_or_else(|e| panic!("{selector}: {e}"))
@@ -107,7 +107,7 @@ async fn click(page: &Client, selector: &str) {
         .unwrap();
 }
 
-async fn select(page: &Client, selector: &str, value: &str) {
+pub async fn select(page: &Client, selector: &str, value: &str) {
     page.find(Locator::Css(selector))
         .await
         .unwrap()
@@ -117,7 +117,7 @@ async fn select(page: &Client, selector: &str, value: &str) {
 }
 
 /// Waits for the page (after a form's navigation) to show the case in `state`.
-async fn wait_for_state(page: &Client, state: &str) {
+pub async fn wait_for_state(page: &Client, state: &str) {
     let selector = format!("#state[data-state='{state}']");
     page.wait()
         .at_most(Duration::from_secs(20))
@@ -126,7 +126,7 @@ async fn wait_for_state(page: &Client, state: &str) {
         .unwrap_or_else(|e| panic!("the page shows {state}: {e}"));
 }
 
-async fn screenshot(page: &Client, name: &str) {
+pub async fn screenshot(page: &Client, name: &str) {
     if let Ok(dir) = std::env::var("SCREENSHOT_DIR") {
         let png = page.screenshot().await.unwrap();
         std::fs::write(format!("{dir}/{name}.png"), png).unwrap();

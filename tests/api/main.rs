@@ -4,6 +4,7 @@
 mod attachments;
 mod backends;
 mod browser;
+mod browser_desk;
 mod bulletin;
 mod businesses;
 mod deadline_pages;
