@@ -21,6 +21,7 @@ pub mod seed;
 pub mod sessions;
 mod types;
 pub mod users;
+pub mod views;
 mod writer;
 
 use std::path::{Path, PathBuf};

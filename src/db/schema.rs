@@ -346,6 +346,16 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    saved_views (id) {
+        id -> BigInt,
+        user_id -> Text,
+        name -> Text,
+        query -> Text,
+        created_at -> Timestamp,
+    }
+}
+
 diesel::joinable!(sessions -> users (user_id));
 diesel::joinable!(complaints -> categories (category_code));
 diesel::joinable!(complaints -> districts (district_code));
@@ -355,6 +365,7 @@ diesel::joinable!(complaint_departments -> complaints (complaint_id));
 diesel::joinable!(complaints -> businesses (business_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
+    saved_views,
     assessment_weights,
     bulletin_state,
     bulletin_tallies,

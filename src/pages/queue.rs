@@ -281,6 +281,14 @@ pub struct QueuePage {
     pub view: String,
     pub assignees: Vec<String>,
     pub bulk: Option<BulkSummary>,
+    /// The member's saved views (issue 16).
+    pub saved_views: Vec<SavedView>,
+}
+
+pub struct SavedView {
+    pub id: i64,
+    pub name: String,
+    pub href: String,
 }
 
 /// What a bulk action did, as the queue says it after the redirect.

@@ -45,7 +45,8 @@ async fn wait_for(page: &Client, selector: &str) {
 async fn a_clerk_and_the_office_work_the_desk_on_a_phone() {
     let app = spawn_app().await;
     app.create_user("clerk-food", "clerk", "food-drug").await;
-    app.create_user("office", "coordinator", "quality-office").await;
+    app.create_user("office", "coordinator", "quality-office")
+        .await;
     let first = app.file_valid(valid_complaint()).await;
     let second = app.file_valid(valid_complaint()).await;
     let driver = start_driver();
@@ -77,14 +78,27 @@ async fn a_clerk_and_the_office_work_the_desk_on_a_phone() {
     // Opens a case: accepting is the one primary action; rejecting is folded away.
     click(&clerk, "table.queue tbody tr td.reference a").await;
     wait_for_state(&clerk, "assigned").await;
-    let shown_id = clerk.current_url().await.unwrap().path().rsplit('/').next().unwrap().to_owned();
+    let shown_id = clerk
+        .current_url()
+        .await
+        .unwrap()
+        .path()
+        .rsplit('/')
+        .next()
+        .unwrap()
+        .to_owned();
     assert!(clerk
-        .find(Locator::Css(".primary-action #action-accept button.primary"))
+        .find(Locator::Css(
+            ".primary-action #action-accept button.primary"
+        ))
         .await
         .is_ok());
     screenshot(&clerk, "complaint-phone").await;
     click(&clerk, "details.other-actions > summary").await;
-    assert_eq!(text(&clerk, "details.other-actions > summary").await, "其他操作");
+    assert_eq!(
+        text(&clerk, "details.other-actions > summary").await,
+        "其他操作"
+    );
     select(&clerk, "#reject-standard_reason", "1").await;
     click(&clerk, "#action-reject button").await;
     wait_for(&clerk, "form#confirm").await;
@@ -102,7 +116,15 @@ async fn a_clerk_and_the_office_work_the_desk_on_a_phone() {
     assert_eq!(next.text().await.unwrap(), "处理下一件 →");
     next.click().await.unwrap();
     wait_for_state(&clerk, "assigned").await;
-    let next_id = clerk.current_url().await.unwrap().path().rsplit('/').next().unwrap().to_owned();
+    let next_id = clerk
+        .current_url()
+        .await
+        .unwrap()
+        .path()
+        .rsplit('/')
+        .next()
+        .unwrap()
+        .to_owned();
     assert_ne!(next_id, shown_id);
 
     // The other case goes back to the office, which designates it from its phone.
@@ -125,11 +147,25 @@ async fn a_clerk_and_the_office_work_the_desk_on_a_phone() {
     let office = browser(&driver).await;
     office.set_window_size(390, 1400).await.unwrap();
     sign_in(&app, &office, "office").await;
-    click(&office, "table.queue tbody tr[data-returned] td.reference a").await;
+    click(
+        &office,
+        "table.queue tbody tr[data-returned] td.reference a",
+    )
+    .await;
     wait_for_state(&office, "assigned").await;
     assert!(text(&office, "#returned").await.contains("不属本部门管辖"));
-    select(&office, ".primary-action #transfer-department", "market-regulation").await;
-    fill(&office, ".primary-action #transfer-reason", "按经营范围交工商局办理。").await;
+    select(
+        &office,
+        ".primary-action #transfer-department",
+        "market-regulation",
+    )
+    .await;
+    fill(
+        &office,
+        ".primary-action #transfer-reason",
+        "按经营范围交工商局办理。",
+    )
+    .await;
     click(&office, ".primary-action #action-transfer button").await;
     office
         .wait()
@@ -138,7 +174,10 @@ async fn a_clerk_and_the_office_work_the_desk_on_a_phone() {
         .await
         .expect("the designation is confirmed");
     assert_eq!(
-        complaint(&app, &other.tracking_code).await.lead_department.as_str(),
+        complaint(&app, &other.tracking_code)
+            .await
+            .lead_department
+            .as_str(),
         "market-regulation"
     );
 

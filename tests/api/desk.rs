@@ -945,3 +945,110 @@ async fn malformed_bulk_forms_are_422_and_write_nothing() {
     assert!((300..500).contains(&signed_out.status().as_u16()));
     assert_eq!(written(&app, &a).await, before);
 }
+
+#[tokio::test]
+async fn saved_views_belong_to_their_member() {
+    let app = spawn_app().await;
+    let (_, _, clerk) = case_with_clerk(&app).await;
+    app.create_user("clerk-food-2", "clerk", "food-drug").await;
+    let colleague = app.login("clerk-food-2", STAFF_PASSWORD).await;
+
+    let saved = post_as(
+        &app,
+        &clerk,
+        "/admin/views",
+        &[
+            ("name", "食品超期"),
+            ("view", "overdue=1&category=food&evil=%0d"),
+        ],
+    )
+    .await;
+    assert_eq!(saved.status(), 303);
+    assert_eq!(
+        saved.headers()["location"],
+        "/admin?overdue=1&category=food"
+    );
+    let html = app.html_as(&clerk, "/admin").await;
+    assert_eq!(select_text(&html, "#saved-views a"), ["食品超期"]);
+    assert_eq!(
+        select_attr(&html, "#saved-views a", "href").as_deref(),
+        Some("/admin?overdue=1&category=food")
+    );
+    // The queue's own filters are what the save form sends.
+    let html = app.html_as(&clerk, "/admin?category=food&due=2").await;
+    assert_eq!(
+        select_attr(&html, "#save-view input[name=view]", "value").as_deref(),
+        Some("category=food&due=2")
+    );
+    // Saving the same name again replaces its filters.
+    let again = post_as(
+        &app,
+        &clerk,
+        "/admin/views",
+        &[("name", "食品超期"), ("view", "category=food&due=2")],
+    )
+    .await;
+    assert_eq!(again.status(), 303);
+    let html = app.html_as(&clerk, "/admin").await;
+    assert_eq!(
+        select_attr(&html, "#saved-views a", "href").as_deref(),
+        Some("/admin?category=food&due=2")
+    );
+    // Another member sees none of them and cannot delete them.
+    let theirs = app.html_as(&colleague, "/admin").await;
+    assert!(select_text(&theirs, "#saved-views a").is_empty());
+    let action = select_attr(&html, "#saved-views form", "action").unwrap();
+    assert_eq!(post_as(&app, &colleague, &action, &[]).await.status(), 404);
+    for bad in [
+        "/admin/views/abc/delete",
+        "/admin/views/99999/delete",
+        "/admin/views/-1/delete",
+    ] {
+        assert_eq!(post_as(&app, &clerk, bad, &[]).await.status(), 404, "{bad}");
+    }
+
+    // Malformed names: 422, nothing saved.
+    let long = "名".repeat(41);
+    for (name, message) in [
+        ("", "请填写视图名称。"),
+        ("   ", "请填写视图名称。"),
+        (long.as_str(), "视图名称最多 40 个字。"),
+        ("a\nb", "含有不允许的字符。"),
+        ("a\u{7}b", "含有不允许的字符。"),
+    ] {
+        let response = post_as(
+            &app,
+            &clerk,
+            "/admin/views",
+            &[("name", name), ("view", "")],
+        )
+        .await;
+        assert_eq!(response.status(), 422, "{name:?}");
+        let html = response.text().await.unwrap();
+        assert_eq!(select_text(&html, "#error-summary a"), [message]);
+    }
+    assert_eq!(app.count("saved_views").await, 1);
+    for i in 1..20 {
+        let name = format!("视图 {i}");
+        assert_eq!(
+            post_as(&app, &clerk, "/admin/views", &[("name", &name)])
+                .await
+                .status(),
+            303
+        );
+    }
+    let full = post_as(&app, &clerk, "/admin/views", &[("name", "第二十一个")]).await;
+    assert_eq!(full.status(), 422);
+    assert_eq!(app.count("saved_views").await, 20);
+    let no_token = clerk
+        .post(app.url("/admin/views"))
+        .form(&[("name", "无令牌")])
+        .send()
+        .await
+        .unwrap();
+    assert!((400..500).contains(&no_token.status().as_u16()));
+
+    // Deleting one's own view.
+    assert_eq!(post_as(&app, &clerk, &action, &[]).await.status(), 303);
+    assert_eq!(app.count("saved_views").await, 19);
+}

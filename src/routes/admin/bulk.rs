@@ -50,7 +50,7 @@ struct BulkRefusedPage {
 }
 
 /// The view's filters as the form sent them, kept to the queue's names.
-fn view_of(pairs: &[(String, String)]) -> Vec<(String, String)> {
+pub(super) fn view_of(pairs: &[(String, String)]) -> Vec<(String, String)> {
     let view = field(pairs, "view").unwrap_or_default();
     url::form_urlencoded::parse(view.as_bytes())
         .filter(|(name, value)| VIEW_NAMES.contains(&name.as_ref()) && value.len() <= 200)

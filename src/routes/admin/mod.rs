@@ -17,12 +17,15 @@ mod outbox;
 mod password;
 mod queue;
 mod reports;
+mod views;
 
 use actix_web::web;
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.route("/admin", web::get().to(queue::show))
-        .route("/admin/bulk", web::post().to(bulk::submit));
+        .route("/admin/bulk", web::post().to(bulk::submit))
+        .route("/admin/views", web::post().to(views::save))
+        .route("/admin/views/{id}/delete", web::post().to(views::delete));
     cfg.route("/admin/login", web::get().to(login::show))
         .route("/admin/login", web::post().to(login::submit))
         .route("/admin/logout", web::post().to(login::logout))

@@ -21,7 +21,7 @@ use crate::errors::AppError;
 use crate::extract::session::Staff;
 use crate::pages::admin::AdminContext;
 use crate::pages::queue::{
-    BulkSummary, Choice, FilterForm, QueuePage, RowContext, RowView, StateCount,
+    BulkSummary, Choice, FilterForm, QueuePage, RowContext, RowView, SavedView, StateCount,
 };
 use crate::pages::{render, PageContext};
 use crate::services::now_utc;
@@ -514,7 +514,8 @@ pub async fn show(
     }
     let (filter, after) = (request.filter.clone(), request.after.clone());
     let own_department = crate::domain::ids::DepartmentCode::from(staff.department.as_str());
-    let (page, counts, usernames, deadlines, assignees) = state
+    let user_id = staff.user_id.to_string();
+    let (page, counts, usernames, deadlines, (assignees, saved)) = state
         .db
         .read(move |conn| {
             let page = queue::page(conn, &viewer, &filter, after.as_ref(), PAGE_SIZE)?;
@@ -530,7 +531,8 @@ pub async fn show(
             ids.dedup();
             let usernames = queue::usernames(conn, ids)?;
             let assignees = crate::db::users::active_usernames_of(conn, &own_department)?;
-            Ok((page, counts, usernames, deadlines, assignees))
+            let saved = crate::db::views::of_user(conn, &user_id)?;
+            Ok((page, counts, usernames, deadlines, (assignees, saved)))
         })
         .await?;
 
@@ -613,6 +615,18 @@ pub async fn show(
     let bulk = bulk_summary(&admin, &params);
     let page = QueuePage {
         view: serde_urlencoded::to_string(&request.link).unwrap_or_default(),
+        saved_views: saved
+            .into_iter()
+            .map(|v| SavedView {
+                href: if v.query.is_empty() {
+                    "/admin".to_owned()
+                } else {
+                    format!("/admin?{}", v.query)
+                },
+                id: v.id,
+                name: v.name,
+            })
+            .collect(),
         assignees,
         bulk,
         returned: (staff.role.sees_all()).then(|| StateCount {
