@@ -128,7 +128,7 @@ async fn a_clerk_and_the_office_work_the_desk_on_a_phone() {
     assert_ne!(next_id, shown_id);
 
     // The other case goes back to the office, which designates it from its phone.
-    let other = if complaint(&app, &first).await.id.to_string() == next_id {
+    let other = if complaint(&app, &first).await.id.as_ref() == next_id {
         first
     } else {
         second
@@ -138,7 +138,7 @@ async fn a_clerk_and_the_office_work_the_desk_on_a_phone() {
     let returned = act(
         &app,
         &api_clerk,
-        &other.id.to_string(),
+        other.id.as_ref(),
         "return",
         &[("reason", "经营者在外省，不属本部门管辖。")],
     )

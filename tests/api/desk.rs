@@ -238,7 +238,8 @@ async fn refused_previews_say_which_field_and_write_nothing() {
     let v = before.0.to_string();
     let long = "长".repeat(2001);
     // (action, fields, status, the field the summary links to, its message)
-    let cases: Vec<(&str, Vec<(&str, &str)>, u16, &str, &str)> = vec![
+    type Case<'a> = (&'a str, Vec<(&'a str, &'a str)>, u16, &'a str, &'a str);
+    let cases: Vec<Case> = vec![
         (
             "reject",
             vec![("version", &v)],
@@ -375,7 +376,8 @@ async fn refused_previews_say_which_field_and_write_nothing() {
     assert_eq!(act(&app, &clerk, &id, "accept", &[]).await.status(), 303);
     let before = written(&app, &id).await;
     let v = before.0.to_string();
-    let cases: Vec<(Vec<(&str, &str)>, &str, &str)> = vec![
+    type ReplyCase<'a> = (Vec<(&'a str, &'a str)>, &'a str, &'a str);
+    let cases: Vec<ReplyCase> = vec![
         (
             vec![("version", &v), ("outcome", "refund")],
             "#reply-message",
@@ -619,7 +621,7 @@ async fn the_queue_finds_cases_due_within_two_working_days_and_says_which_filter
     due_on(&app, &later, calendar.add_working_days(today, 3)).await;
 
     let html = app.html_as(&clerk, "/admin?due=2").await;
-    assert_eq!(listed(&html), [soon.clone()]);
+    assert_eq!(listed(&html), std::slice::from_ref(&soon));
     assert_eq!(select_text(&html, "#filters-summary"), ["2 个工作日内到期"]);
     assert!(select_attr(&html, "input[name=due][value='2'][checked]", "name").is_some());
     assert!(select_attr(&html, "#filter-problems", "id").is_none());

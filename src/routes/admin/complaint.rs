@@ -93,7 +93,7 @@ pub(super) async fn page(
         }
         // Issue 16: after an action, the next case of the view the member works through.
         page.next_href =
-            super::queue::next_in_view(req, state, staff, &reference, &case.row.id.to_string())
+            super::queue::next_in_view(req, state, staff, &reference, case.row.id.as_ref())
                 .await?
                 .map(|id| format!("/admin/complaints/{id}"));
     }
