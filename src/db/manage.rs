@@ -201,6 +201,7 @@ pub fn update_category(conn: &mut AnyConnection, row: &CategoryRow) -> Result<()
             categories::report_notify_days.eq(row.report_notify_days),
             categories::assist_days.eq(row.assist_days),
             categories::legal_basis.eq(&row.legal_basis),
+            categories::rejection_reasons.eq(&row.rejection_reasons),
             categories::active.eq(row.active),
         ))
         .execute(conn)?;

@@ -25,6 +25,7 @@ pub mod sessions;
 pub mod totp;
 mod types;
 pub mod users;
+pub mod views;
 mod writer;
 
 use std::path::{Path, PathBuf};

@@ -225,6 +225,13 @@ pub struct QueueRow {
     pub phone: Option<String>,
     pub email: Option<String>,
     pub anonymous: bool,
+    /// Issue 16: the version the page shows, for the bulk form's optimistic check.
+    pub version: i32,
+    /// Issue 16: the description's first characters (one more than the queue shows, to
+    /// know whether it was cut), read in the database so a row never carries the whole.
+    #[diesel(select_expression = diesel::dsl::sql::<diesel::sql_types::Text>("substr(complaints.description, 1, 61)"))]
+    #[diesel(select_expression_type = diesel::expression::SqlLiteral<diesel::sql_types::Text>)]
+    pub excerpt: String,
 }
 
 impl QueueRow {

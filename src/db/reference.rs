@@ -52,6 +52,8 @@ pub struct CategoryRow {
     pub legal_basis: String,
     pub sort_order: i32,
     pub active: bool,
+    /// Issue 16: the standard grounds for rejection, `grounds｜legal basis` per line.
+    pub rejection_reasons: String,
 }
 
 #[derive(Debug, Clone, Queryable, Selectable)]

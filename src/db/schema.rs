@@ -39,6 +39,7 @@ diesel::table! {
         legal_basis -> Text,
         sort_order -> Integer,
         active -> Bool,
+        rejection_reasons -> Text,
     }
 }
 
@@ -446,6 +447,16 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    saved_views (id) {
+        id -> BigInt,
+        user_id -> Text,
+        name -> Text,
+        query -> Text,
+        created_at -> Timestamp,
+    }
+}
+
 diesel::joinable!(sessions -> users (user_id));
 diesel::joinable!(complaints -> categories (category_code));
 diesel::joinable!(complaints -> districts (district_code));
@@ -459,6 +470,7 @@ diesel::joinable!(joint_action_cases -> complaints (complaint_id));
 diesel::joinable!(joint_action_events -> joint_actions (action_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
+    saved_views,
     assessment_weights,
     bulletin_state,
     bulletin_tallies,

@@ -57,6 +57,21 @@ pub struct CategoryEntry {
     pub report_notify_days: i32,
     pub assist_days: i32,
     pub legal_basis: String,
+    /// Issue 16: `grounds｜legal basis` per line; by default the grounds of Order 20.
+    #[serde(default = "default_rejection_reasons")]
+    pub rejection_reasons: String,
+}
+
+/// The grounds on which Order 20 (Art. 15) has a complaint not accepted, for categories
+/// whose file names none (the same text as the migration that added them).
+pub const DEFAULT_REJECTION_REASONS: &str = "投诉事项不属于市场监督管理部门职责，或者本机关不具有处理权限｜《市场监督管理投诉举报处理暂行办法》第十五条第一项
+法院、仲裁机构、行政机关或者消费者协会等调解组织已经受理或者处理过同一争议｜《市场监督管理投诉举报处理暂行办法》第十五条第二项
+不是为生活消费需要购买、使用商品或者接受服务，或者不能证明与被投诉人之间存在消费者权益争议｜《市场监督管理投诉举报处理暂行办法》第十五条第三项
+自知道或者应当知道权益受到侵害之日起已超过三年｜《市场监督管理投诉举报处理暂行办法》第十五条第四项
+未提供投诉人姓名、联系方式、被投诉人名称地址、具体诉求及基本事实等必需材料｜《市场监督管理投诉举报处理暂行办法》第十五条第五项、第九条、第十条";
+
+fn default_rejection_reasons() -> String {
+    DEFAULT_REJECTION_REASONS.to_owned()
 }
 
 #[derive(Debug, Deserialize)]
@@ -145,6 +160,7 @@ fn insert_jurisdiction(conn: &mut AnyConnection, j: &Jurisdiction) -> Result<(),
                 legal_basis: c.legal_basis.clone(),
                 sort_order: i as i32,
                 active: true,
+                rejection_reasons: c.rejection_reasons.clone(),
             })
             .execute(conn)?;
     }

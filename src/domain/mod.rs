@@ -50,6 +50,7 @@ pub mod intake;
 pub mod joint_action;
 pub mod login;
 pub mod public_id;
+pub mod rejection;
 pub mod routing;
 pub mod search;
 pub mod tracking_code;

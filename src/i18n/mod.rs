@@ -123,6 +123,7 @@ pub const MESSAGE_FILES: &[(&str, &str)] = &[
         "locales/resident.toml",
         include_str!("../../locales/resident.toml"),
     ),
+    ("locales/desk.toml", include_str!("../../locales/desk.toml")),
 ];
 
 /// key → text in each locale (index by `Locale::index`).

@@ -21,6 +21,15 @@ pub struct ActionRefusal {
     pub action: StaffAction,
     pub message: String,
     pub typed: String,
+    /// The field refused (`reason`, `outcome`, …), linked from the error summary; `None`
+    /// for the form as a whole (a version that cannot be read).
+    pub field: Option<&'static str>,
+}
+
+/// One line of the error summary at the top of the page: the message, linking to its field.
+pub struct ErrorLink {
+    pub href: String,
+    pub message: String,
 }
 
 /// What the page is about and for whom.
@@ -85,7 +94,50 @@ pub struct ActionForm {
     /// A select's name, label and options (department, user, outcome).
     pub select: Option<(&'static str, &'static str, Vec<Option2>)>,
     pub error: Option<String>,
+    /// The field the error is about (`aria-invalid`, `aria-describedby`).
+    pub error_field: Option<&'static str>,
     pub typed: String,
+    /// Where the form posts, ending with the form's own anchor so that a refusal opens the
+    /// page at it: `reply` and `reject` post to their preview (issue 16).
+    pub target: String,
+    /// `reject`: the category's standard grounds, a choice that fills the reason.
+    pub reasons: Vec<Option2>,
+}
+
+impl ActionForm {
+    /// Whether `name` is the field in error.
+    pub fn invalid(&self, name: &str) -> bool {
+        self.error_field == Some(name)
+    }
+}
+
+/// The actions that go through a page showing what the resident will receive (issue 16).
+pub fn previewed(action: StaffAction) -> bool {
+    matches!(action, StaffAction::Reply | StaffAction::Reject)
+}
+
+/// The one action the page offers first in the case's state; the others fold away.
+fn primary_of(forms: &[ActionForm], returned_to_office: bool) -> Option<usize> {
+    let preferred: &[&str] = if returned_to_office {
+        &["transfer"]
+    } else {
+        &["accept", "resume", "reply", "note"]
+    };
+    preferred
+        .iter()
+        .find_map(|name| forms.iter().position(|f| f.action == *name))
+}
+
+/// The message of a required text field left empty, naming the field ("请填写答复内容").
+pub fn required_key(action: StaffAction) -> &'static str {
+    use StaffAction::*;
+    match action {
+        RequestInfo => "admin.action.error.required_request",
+        Reply => "admin.action.error.required_reply",
+        Note => "admin.action.error.required_note",
+        Accept => "admin.action.error.required_message",
+        _ => "admin.action.error.required_reason",
+    }
 }
 
 #[derive(Template)]
@@ -108,7 +160,16 @@ pub struct ComplaintPage {
     pub co_handlers: Vec<DueFact>,
     pub attachments: Vec<AttachmentLink>,
     pub timeline: Vec<TimelineItem>,
+    /// The state's primary action, shown first (issue 16).
+    pub primary: Option<ActionForm>,
+    /// The other actions, under "其他操作".
     pub actions: Vec<ActionForm>,
+    /// A refused action: its messages, each linking to its field, at the top.
+    pub errors: Vec<ErrorLink>,
+    /// "其他操作" opens when the refused form is among them.
+    pub others_open: bool,
+    /// After an action: the next case of the member's queue view ("处理下一件").
+    pub next_href: Option<String>,
     /// Issue 13: the cases linked to this one that the viewer may see.
     pub links: Vec<crate::pages::businesses::LinkedCaseItem>,
     pub link_forms: crate::pages::businesses::LinkForms,
@@ -224,7 +285,32 @@ fn action_forms(
             continue;
         }
         let refused = refusal.filter(|r| r.action == action);
+        let reasons = if action == StaffAction::Reject {
+            reference
+                .category(&loaded.row.category_code)
+                .map(|c| crate::domain::rejection::parse(&c.rejection_reasons))
+                .unwrap_or_default()
+                .iter()
+                .enumerate()
+                .map(|(i, r)| Option2 {
+                    value: (i + 1).to_string(),
+                    label: r.text(i18n::t(locale, "desk.reason.basis")),
+                })
+                .collect()
+        } else {
+            Vec::new()
+        };
+        let id = &loaded.row.id;
+        let name = action.as_str();
+        let target = if previewed(action) {
+            format!("/admin/complaints/{id}/{name}/preview#action-{name}")
+        } else {
+            format!("/admin/complaints/{id}/{name}#action-{name}")
+        };
         forms.push(ActionForm {
+            target,
+            reasons,
+            error_field: refused.and_then(|r| r.field),
             action: action.as_str(),
             title: i18n::t(locale, &format!("admin.action.{}.title", action.as_str())),
             submit: i18n::t(locale, &format!("admin.action.{}.submit", action.as_str())),
@@ -550,7 +636,24 @@ pub fn build(
             size: format!("{} KiB", (f.size_bytes + 1023) / 1024),
         })
         .collect();
-    let actions = action_forms(&input, &lead_users, locale);
+    let mut actions = action_forms(&input, &lead_users, locale);
+    let returned_to_office = row.returned_by.is_some()
+        && !row.designated
+        && row.lead_department.as_str() == office_code(reference);
+    let primary = primary_of(&actions, returned_to_office).map(|i| actions.remove(i));
+    let errors: Vec<ErrorLink> = primary
+        .iter()
+        .chain(actions.iter())
+        .filter_map(|form| {
+            let message = form.error.clone()?;
+            let href = match form.error_field {
+                Some(field) => format!("#{}-{field}", form.action),
+                None => format!("#action-{}", form.action),
+            };
+            Some(ErrorLink { href, message })
+        })
+        .collect();
+    let others_open = actions.iter().any(|f| f.error.is_some());
     let state_code = loaded.state().as_str();
     let reference_code = row.public_id.clone();
     ComplaintPage {
@@ -570,7 +673,11 @@ pub fn build(
         co_handlers,
         attachments,
         timeline,
+        primary,
         actions,
+        errors,
+        others_open,
+        next_href: None,
         links: Vec::new(),
         link_forms: Default::default(),
         joint_actions: Vec::new(),

@@ -6,6 +6,7 @@ pub mod api_keys;
 pub mod businesses;
 pub mod complaint;
 pub mod joint_actions;
+pub mod desk;
 pub mod manage;
 pub mod open311;
 pub mod public;

@@ -49,6 +49,11 @@ pub struct FilterForm {
     pub from: String,
     pub to: String,
     pub q: String,
+    /// Issue 16: the "due within 2 working days" box is ticked.
+    pub due_soon: bool,
+    pub due_days: u32,
+    /// The filters in use, in one line, on the folded form.
+    pub summary: String,
 }
 
 pub struct StateCount {
@@ -61,6 +66,9 @@ pub struct StateCount {
 }
 
 pub struct RowView {
+    /// The case's admin id and version, for the bulk form (issue 16).
+    pub id: String,
+    pub version: i32,
     pub href: String,
     pub reference: String,
     pub kind: &'static str,
@@ -82,6 +90,26 @@ pub struct RowView {
     pub returned: bool,
     pub assignee: String,
     pub complainant: String,
+    /// Issue 16: the description's first characters (staff only).
+    pub excerpt: String,
+}
+
+/// The queue's excerpt of a description: its first `EXCERPT_CHARS` characters on one
+/// line, with "…" when there is more.
+pub const EXCERPT_CHARS: usize = 60;
+
+pub fn excerpt(description: &str) -> String {
+    let flat: String = description
+        .chars()
+        .map(|c| if c.is_whitespace() { ' ' } else { c })
+        .collect();
+    let mut chars = flat.trim().chars();
+    let head: String = chars.by_ref().take(EXCERPT_CHARS).collect();
+    if chars.next().is_some() {
+        format!("{head}…")
+    } else {
+        head
+    }
 }
 
 /// What a row needs besides itself to be shown.
@@ -134,6 +162,8 @@ impl RowView {
             (None, None) => (t("queue.no_deadline").to_owned(), None, false),
         };
         RowView {
+            id: row.id.clone(),
+            version: row.version,
             href: format!("/admin/complaints/{}", row.id),
             reference: row.public_id.clone(),
             kind: t(&format!("kind.{}", row.kind)),
@@ -174,6 +204,7 @@ impl RowView {
                 .map(|id| cx.usernames.get(id).cloned().unwrap_or_default())
                 .unwrap_or_else(|| t("queue.unassigned").to_owned()),
             complainant: masked_complainant(row, t("queue.anonymous")),
+            excerpt: excerpt(&row.excerpt),
         }
     }
 }
@@ -245,6 +276,26 @@ pub struct QueuePage {
     pub show_department: bool,
     pub next_href: Option<String>,
     pub first_href: Option<String>,
+    /// Issue 16: the bulk form — the view to come back to, the clerks to assign to — and
+    /// what the last bulk action did.
+    pub view: String,
+    pub assignees: Vec<String>,
+    pub bulk: Option<BulkSummary>,
+    /// The member's saved views (issue 16).
+    pub saved_views: Vec<SavedView>,
+}
+
+pub struct SavedView {
+    pub id: i64,
+    pub name: String,
+    pub href: String,
+}
+
+/// What a bulk action did, as the queue says it after the redirect.
+pub struct BulkSummary {
+    pub done: Option<String>,
+    pub stale: Option<String>,
+    pub refused: Option<String>,
 }
 
 #[cfg(test)]
@@ -260,5 +311,13 @@ mod tests {
         assert_eq!(mask_phone("0571-87654321"), "057****4321");
         assert_eq!(mask_phone("12345"), "****");
         assert_eq!(mask_email("zhang.san@example.com"), "z***@example.com");
+    }
+
+    #[test]
+    fn excerpts_are_one_line_and_cut_at_sixty_characters() {
+        assert_eq!(excerpt("买到的奶粉\n已经过期"), "买到的奶粉 已经过期");
+        let long = "长".repeat(61);
+        assert_eq!(excerpt(&long), format!("{}…", "长".repeat(60)));
+        assert_eq!(excerpt(&"长".repeat(60)), "长".repeat(60));
     }
 }

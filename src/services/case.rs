@@ -294,6 +294,49 @@ pub async fn act(
     .await
 }
 
+/// What a staff action would tell the resident (issue 16): planned exactly as `act` plans
+/// it, by the same code, and not written.
+#[derive(Debug, Clone)]
+pub struct Preview {
+    /// The message the tracking page would show.
+    pub public_message: Option<String>,
+    /// The email to the complainant, if they gave an address.
+    pub email: Option<OutgoingEmail>,
+}
+
+/// Plans a staff action on a case the member may see, at the version the form showed, and
+/// answers what the resident would receive; refuses as `act` would.
+pub async fn preview(
+    db: &Database,
+    reference: &ReferenceData,
+    settings: &CaseSettings,
+    member: &StaffMember,
+    id: &ComplaintId,
+    request: ActionRequest,
+    now: NaiveDateTime,
+) -> Result<Preview, ServiceError> {
+    let case = load_visible(db, member, id).await?;
+    if case.row.version != request.version {
+        return Err(ServiceError::Stale);
+    }
+    let actor = Actor::Staff(member.clone());
+    let change = plan(
+        reference,
+        settings,
+        &case,
+        &actor,
+        Command::Staff(request),
+        now,
+    )?;
+    Ok(Preview {
+        public_message: change.event.public_message,
+        email: change
+            .emails
+            .into_iter()
+            .find(|e| e.recipient_kind == crate::mail::RecipientKind::Complainant),
+    })
+}
+
 /// What staff ask of a case and another one (issue 13).
 #[derive(Debug, Clone)]
 pub enum LinkAction {

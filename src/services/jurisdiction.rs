@@ -290,6 +290,7 @@ impl FileEntry for CategoryEntry {
             report_notify_days: self.report_notify_days.to_string(),
             assist_days: self.assist_days.to_string(),
             legal_basis: self.legal_basis.clone(),
+            rejection_reasons: self.rejection_reasons.clone(),
             active: false,
         }
     }

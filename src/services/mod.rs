@@ -4,6 +4,7 @@
 pub mod bulletin;
 pub mod businesses;
 pub mod case;
+pub mod desk;
 pub mod digest;
 pub mod filing;
 pub mod housekeeping;

@@ -192,6 +192,8 @@ async fn a_resident_files_a_clerk_accepts_and_replies_and_the_resident_rates() {
     select(&clerk, "#reply-outcome", "refund").await;
     fill(&clerk, "#reply-message", "经调解，商家已全额退款。").await;
     click(&clerk, "#action-reply button").await;
+    // Issue 16: the reply goes through a page showing what the resident will receive.
+    click(&clerk, "#confirm button").await;
     wait_for_state(&clerk, "resolved").await;
 
     // The resident sees the answer and rates it.

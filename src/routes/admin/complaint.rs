@@ -7,10 +7,12 @@ use actix_web::{web, HttpRequest, HttpResponse};
 
 use super::field;
 use crate::db::complaints;
+use crate::db::reference::CategoryRow;
 use crate::domain::access::{self, Access};
 use crate::domain::complaint::{ActionArgument, Outcome, StaffAction};
 use crate::domain::fields;
 use crate::domain::ids::ComplaintId;
+use crate::domain::rejection;
 use crate::errors::AppError;
 use crate::extract::form::StaffForm;
 use crate::extract::session::Staff;
@@ -18,6 +20,7 @@ use crate::i18n;
 use crate::pages::admin::AdminContext;
 use crate::pages::businesses::{LinkForms, LinkRefusal};
 use crate::pages::complaint::{self, ActionRefusal, CasePageInput};
+use crate::pages::desk;
 use crate::pages::{render, PageContext};
 use crate::routes::bridge::{case_settings, member};
 use crate::services::businesses;
@@ -91,6 +94,11 @@ pub(super) async fn page(
         if matches!(done, "merge" | "link" | "unlink") {
             page.admin.flash = Some(i18n::t(locale, &format!("business.done.{done}")).to_owned());
         }
+        // Issue 16: after an action, the next case of the view the member works through.
+        page.next_href =
+            super::queue::next_in_view(req, state, staff, &reference, case.row.id.as_ref())
+                .await?
+                .map(|id| format!("/admin/complaints/{id}"));
     }
     Ok(render(status, &page))
 }
@@ -106,14 +114,14 @@ pub async fn show(
     page(&req, &state, &staff, case, StatusCode::OK, None, None).await
 }
 
+/// Why a form was refused: the text typed, the message key and the field it is about.
+type Refused = (String, &'static str, Option<&'static str>);
+
 /// Reads an action's form into a request, or the message for a refused field.
-fn parse_action(
-    action: StaffAction,
-    pairs: &[(String, String)],
-) -> Result<ActionRequest, (String, &'static str)> {
+fn parse_action(action: StaffAction, pairs: &[(String, String)]) -> Result<ActionRequest, Refused> {
     let version = field(pairs, "version")
         .and_then(|v| v.trim().parse::<i32>().ok())
-        .ok_or((String::new(), "admin.action.error.version"))?;
+        .ok_or((String::new(), "admin.action.error.version", None))?;
     let message = match complaint::text_field(action) {
         Some((name, _, required)) => {
             let raw = field(pairs, name);
@@ -121,12 +129,12 @@ fn parse_action(
             fields::multi_line(raw, min, MESSAGE_MAX).map_err(|e| {
                 let key: &'static str = match e {
                     fields::FieldError::Required | fields::FieldError::TooShort { .. } => {
-                        "admin.action.error.required"
+                        complaint::required_key(action)
                     }
                     fields::FieldError::TooLong { .. } => "admin.action.error.too_long",
                     _ => "admin.action.error.characters",
                 };
-                (raw.unwrap_or_default().to_owned(), key)
+                (raw.unwrap_or_default().to_owned(), key, Some(name))
             })?
         }
         None => None,
@@ -139,19 +147,24 @@ fn parse_action(
             .map(str::to_owned)
     };
     let argument = match action {
-        StaffAction::Transfer | StaffAction::Assist => ActionArgument::Department(
-            selected("department")
-                .ok_or((typed.clone(), "admin.action.error.unknown_department"))?,
-        ),
-        StaffAction::Assign => ActionArgument::User(
-            selected("user").ok_or((typed.clone(), "admin.action.error.unknown_user"))?,
-        ),
+        StaffAction::Transfer | StaffAction::Assist => {
+            ActionArgument::Department(selected("department").ok_or((
+                typed.clone(),
+                "admin.action.error.unknown_department",
+                Some("department"),
+            ))?)
+        }
+        StaffAction::Assign => ActionArgument::User(selected("user").ok_or((
+            typed.clone(),
+            "admin.action.error.unknown_user",
+            Some("user"),
+        ))?),
         StaffAction::Reply => ActionArgument::Outcome(
             selected("outcome")
                 .as_deref()
                 .and_then(Outcome::parse)
                 .filter(|o| o.chosen_in_reply())
-                .ok_or((typed.clone(), "admin.action.error.outcome"))?,
+                .ok_or((typed.clone(), "admin.action.error.outcome", Some("outcome")))?,
         ),
         _ => ActionArgument::None,
     };
@@ -161,6 +174,78 @@ fn parse_action(
         message,
         argument,
     })
+}
+
+/// A reject form's chosen standard grounds (issue 16) written into its `reason`: the
+/// grounds with their legal basis, then whatever the clerk typed. Other forms, and a reject
+/// form without a choice, are taken as posted.
+fn with_standard_reason(
+    action: StaffAction,
+    mut pairs: Vec<(String, String)>,
+    category: Option<&CategoryRow>,
+    locale: i18n::Locale,
+) -> Result<Vec<(String, String)>, Refused> {
+    let chosen = field(&pairs, "standard_reason")
+        .map(str::trim)
+        .unwrap_or("");
+    if action != StaffAction::Reject || chosen.is_empty() {
+        return Ok(pairs);
+    }
+    let typed = field(&pairs, "reason")
+        .unwrap_or_default()
+        .trim()
+        .to_owned();
+    let reasons = category.map_or_else(Vec::new, |c| rejection::parse(&c.rejection_reasons));
+    let reason = chosen
+        .parse::<usize>()
+        .ok()
+        .and_then(|n| n.checked_sub(1))
+        .and_then(|i| reasons.get(i))
+        .ok_or((
+            typed.clone(),
+            "desk.reason.unknown",
+            Some("standard_reason"),
+        ))?;
+    let mut text = reason.text(i18n::t(locale, "desk.reason.basis"));
+    if !typed.is_empty() {
+        text.push('\n');
+        text.push_str(&typed);
+    }
+    pairs.retain(|(name, _)| name != "reason" && name != "standard_reason");
+    pairs.push(("reason".to_owned(), text));
+    Ok(pairs)
+}
+
+/// The case page again after a refused form (`422`), the message in the action's form
+/// and in the summary at the top. Hidden cases stay hidden and forbidden actions
+/// forbidden, whatever the form held.
+async fn refuse(
+    req: &HttpRequest,
+    state: &AppState,
+    staff: &Staff,
+    id: &ComplaintId,
+    refusal: ActionRefusal,
+) -> Result<HttpResponse, AppError> {
+    let member = member(staff);
+    let case = case::load_visible(&state.db, &member, id).await?;
+    if access::may_act(
+        member.role,
+        case.relation(&member.department),
+        refusal.action,
+    ) == Access::Forbidden
+    {
+        return Err(AppError::Forbidden);
+    }
+    page(
+        req,
+        state,
+        staff,
+        case,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        Some(refusal),
+        None,
+    )
+    .await
 }
 
 pub async fn act(
@@ -174,10 +259,11 @@ pub async fn act(
     let action = StaffAction::parse(&action_name).ok_or(AppError::NotFound)?;
     let locale = crate::extract::locale::locale_of(&req);
     let id = ComplaintId::from(id);
-    let refused = |typed: String, key: &str| ActionRefusal {
+    let refused = |typed: String, key: &str, field: Option<&'static str>| ActionRefusal {
         action,
         message: i18n::t(locale, key).to_owned(),
         typed,
+        field,
     };
     let refusal = match parse_action(action, &pairs) {
         Ok(request) => {
@@ -212,28 +298,98 @@ pub async fn act(
                         .insert_header((header::LOCATION, next))
                         .finish());
                 }
-                Err(ServiceError::Argument(problem)) => refused(String::new(), problem.message_key),
+                Err(ServiceError::Argument(problem)) => {
+                    refused(String::new(), problem.message_key, Some(problem.field))
+                }
                 Err(error) => return Err(error.into()),
             }
         }
-        Err((typed, key)) => refused(typed, key),
+        Err((typed, key, field)) => refused(typed, key, field),
     };
-    // A refused field: the page again, with the message in the action's form. Hidden
-    // cases stay hidden and forbidden actions forbidden, whatever the form held.
+    refuse(&req, &state, &staff, &id, refusal).await
+}
+
+/// `POST /admin/complaints/{id}/reply/preview` and `…/reject/preview` (issue 16): the
+/// form of the case page, answered with exactly what the resident will receive — the
+/// public message and the email, planned by the same code as the action itself — and a
+/// form carrying the same fields to the action. Refusals are the action's own.
+pub async fn preview(
+    req: HttpRequest,
+    path: web::Path<(String, String)>,
+    posted: StaffForm<Vec<(String, String)>>,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, AppError> {
+    let (staff, pairs) = (posted.staff, posted.posted.form);
+    let (id, action_name) = path.into_inner();
+    let action = StaffAction::parse(&action_name)
+        .filter(|a| complaint::previewed(*a))
+        .ok_or(AppError::NotFound)?;
+    let locale = crate::extract::locale::locale_of(&req);
+    let id = ComplaintId::from(id);
     let member = member(&staff);
+    // Nothing about a case the member may not see, whatever the form holds.
     let case = case::load_visible(&state.db, &member, &id).await?;
-    if access::may_act(member.role, case.relation(&member.department), action) == Access::Forbidden
-    {
-        return Err(AppError::Forbidden);
-    }
-    page(
-        &req,
-        &state,
-        &staff,
-        case,
-        StatusCode::UNPROCESSABLE_ENTITY,
-        Some(refusal),
-        None,
+    let reference = state.reference().await?;
+    let refused = |typed: String, key: &str, field: Option<&'static str>| ActionRefusal {
+        action,
+        message: i18n::t(locale, key).to_owned(),
+        typed,
+        field,
+    };
+    let parsed = with_standard_reason(
+        action,
+        pairs,
+        reference.category(&case.row.category_code),
+        locale,
     )
-    .await
+    .and_then(|pairs| parse_action(action, &pairs));
+    let refusal = match parsed {
+        Ok(request) => {
+            let settings = case_settings(&state.config);
+            let outcome = match &request.argument {
+                ActionArgument::Outcome(outcome) => Some(*outcome),
+                _ => None,
+            };
+            let version = request.version;
+            let message = request.message.clone().unwrap_or_default();
+            match case::preview(
+                &state.db,
+                &reference,
+                &settings,
+                &member,
+                &id,
+                request,
+                now_utc(),
+            )
+            .await
+            {
+                Ok(preview) => {
+                    let admin = AdminContext::new(
+                        PageContext::new(&req, &format!("/admin/complaints/{id}")),
+                        Some(&staff),
+                        Some(&reference),
+                    );
+                    let page = desk::preview_page(
+                        admin,
+                        desk::PreviewInput {
+                            id: id.to_string(),
+                            reference: case.row.public_id.clone(),
+                            action,
+                            version,
+                            message,
+                            outcome,
+                            preview,
+                        },
+                    );
+                    return Ok(render(StatusCode::OK, &page));
+                }
+                Err(ServiceError::Argument(problem)) => {
+                    refused(String::new(), problem.message_key, Some(problem.field))
+                }
+                Err(error) => return Err(error.into()),
+            }
+        }
+        Err((typed, key, field)) => refused(typed, key, field),
+    };
+    refuse(&req, &state, &staff, &id, refusal).await
 }

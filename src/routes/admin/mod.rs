@@ -5,6 +5,7 @@
 
 mod api_keys;
 mod attachment;
+pub(crate) mod bulk;
 mod case_links;
 mod complaint;
 mod file_complaint;
@@ -21,11 +22,15 @@ pub use password_reset::ResetLimits;
 mod queue;
 mod reports;
 mod totp;
+mod views;
 
 use actix_web::web;
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.route("/admin", web::get().to(queue::show));
+    cfg.route("/admin", web::get().to(queue::show))
+        .route("/admin/bulk", web::post().to(bulk::submit))
+        .route("/admin/views", web::post().to(views::save))
+        .route("/admin/views/{id}/delete", web::post().to(views::delete));
     cfg.route("/admin/login", web::get().to(login::show))
         .route("/admin/login", web::post().to(login::submit))
         .route("/admin/logout", web::post().to(login::logout))
@@ -88,6 +93,11 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .route(
             "/admin/attachments/{id}",
             web::get().to(attachment::download),
+        )
+        // Issue 16: what the resident will receive, before the action is taken.
+        .route(
+            "/admin/complaints/{id}/{action}/preview",
+            web::post().to(complaint::preview),
         )
         // Issue 13, before the generic action route that would answer them 404.
         .route(

@@ -20,12 +20,18 @@ use crate::domain::tracking_code::TrackingCode;
 use crate::errors::AppError;
 use crate::extract::session::Staff;
 use crate::pages::admin::AdminContext;
-use crate::pages::queue::{Choice, FilterForm, QueuePage, RowContext, RowView, StateCount};
+use crate::pages::queue::{
+    BulkSummary, Choice, FilterForm, QueuePage, RowContext, RowView, SavedView, StateCount,
+};
 use crate::pages::{render, PageContext};
 use crate::services::now_utc;
 use crate::state::AppState;
 
 pub const PAGE_SIZE: i64 = 50;
+/// The widest "due within N working days" filter.
+pub const DUE_MAX_DAYS: u32 = 10;
+/// The working days of the queue's "due soon" checkbox (issue 16).
+pub const DUE_SOON_DAYS: u32 = 2;
 /// Longer than any code, number or phrase a clerk types; keeps the match expression small.
 pub const MAX_SEARCH_CHARS: usize = 100;
 
@@ -173,6 +179,23 @@ fn parse_request(
             link.push(("overdue", "1".into()));
         }
         Some(_) => problems.push("queue.problem.overdue"),
+    }
+    // Issue 16: due within N working days (overdue cases included), `due=2` on the form.
+    match given("due") {
+        None => {}
+        Some(text) => match text
+            .parse::<u32>()
+            .ok()
+            .filter(|n| (1..=DUE_MAX_DAYS).contains(n))
+        {
+            Some(days) => {
+                let by = reference.calendar.add_working_days(today, days);
+                let before = by.succ_opt().unwrap_or(by);
+                filter.due_before = Some(filter.due_before.map_or(before, |d| d.min(before)));
+                link.push(("due", days.to_string()));
+            }
+            None => problems.push("queue.problem.due"),
+        },
     }
     match given("returned") {
         None => {}
@@ -329,7 +352,11 @@ fn filter_form(
         "" => "all",
         other => other,
     };
+    let summary = active_summary(admin, reference, request);
     FilterForm {
+        due_soon: current("due") == DUE_SOON_DAYS.to_string(),
+        due_days: DUE_SOON_DAYS,
+        summary,
         states,
         kinds,
         categories: choices(
@@ -361,6 +388,97 @@ fn filter_form(
     }
 }
 
+/// What the last bulk action did (`bulk_done`, `bulk_stale`: public case numbers;
+/// `bulk_refused`: a count), as the queue says it.
+fn bulk_summary(admin: &AdminContext, params: &HashMap<String, String>) -> Option<BulkSummary> {
+    let list = |name: &str| {
+        params.get(name).filter(|v| !v.is_empty()).map(|v| {
+            v.split(',')
+                .take(crate::routes::admin::bulk::BULK_MAX)
+                .collect::<Vec<_>>()
+        })
+    };
+    let done = list("bulk_done").map(|ids| {
+        admin.ctx.t_args(
+            "desk.bulk.done",
+            &[
+                ("count", &ids.len().to_string()),
+                ("cases", &ids.join("、")),
+            ],
+        )
+    });
+    let stale = list("bulk_stale").map(|ids| {
+        admin.ctx.t_args(
+            "desk.bulk.stale",
+            &[
+                ("count", &ids.len().to_string()),
+                ("cases", &ids.join("、")),
+            ],
+        )
+    });
+    let refused = params
+        .get("bulk_refused")
+        .and_then(|n| n.parse::<usize>().ok())
+        .filter(|n| *n > 0)
+        .map(|n| {
+            admin
+                .ctx
+                .t_args("desk.bulk.refused_count", &[("count", &n.to_string())])
+        });
+    (done.is_some() || stale.is_some() || refused.is_some()).then_some(BulkSummary {
+        done,
+        stale,
+        refused,
+    })
+}
+
+/// The filters in use, in a line: what the folded filter form says of itself.
+fn active_summary(
+    admin: &AdminContext,
+    reference: &ReferenceData,
+    request: &QueueRequest,
+) -> String {
+    let locale = admin.ctx.locale;
+    let parts: Vec<String> = request
+        .link
+        .iter()
+        .filter_map(|(name, value)| {
+            let text = match *name {
+                "state" if value == "all" => admin.t("queue.state.all").to_owned(),
+                "state" => admin.t(&format!("state.{value}")).to_owned(),
+                "kind" => admin.t(&format!("kind.{value}")).to_owned(),
+                "category" => reference.category(value)?.name(locale).to_owned(),
+                "district" => reference.district(value)?.name(locale).to_owned(),
+                "department" => reference.department(value)?.name(locale).to_owned(),
+                "role" => admin.t(&format!("queue.role.{value}")).to_owned(),
+                "assignee" => admin.t("queue.filters.mine").to_owned(),
+                "overdue" => admin.t("queue.filters.overdue").to_owned(),
+                "escalated" => admin.t("queue.filters.escalated").to_owned(),
+                "returned" if value == "1" => admin.t("queue.state.returned").to_owned(),
+                "due" => admin
+                    .ctx
+                    .t_args("desk.queue.due_within", &[("days", value.as_str())]),
+                "from" => admin
+                    .ctx
+                    .t_args("desk.queue.from", &[("date", value.as_str())]),
+                "to" => admin
+                    .ctx
+                    .t_args("desk.queue.to", &[("date", value.as_str())]),
+                "q" => admin
+                    .ctx
+                    .t_args("desk.queue.search", &[("q", value.as_str())]),
+                _ => return None,
+            };
+            Some(text)
+        })
+        .collect();
+    if parts.is_empty() {
+        admin.t("desk.queue.no_filters").to_owned()
+    } else {
+        parts.join(" · ")
+    }
+}
+
 #[tracing::instrument(skip_all, fields(user = %staff.username))]
 pub async fn show(
     req: HttpRequest,
@@ -387,13 +505,17 @@ pub async fn show(
     } else {
         0
     };
-    let only_messages = params.keys().all(|k| k == "done" || k == "changed");
+    let only_messages = params
+        .keys()
+        .all(|k| k == "done" || k == "changed" || k.starts_with("bulk_"));
     if only_messages && returned_waiting > 0 {
         request.filter.returned = true;
         request.link.push(("returned", "1".into()));
     }
     let (filter, after) = (request.filter.clone(), request.after.clone());
-    let (page, counts, usernames, deadlines) = state
+    let own_department = crate::domain::ids::DepartmentCode::from(staff.department.as_str());
+    let user_id = staff.user_id.to_string();
+    let (page, counts, usernames, deadlines, (assignees, saved)) = state
         .db
         .read(move |conn| {
             let page = queue::page(conn, &viewer, &filter, after.as_ref(), PAGE_SIZE)?;
@@ -408,7 +530,9 @@ pub async fn show(
             ids.sort();
             ids.dedup();
             let usernames = queue::usernames(conn, ids)?;
-            Ok((page, counts, usernames, deadlines))
+            let assignees = crate::db::users::active_usernames_of(conn, &own_department)?;
+            let saved = crate::db::views::of_user(conn, &user_id)?;
+            Ok((page, counts, usernames, deadlines, (assignees, saved)))
         })
         .await?;
 
@@ -488,7 +612,23 @@ pub async fn show(
     });
     let first_href = request.after.is_some().then(|| admin_href(&request.link));
     let form = filter_form(&admin, &staff, &reference, &request);
+    let bulk = bulk_summary(&admin, &params);
     let page = QueuePage {
+        view: serde_urlencoded::to_string(&request.link).unwrap_or_default(),
+        saved_views: saved
+            .into_iter()
+            .map(|v| SavedView {
+                href: if v.query.is_empty() {
+                    "/admin".to_owned()
+                } else {
+                    format!("/admin?{}", v.query)
+                },
+                id: v.id,
+                name: v.name,
+            })
+            .collect(),
+        assignees,
+        bulk,
         returned: (staff.role.sees_all()).then(|| StateCount {
             state: "returned",
             label: admin.t("queue.state.returned"),
@@ -509,7 +649,68 @@ pub async fn show(
         first_href,
         admin,
     };
-    Ok(render(StatusCode::OK, &page))
+    let mut response = render(StatusCode::OK, &page);
+    // The view a clerk works through, for "处理下一件" on the case pages (issue 16).
+    let view = serde_urlencoded::to_string(&request.link).unwrap_or_default();
+    let cookie = actix_web::cookie::Cookie::build(
+        VIEW_COOKIE,
+        url::form_urlencoded::byte_serialize(view.as_bytes()).collect::<String>(),
+    )
+    .path("/admin")
+    .http_only(true)
+    .secure(state.config.behind_tls())
+    .same_site(actix_web::cookie::SameSite::Strict)
+    .finish();
+    response.add_cookie(&cookie).ok();
+    Ok(response)
+}
+
+/// The cookie holding the filters of the last queue page a member opened.
+pub const VIEW_COOKIE: &str = "desk_view";
+
+/// The next case of the member's last queue view after `current` (issue 16): the case
+/// after it in the view's order, or the first other case when it has left the view.
+pub(super) async fn next_in_view(
+    req: &HttpRequest,
+    state: &AppState,
+    staff: &Staff,
+    reference: &ReferenceData,
+    current: &str,
+) -> Result<Option<String>, AppError> {
+    let view = req
+        .cookie(VIEW_COOKIE)
+        .map(|c| {
+            url::form_urlencoded::parse(format!("v={}", c.value()).as_bytes())
+                .next()
+                .map(|(_, v)| v.into_owned())
+                .unwrap_or_default()
+        })
+        .unwrap_or_default();
+    let params = query_params(&view);
+    let today = city_date(now_utc());
+    let request = parse_request(&params, staff, reference, today, state.db.backend());
+    let viewer = Viewer {
+        user_id: staff.user_id.clone(),
+        role: staff.role,
+        department: staff.department.clone(),
+    };
+    let filter = request.filter;
+    let page = state
+        .db
+        .read(move |conn| queue::page(conn, &viewer, &filter, None, PAGE_SIZE))
+        .await?;
+    let ids: Vec<&str> = page.rows.iter().map(|r| r.id.as_str()).collect();
+    // The one after it; past the end of the page (the action moved it there), the first.
+    let after = ids
+        .iter()
+        .position(|id| *id == current)
+        .map_or(0, |at| at + 1);
+    let next = ids[after.min(ids.len())..]
+        .iter()
+        .chain(ids.iter())
+        .find(|id| **id != current)
+        .copied();
+    Ok(next.map(str::to_owned))
 }
 
 #[cfg(test)]

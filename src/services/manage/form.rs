@@ -145,6 +145,8 @@ pub enum Problem {
     Kind,
     /// A make-up working day on Monday to Friday, which already are working days.
     MakeUpWeekday,
+    /// A standard rejection reason without its `｜legal basis`.
+    ReasonLines,
 }
 
 /// Why a change was refused though each value was well-formed: what the stored data, or the
@@ -191,6 +193,7 @@ impl Problem {
             Problem::Range => "manage.error.range",
             Problem::Kind => "manage.error.kind",
             Problem::MakeUpWeekday => "manage.error.make_up_weekday",
+            Problem::ReasonLines => "manage.error.reason_lines",
         }
     }
 }
@@ -323,6 +326,16 @@ pub fn names(errors: &mut FieldErrors, [hans, hant, en]: [&str; 3]) -> Option<[S
 
 pub fn legal_basis(raw: &str) -> Result<String, Problem> {
     text_problem(fields::multi_line(Some(raw), 1, LEGAL_BASIS_MAX))
+}
+
+/// A category's standard grounds for rejection (issue 16), one `grounds｜basis` per line.
+pub fn rejection_reasons(raw: &str) -> Result<String, Problem> {
+    use crate::domain::rejection::{check, ReasonsProblem};
+    check(raw).map_err(|problem| match problem {
+        ReasonsProblem::Format => Problem::ReasonLines,
+        ReasonsProblem::TooMany | ReasonsProblem::TooLong => Problem::TooLong,
+        ReasonsProblem::Characters => Problem::Characters,
+    })
 }
 
 /// An optional one-line note (a holiday's name).

@@ -39,6 +39,7 @@ raw_form! {
             report_notify_days,
             assist_days,
             legal_basis,
+            rejection_reasons,
         ],
         checkbox: [active],
         list: [],
@@ -362,6 +363,7 @@ audited_by_code!(CategoryRow, "category", [
     "report_notify_days" => report_notify_days,
     "assist_days" => assist_days,
     "legal_basis" => legal_basis,
+    "rejection_reasons" => rejection_reasons,
     "active" => active,
 ]);
 
@@ -382,6 +384,10 @@ impl Record for CategoryRow {
         let (mut errors, code, names) = code_and_names(stored, form, form::record_code);
         let days = DAY_FIELDS.map(|field| errors.check(field, form::days(form.text(field))));
         let legal_basis = errors.check("legal_basis", form::legal_basis(&form.legal_basis));
+        let rejection_reasons = errors.check(
+            "rejection_reasons",
+            form::rejection_reasons(&form.rejection_reasons),
+        );
         errors.finish(|| {
             let [name_zh_hans, name_zh_hant, name_en] = names?;
             let [accept, finish, report, notify, assist] = days;
@@ -398,6 +404,7 @@ impl Record for CategoryRow {
                 legal_basis: legal_basis?,
                 sort_order: stored.map_or(0, |s| s.sort_order),
                 active: active_of(stored.is_some(), form.active),
+                rejection_reasons: rejection_reasons?,
             })
         })
     }

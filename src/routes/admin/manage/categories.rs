@@ -7,6 +7,7 @@ use actix_web::HttpResponse;
 use super::districts::name_inputs;
 use super::{list_page, record_page, row, Desk, RecordView, Section};
 use crate::db::reference::{CategoryRow, Named};
+use crate::domain::rejection::{LINE_MAX, REASONS_MAX};
 use crate::errors::AppError;
 use crate::pages::manage::FormBuilder;
 use crate::services::manage::form::{FieldErrors, CODE_MAX, LEGAL_BASIS_MAX};
@@ -30,8 +31,18 @@ fn inputs(builder: FormBuilder<'_>) -> FormBuilder<'_> {
     let builder = days.fold(name_inputs(builder), |b, (field, label)| {
         b.number(field, label).hint("manage.hint.days")
     });
-    builder.textarea("legal_basis", "manage.field.legal_basis", LEGAL_BASIS_MAX)
+    builder
+        .textarea("legal_basis", "manage.field.legal_basis", LEGAL_BASIS_MAX)
+        .textarea(
+            "rejection_reasons",
+            "manage.field.rejection_reasons",
+            REASONS_TEXT_MAX,
+        )
+        .hint("manage.hint.rejection_reasons")
 }
+
+/// The longest list of standard rejection reasons a category may hold.
+const REASONS_TEXT_MAX: usize = REASONS_MAX * (LINE_MAX + 1);
 
 fn days(c: &CategoryRow) -> [i32; 5] {
     [
@@ -74,6 +85,7 @@ impl Section for Categories {
             report_notify_days: notify,
             assist_days: assist,
             legal_basis: c.legal_basis.clone(),
+            rejection_reasons: c.rejection_reasons.clone(),
             active: c.active,
         }
     }

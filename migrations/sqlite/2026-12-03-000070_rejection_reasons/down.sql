@@ -1,0 +1,1 @@
+ALTER TABLE categories DROP COLUMN rejection_reasons;
