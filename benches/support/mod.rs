@@ -297,7 +297,10 @@ pub fn complaint_fields(n: u64) -> Vec<(&'static str, String)> {
         ("kind", "complaint".into()),
         ("category", INTAKE_CATEGORIES[i].into()),
         ("district", DISTRICTS[(n / 6 % 6) as usize].into()),
-        ("business_name", format!("信州区好又多超市第{}分店", n % 997)),
+        (
+            "business_name",
+            format!("信州区好又多超市第{}分店", n % 997),
+        ),
         ("business_address", "信州区中山路 88 号".into()),
         ("business_credit_code", "91350100M000100Y43".into()),
         ("product", PRODUCTS[i].into()),

@@ -4,9 +4,9 @@
 mod attachments;
 mod backends;
 mod browser;
+mod browser_desk;
 mod browser_joint;
 mod browser_resident;
-mod browser_desk;
 mod bulletin;
 mod businesses;
 mod deadline_pages;

@@ -28,8 +28,8 @@ use crate::pages::security::{ResetPasswordPage, ResetRequestPage};
 use crate::pages::{render, PageContext};
 use crate::passwords;
 use crate::rate_limit::address_bucket;
-use crate::services::limits::Limit;
 use crate::routes::admin::password::MIN_PASSWORD_CHARS;
+use crate::services::limits::Limit;
 use crate::state::AppState;
 
 pub const PATH: &str = "/admin/password-reset";
