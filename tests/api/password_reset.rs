@@ -199,6 +199,26 @@ async fn app_with_smtp(smtp: &SmtpServer, customise: impl FnOnce(&mut Config)) -
 }
 
 /// A browser on the public reset form: the page's CSRF token.
+/// An app sending to `smtp`, with the clerk `food-clerk` at clerk@example.org.
+async fn app_with_clerk(smtp: &SmtpServer) -> TestApp {
+    let app = app_with_smtp(smtp, |_| {}).await;
+    app.create_user_with_email(
+        "food-clerk",
+        "clerk",
+        "food-drug",
+        Some("clerk@example.org"),
+    )
+    .await;
+    app
+}
+
+/// Asks for a link for `username` and reads it from the first email delivered.
+async fn emailed_link(app: &TestApp, smtp: &SmtpServer, username: &str) -> String {
+    ask_for_link(app, username).await;
+    app.dispatch_all_pending_emails().await;
+    link_in(&smtp.messages()[0])
+}
+
 async fn open_form(client: &reqwest::Client, app: &TestApp, path: &str) -> (u16, String) {
     let response = client.get(app.url(path)).send().await.unwrap();
     let status = response.status().as_u16();
@@ -303,14 +323,7 @@ fn main_text(page: &str) -> Vec<String> {
 #[tokio::test]
 async fn a_forgotten_password_is_reset_by_a_single_use_emailed_link() {
     let smtp = SmtpServer::start().await;
-    let app = app_with_smtp(&smtp, |_| {}).await;
-    app.create_user_with_email(
-        "food-clerk",
-        "clerk",
-        "food-drug",
-        Some("clerk@example.org"),
-    )
-    .await;
+    let app = app_with_clerk(&smtp).await;
     let signed_in = app.login("food-clerk", STAFF_PASSWORD).await;
     assert_eq!(sessions_of(&app, "food-clerk").await, 1);
 
@@ -380,14 +393,7 @@ async fn a_forgotten_password_is_reset_by_a_single_use_emailed_link() {
 #[tokio::test]
 async fn an_unknown_user_gets_the_same_answer_and_no_email() {
     let smtp = SmtpServer::start().await;
-    let app = app_with_smtp(&smtp, |_| {}).await;
-    app.create_user_with_email(
-        "food-clerk",
-        "clerk",
-        "food-drug",
-        Some("clerk@example.org"),
-    )
-    .await;
+    let app = app_with_clerk(&smtp).await;
     app.create_user("no-mail-clerk", "clerk", "food-drug").await;
     let (known_status, known) = ask_for_link(&app, "food-clerk").await;
     for other in ["nobody", "no-mail-clerk", "FOOD-CLERK", "admin"] {
@@ -405,17 +411,8 @@ async fn an_unknown_user_gets_the_same_answer_and_no_email() {
 #[tokio::test]
 async fn an_expired_link_is_refused_and_changes_nothing() {
     let smtp = SmtpServer::start().await;
-    let app = app_with_smtp(&smtp, |_| {}).await;
-    app.create_user_with_email(
-        "food-clerk",
-        "clerk",
-        "food-drug",
-        Some("clerk@example.org"),
-    )
-    .await;
-    ask_for_link(&app, "food-clerk").await;
-    app.dispatch_all_pending_emails().await;
-    let link = link_in(&smtp.messages()[0]);
+    let app = app_with_clerk(&smtp).await;
+    let link = emailed_link(&app, &smtp, "food-clerk").await;
     // The link was asked for 31 minutes ago: the clock of the rows moves back.
     app.db
         .write(|conn| -> Result<(), green_channel::db::DbError> {
@@ -541,17 +538,8 @@ async fn malformed_reset_requests_are_refused_and_write_nothing() {
 
     // The new password's form, on a good link.
     let smtp = SmtpServer::start().await;
-    let app = app_with_smtp(&smtp, |_| {}).await;
-    app.create_user_with_email(
-        "food-clerk",
-        "clerk",
-        "food-drug",
-        Some("clerk@example.org"),
-    )
-    .await;
-    ask_for_link(&app, "food-clerk").await;
-    app.dispatch_all_pending_emails().await;
-    let link = link_in(&smtp.messages()[0]);
+    let app = app_with_clerk(&smtp).await;
+    let link = emailed_link(&app, &smtp, "food-clerk").await;
     let hash = password_hash(&app, "food-clerk").await;
     let too_long = "p".repeat(201);
     let cases: Vec<(&str, Vec<(&str, &str)>)> = vec![
