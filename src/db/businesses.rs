@@ -2,11 +2,15 @@
 //! transaction, the cases filed earlier about one business, and the hotspot counts.
 //! Who may see what is decided in `services::businesses`, not here.
 
-use chrono::NaiveDateTime;
+use std::collections::HashMap;
+
+use chrono::{Duration, NaiveDateTime};
 use diesel::prelude::*;
 use diesel::IntoSql;
 
-use super::schema::{businesses, complaint_departments, complaint_links, complaints};
+use super::schema::{
+    businesses, complaint_departments, complaint_links, complaints, hotspot_window,
+};
 use super::{on_backend, AnyConnection, DbError};
 use crate::domain::business::BusinessKey;
 use crate::domain::ids::ComplaintId;
@@ -154,15 +158,124 @@ fn touch(
     Ok(())
 }
 
+/// Links a case filed at `at` to `business` (from `before`, when it had one), keeping the
+/// businesses' counts of the window (a case filed before the window's edge counts on none).
 pub fn set_business(
     conn: &mut AnyConnection,
     complaint: &ComplaintId,
+    at: NaiveDateTime,
+    before: Option<i64>,
     business: i64,
 ) -> Result<(), DbError> {
+    if before == Some(business) {
+        return Ok(());
+    }
     diesel::update(complaints::table.find(complaint))
         .set(complaints::business_id.eq(Some(business)))
         .execute(conn)?;
+    if let Some(before) = before {
+        add_recent(conn, before, at, -1)?;
+    }
+    add_recent(conn, business, at, 1)
+}
+
+/// Adds `n` to the window count of `business` for a case filed at `at`, if the window
+/// covers it.
+fn add_recent(
+    conn: &mut AnyConnection,
+    business: i64,
+    at: NaiveDateTime,
+    n: i64,
+) -> Result<(), DbError> {
+    let covered = hotspot_window::table
+        .filter(hotspot_window::days.eq(KEPT_WINDOW_DAYS))
+        .filter(hotspot_window::edge.le(at));
+    diesel::update(
+        businesses::table
+            .find(business)
+            .filter(diesel::dsl::exists(covered)),
+    )
+    .set(businesses::recent_count.eq(businesses::recent_count + n))
+    .execute(conn)?;
     Ok(())
+}
+
+/// The window whose counts each business keeps: its cases filed since the edge, which the
+/// sweeper keeps at most a minute or so behind `now - KEPT_WINDOW_DAYS`.
+pub const KEPT_WINDOW_DAYS: i32 = 30;
+
+/// How far the edge may lag the asked start for the kept counts to answer: the cases in
+/// between are read and taken off, and after a long pause that is no cheaper than counting.
+const MAX_EDGE_LAG: Duration = Duration::days(1);
+
+/// The kept window's edge (`None` on a database without one).
+pub fn window_edge(conn: &mut AnyConnection) -> Result<Option<NaiveDateTime>, DbError> {
+    Ok(hotspot_window::table
+        .find(KEPT_WINDOW_DAYS)
+        .select(hotspot_window::edge)
+        .first(conn)
+        .optional()?)
+}
+
+/// Holds the window's row until the transaction ends, so that moving the edge and moving
+/// cases between businesses (merge, rebuild) never interleave on PostgreSQL.
+pub fn lock_window(conn: &mut AnyConnection) -> Result<(), DbError> {
+    diesel::update(hotspot_window::table.find(KEPT_WINDOW_DAYS))
+        .set(hotspot_window::edge.eq(hotspot_window::edge))
+        .execute(conn)?;
+    Ok(())
+}
+
+/// Cases filed in `[from, until)` per business.
+fn filed_between(
+    conn: &mut AnyConnection,
+    from: NaiveDateTime,
+    until: NaiveDateTime,
+) -> Result<HashMap<i64, i64>, DbError> {
+    use diesel::dsl::count_star;
+    let rows: Vec<(Option<i64>, i64)> = complaints::table
+        .filter(complaints::created_at.ge(from))
+        .filter(complaints::created_at.lt(until))
+        .filter(complaints::business_id.is_not_null())
+        .group_by(complaints::business_id)
+        .select((complaints::business_id, count_star()))
+        .load(conn)?;
+    Ok(rows
+        .into_iter()
+        .filter_map(|(id, n)| id.map(|id| (id, n)))
+        .collect())
+}
+
+/// Moves the window's edge towards `now - KEPT_WINDOW_DAYS`, a day at most (a short
+/// transaction after a long pause; call again while it answers `true`), and takes the
+/// cases it passes off their businesses' counts. A pass of another instance that moved it
+/// first leaves this one nothing to do.
+pub fn advance_window(conn: &mut AnyConnection, now: NaiveDateTime) -> Result<bool, DbError> {
+    let Some(edge) = window_edge(conn)? else {
+        return Ok(false);
+    };
+    let target = now - Duration::days(i64::from(KEPT_WINDOW_DAYS));
+    if target <= edge {
+        return Ok(false);
+    }
+    let next = target.min(edge + MAX_EDGE_LAG);
+    // The claim: a concurrent pass waits on this row, then finds the edge moved.
+    let claimed = diesel::update(
+        hotspot_window::table
+            .find(KEPT_WINDOW_DAYS)
+            .filter(hotspot_window::edge.eq(edge)),
+    )
+    .set(hotspot_window::edge.eq(next))
+    .execute(conn)?;
+    if claimed == 0 {
+        return Ok(false);
+    }
+    for (business, n) in filed_between(conn, edge, next)? {
+        diesel::update(businesses::table.find(business))
+            .set(businesses::recent_count.eq(businesses::recent_count - n))
+            .execute(conn)?;
+    }
+    Ok(true)
 }
 
 /// A case filed earlier about the same business and category, with its contact.
@@ -392,6 +505,111 @@ pub fn hotspot_counts(
         .collect())
 }
 
+/// What `hotspot_counts` answers, from the kept counts of the window: `None` when they
+/// cannot answer it (the edge lags `since` by more than `MAX_EDGE_LAG`, or is past it).
+/// Only for every case of every department and place (the office's view).
+pub fn kept_hotspot_counts(
+    conn: &mut AnyConnection,
+    since: NaiveDateTime,
+    min: i64,
+    limit: i64,
+) -> Result<Option<Vec<(i64, i64)>>, DbError> {
+    let Some(edge) = window_edge(conn)? else {
+        return Ok(None);
+    };
+    if edge > since || since - edge > MAX_EDGE_LAG {
+        return Ok(None);
+    }
+    // The cases filed between the edge and `since` are still on the counts: taken off
+    // here. They can only lower counts, so enough more rows are read to fill `limit`.
+    let early = filed_between(conn, edge, since)?;
+    let rows: Vec<(i64, i64)> = businesses::table
+        .filter(businesses::merged_into.is_null())
+        .filter(businesses::recent_count.ge(min))
+        .order((businesses::recent_count.desc(), businesses::id))
+        .limit(limit + early.len() as i64)
+        .select((businesses::id, businesses::recent_count))
+        .load(conn)?;
+    let mut counts: Vec<(i64, i64)> = rows
+        .into_iter()
+        .map(|(id, n)| (id, n - early.get(&id).copied().unwrap_or(0)))
+        .filter(|(_, n)| *n >= min)
+        .collect();
+    counts.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
+    counts.truncate(limit.max(0) as usize);
+    Ok(Some(counts))
+}
+
+/// One business's cases since the start of the window, by category and lead department.
+#[derive(Debug, Clone, PartialEq, Eq, Queryable)]
+pub struct HotspotPart {
+    pub business_id: Option<i64>,
+    pub category_code: String,
+    pub lead_department: String,
+    pub count: i64,
+    pub newest: Option<NaiveDateTime>,
+}
+
+/// The given businesses' cases filed since `since` (in the scope, district and category
+/// given), counted by category and lead department.
+pub fn hotspot_parts(
+    conn: &mut AnyConnection,
+    scope: &Scope,
+    business_ids: &[i64],
+    since: NaiveDateTime,
+    district: Option<&str>,
+    category: Option<&str>,
+) -> Result<Vec<HotspotPart>, DbError> {
+    use diesel::dsl::{count_star, max};
+    use diesel::sql_types::Bool;
+    let department = match scope {
+        Scope::All => None,
+        Scope::Department(code) => Some(code.as_str()),
+    };
+    Ok(complaints::table
+        .filter(complaints::business_id.eq_any(business_ids.to_vec()))
+        .filter(complaints::created_at.ge(since))
+        .filter(
+            district
+                .is_none()
+                .into_sql::<Bool>()
+                .or(complaints::district_code.eq(district.unwrap_or_default())),
+        )
+        .filter(
+            category
+                .is_none()
+                .into_sql::<Bool>()
+                .or(complaints::category_code.eq(category.unwrap_or_default())),
+        )
+        .filter(
+            department
+                .is_none()
+                .into_sql::<Bool>()
+                .or(complaints::lead_department.eq(department.unwrap_or_default()))
+                .or(complaints::id.eq_any(
+                    complaint_departments::table
+                        .filter(
+                            complaint_departments::department_code
+                                .eq(department.unwrap_or_default()),
+                        )
+                        .select(complaint_departments::complaint_id),
+                )),
+        )
+        .group_by((
+            complaints::business_id,
+            complaints::category_code,
+            complaints::lead_department,
+        ))
+        .select((
+            complaints::business_id,
+            complaints::category_code,
+            complaints::lead_department,
+            count_star(),
+            max(complaints::created_at),
+        ))
+        .load(conn)?)
+}
+
 /// The cases of the given businesses filed since `since` (in the scope, district and
 /// category given), newest first.
 pub fn cases_of(
@@ -533,6 +751,17 @@ pub fn prune(conn: &mut AnyConnection) -> Result<i64, DbError> {
 
 /// Merges business `from` into `into`: its cases follow, and its record points at `into`.
 pub fn merge(conn: &mut AnyConnection, from: i64, into: i64) -> Result<usize, DbError> {
+    lock_window(conn)?;
+    let recent: i64 = businesses::table
+        .find(from)
+        .select(businesses::recent_count)
+        .first(conn)?;
+    diesel::update(businesses::table.find(into))
+        .set(businesses::recent_count.eq(businesses::recent_count + recent))
+        .execute(conn)?;
+    diesel::update(businesses::table.find(from))
+        .set(businesses::recent_count.eq(0))
+        .execute(conn)?;
     let moved = diesel::update(complaints::table.filter(complaints::business_id.eq(from)))
         .set(complaints::business_id.eq(Some(into)))
         .execute(conn)?;

@@ -139,6 +139,14 @@ diesel::table! {
         first_seen -> Timestamp,
         last_seen -> Timestamp,
         merged_into -> Nullable<BigInt>,
+        recent_count -> BigInt,
+    }
+}
+
+diesel::table! {
+    hotspot_window (days) {
+        days -> Integer,
+        edge -> Timestamp,
     }
 }
 
@@ -470,6 +478,7 @@ diesel::joinable!(joint_action_cases -> complaints (complaint_id));
 diesel::joinable!(joint_action_events -> joint_actions (action_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
+    hotspot_window,
     saved_views,
     assessment_weights,
     bulletin_state,

@@ -7,7 +7,7 @@ use std::collections::{BTreeMap, HashMap};
 use chrono::{Duration, NaiveDateTime};
 
 pub use crate::db::businesses::Scope;
-use crate::db::businesses::{self as db, BusinessCase, BusinessRow};
+use crate::db::businesses::{self as db, BusinessCase, BusinessRow, HotspotPart};
 use crate::db::complaints::ComplaintRow;
 use crate::db::reference::ReferenceData;
 use crate::db::{AnyConnection, Database, DbError};
@@ -84,7 +84,7 @@ pub fn on_filing(
         &complaint.business_name,
         complaint.created_at,
     )?;
-    db::set_business(conn, &complaint.id, id)?;
+    db::set_business(conn, &complaint.id, complaint.created_at, None, id)?;
     let contact = Contact::new(complaint.phone.as_deref(), complaint.email.as_deref());
     let earlier = db::earlier_cases(
         conn,
@@ -136,6 +136,7 @@ pub fn rebuild(db: &Database, reference: &ReferenceData) -> anyhow::Result<Rebui
         let places = places.clone();
         let cursor = after.clone();
         let (changed, last) = db.write_blocking(move |conn| -> Result<_, DbError> {
+            db::lock_window(conn)?;
             let cases = db::cases_after(conn, cursor, REBUILD_BATCH)?;
             let mut changed = 0u64;
             for case in &cases {
@@ -155,7 +156,7 @@ pub fn rebuild(db: &Database, reference: &ReferenceData) -> anyhow::Result<Rebui
                     case.created_at,
                 )?;
                 if case.business_id != Some(id) {
-                    db::set_business(conn, &case.id, id)?;
+                    db::set_business(conn, &case.id, case.created_at, case.business_id, id)?;
                     changed += 1;
                 }
             }
@@ -170,6 +171,20 @@ pub fn rebuild(db: &Database, reference: &ReferenceData) -> anyhow::Result<Rebui
     }
     report.businesses = db.write_blocking(db::prune)?;
     Ok(report)
+}
+
+/// Day steps a sweep pass takes at most (a service stopped for longer than a year catches
+/// up over its next passes).
+const MAX_WINDOW_STEPS: usize = 400;
+
+/// Moves the hotspot window's edge up to `now` (part of each sweep pass).
+pub async fn advance_window(db: &Database, now: NaiveDateTime) -> Result<(), ServiceError> {
+    for _ in 0..MAX_WINDOW_STEPS {
+        if !db.write(move |conn| db::advance_window(conn, now)).await? {
+            break;
+        }
+    }
+    Ok(())
 }
 
 /// Which cases a staff member counts on these pages: the office and admins all, anyone
@@ -216,33 +231,46 @@ pub async fn hotspots(
     let query = query.clone();
     let rows = db
         .read(move |conn| {
-            let counts = db::hotspot_counts(
-                conn,
-                &scope,
-                since,
-                i64::from(query.min.max(1)),
-                query.district.as_deref(),
-                query.category.as_deref(),
-                MAX_HOTSPOTS,
-            )?;
+            let min = i64::from(query.min.max(1));
+            let everything = matches!(scope, Scope::All)
+                && query.district.is_none()
+                && query.category.is_none()
+                && query.days == db::KEPT_WINDOW_DAYS as u32;
+            let kept = if everything {
+                db::kept_hotspot_counts(conn, since, min, MAX_HOTSPOTS)?
+            } else {
+                None
+            };
+            let counts = match kept {
+                Some(counts) => counts,
+                None => db::hotspot_counts(
+                    conn,
+                    &scope,
+                    since,
+                    min,
+                    query.district.as_deref(),
+                    query.category.as_deref(),
+                    MAX_HOTSPOTS,
+                )?,
+            };
             let ids: Vec<i64> = counts.iter().map(|(id, _)| *id).collect();
             let businesses = db::load_all(conn, &ids)?;
-            let cases = db::cases_of(
+            let parts = db::hotspot_parts(
                 conn,
                 &scope,
                 &ids,
-                Some(since),
+                since,
                 query.district.as_deref(),
                 query.category.as_deref(),
             )?;
-            Ok((counts, businesses, cases))
+            Ok((counts, businesses, parts))
         })
         .await?;
-    let (counts, businesses, cases) = rows;
-    let mut by_business: HashMap<i64, Vec<BusinessCase>> = HashMap::new();
-    for case in cases {
-        if let Some(id) = case.business_id {
-            by_business.entry(id).or_default().push(case);
+    let (counts, businesses, parts) = rows;
+    let mut by_business: HashMap<i64, Vec<HotspotPart>> = HashMap::new();
+    for part in parts {
+        if let Some(id) = part.business_id {
+            by_business.entry(id).or_default().push(part);
         }
     }
     let records: HashMap<i64, BusinessRow> = businesses.into_iter().map(|b| (b.id, b)).collect();
@@ -250,23 +278,24 @@ pub async fn hotspots(
         .into_iter()
         .filter_map(|(id, count)| {
             let business = records.get(&id)?.clone();
-            let cases = by_business.remove(&id).unwrap_or_default();
-            let newest = cases.iter().map(|c| c.created_at).max()?;
+            let parts = by_business.remove(&id).unwrap_or_default();
+            let newest = parts.iter().filter_map(|p| p.newest).max()?;
             Some(Hotspot {
                 business,
                 count,
-                by_category: tally(cases.iter().map(|c| c.category_code.as_str())),
-                by_department: tally(cases.iter().map(|c| c.lead_department.as_str())),
+                by_category: tally(parts.iter().map(|p| (p.category_code.as_str(), p.count))),
+                by_department: tally(parts.iter().map(|p| (p.lead_department.as_str(), p.count))),
                 newest,
             })
         })
         .collect())
 }
 
-fn tally<'a>(items: impl Iterator<Item = &'a str>) -> Vec<(String, i64)> {
+/// Adds up (key, count) pairs: most first, then by key.
+fn tally<'a>(items: impl Iterator<Item = (&'a str, i64)>) -> Vec<(String, i64)> {
     let mut counts: BTreeMap<&str, i64> = BTreeMap::new();
-    for item in items {
-        *counts.entry(item).or_default() += 1;
+    for (item, n) in items {
+        *counts.entry(item).or_default() += n;
     }
     let mut out: Vec<(String, i64)> = counts.into_iter().map(|(k, n)| (k.to_owned(), n)).collect();
     out.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));

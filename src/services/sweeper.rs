@@ -91,6 +91,7 @@ pub async fn sweep(
     counts.overdue += tasks.overdue;
     counts.escalated += tasks.escalated;
     counts.closed = close_unrated(db, reference, settings, now).await?;
+    super::businesses::advance_window(db, now).await?;
     Ok(counts)
 }
 

@@ -731,3 +731,171 @@ async fn the_demo_has_hotspots() {
         "{html}"
     );
 }
+
+/// (business, kept count) of every business, and what counting the window's cases gives.
+async fn kept_and_counted(app: &TestApp) -> (Vec<(i64, i64)>, Vec<(i64, i64)>) {
+    use green_channel::db::schema::hotspot_window;
+    app.db
+        .read(|conn| {
+            let edge: chrono::NaiveDateTime = hotspot_window::table
+                .select(hotspot_window::edge)
+                .first(conn)?;
+            let kept: Vec<(i64, i64)> = businesses::table
+                .filter(businesses::recent_count.ne(0))
+                .order(businesses::id)
+                .select((businesses::id, businesses::recent_count))
+                .load(conn)?;
+            let counted: Vec<(Option<i64>, i64)> = complaints::table
+                .filter(complaints::created_at.ge(edge))
+                .filter(complaints::business_id.is_not_null())
+                .group_by(complaints::business_id)
+                .order(complaints::business_id)
+                .select((complaints::business_id, diesel::dsl::count_star()))
+                .load(conn)?;
+            let counted = counted
+                .into_iter()
+                .map(|(id, n)| (id.unwrap(), n))
+                .collect();
+            Ok((kept, counted))
+        })
+        .await
+        .unwrap()
+}
+
+/// The text of each hotspot row (business, district, count, categories, departments,
+/// newest) and its count last.
+async fn hotspot_rows(app: &TestApp, browser: &reqwest::Client, query: &str) -> Vec<String> {
+    let (status, html) = page(app, browser, &format!("/admin/hotspots?{query}")).await;
+    assert_eq!(status, 200, "{html}");
+    let rows = select_text(&html, "#hotspots tbody tr");
+    let counts = select_text(&html, "#hotspots tbody td[data-count]");
+    assert_eq!(rows.len(), counts.len(), "{html}");
+    rows.iter()
+        .zip(counts)
+        .map(|(row, count)| {
+            format!(
+                "{} {count}",
+                row.split_whitespace().collect::<Vec<_>>().join(" ")
+            )
+        })
+        .collect()
+}
+
+#[tokio::test]
+async fn the_kept_window_counts_answer_as_counting_the_cases_would() {
+    let app = spawn_app().await;
+    let mut a_cases = Vec::new();
+    for i in 0..4 {
+        let phone = format!("1380013800{i}");
+        let (_, id) = file(
+            &app,
+            about("好又多超市", "361102", &phone, &format!("a{i}@example.com")),
+        )
+        .await;
+        a_cases.push(id);
+    }
+    let mut b_cases = Vec::new();
+    for i in 0..3 {
+        let phone = format!("1390013900{i}");
+        let (_, id) = file(
+            &app,
+            about("华联商场", "361102", &phone, &format!("b{i}@example.com")),
+        )
+        .await;
+        b_cases.push(id);
+    }
+    let (_, c) = file(
+        &app,
+        about("华联商场", "361103", "13700137000", "c@example.com"),
+    )
+    .await;
+    let office = office(&app).await;
+    // The office's 30 days without a filter come from the kept counts; any other window
+    // or a filter counts the cases: both say the same.
+    let kept_view = hotspot_rows(&app, &office, "days=30&min=3").await;
+    assert_eq!(kept_view.len(), 2, "{kept_view:?}");
+    assert!(kept_view[0].contains("好又多超市") && kept_view[0].ends_with(" 4"));
+    assert!(kept_view[1].contains("华联商场") && kept_view[1].ends_with(" 3"));
+    assert_eq!(
+        hotspot_rows(&app, &office, "days=31&min=3").await,
+        kept_view
+    );
+    let (kept, counted) = kept_and_counted(&app).await;
+    assert_eq!(kept, counted);
+
+    // The sweeper last moved the edge half a day ago; two of A's cases were filed between
+    // it and the start of the window. The page leaves them out at once.
+    let (early, day_ago) = {
+        let now = green_channel::clock::now_utc();
+        (
+            now - chrono::Duration::days(30) - chrono::Duration::hours(6),
+            now - chrono::Duration::days(30) - chrono::Duration::hours(12),
+        )
+    };
+    let moved = a_cases[..2].to_vec();
+    app.db
+        .write(move |conn| {
+            use green_channel::db::schema::hotspot_window;
+            diesel::update(hotspot_window::table)
+                .set(hotspot_window::edge.eq(day_ago))
+                .execute(conn)?;
+            diesel::update(complaints::table.filter(complaints::id.eq_any(moved)))
+                .set(complaints::created_at.eq(early))
+                .execute(conn)?;
+            Ok::<(), green_channel::db::DbError>(())
+        })
+        .await
+        .unwrap();
+    let kept_view = hotspot_rows(&app, &office, "days=30&min=2").await;
+    let counted_view = hotspot_rows(&app, &office, "days=30&min=2&district=361102").await;
+    assert_eq!(kept_view, counted_view);
+    assert!(kept_view[0].contains("华联商场") && kept_view[0].ends_with(" 3"));
+    assert!(kept_view[1].contains("好又多超市") && kept_view[1].ends_with(" 2"));
+    assert!(
+        hotspot_rows(&app, &office, "days=31&min=4").await[0].ends_with(" 4"),
+        "a longer window still counts them"
+    );
+
+    // A sweep moves the edge past them and takes them off the count.
+    let output = command(&app, &["sweep"]).output().unwrap();
+    assert!(output.status.success(), "{output:?}");
+    let (kept, counted) = kept_and_counted(&app).await;
+    assert_eq!(kept, counted);
+    assert!(kept.iter().any(|(_, n)| *n == 2), "{kept:?}");
+    assert_eq!(
+        hotspot_rows(&app, &office, "days=30&min=2").await,
+        kept_view
+    );
+
+    // Merging 华联商场 of 361103 into the one of 361102 moves its count with its cases;
+    // rebuilding every link changes nothing.
+    let into = business_of(&app, &b_cases[0]).await.unwrap();
+    let other = business_of(&app, &c).await.unwrap();
+    let token = app.admin_csrf(&office, "/admin/password").await;
+    let merged = office
+        .post(app.url(&format!("/admin/businesses/{other}/merge")))
+        .form(&[
+            ("into", into.to_string()),
+            ("reason", "同一家".to_owned()),
+            ("csrf_token", token),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(merged.status().as_u16(), 303);
+    let (kept, counted) = kept_and_counted(&app).await;
+    assert_eq!(kept, counted);
+    assert!(kept.contains(&(into, 4)), "{kept:?}");
+    let kept_view = hotspot_rows(&app, &office, "days=30&min=2").await;
+    assert!(kept_view[0].ends_with(" 4"), "{kept_view:?}");
+    assert_eq!(
+        hotspot_rows(&app, &office, "days=30&min=2&category=food").await,
+        kept_view
+    );
+
+    let output = command(&app, &["rebuild-businesses"]).output().unwrap();
+    assert!(output.status.success(), "{output:?}");
+    let (kept_after, counted) = kept_and_counted(&app).await;
+    assert_eq!(kept_after, counted);
+    assert_eq!(kept_after, kept);
+}
