@@ -955,6 +955,12 @@ async fn scale(settings: &Settings, backend: Backend, table: &mut Table) -> anyh
     let encode =
         |q: &str| -> String { url::form_urlencoded::byte_serialize(q.as_bytes()).collect() };
 
+    // BENCH_ROWS=q_hotspots,q_bulletin (the default: all) measures some rows only, for
+    // development.
+    let row_wanted = |key: &str| {
+        std::env::var("BENCH_ROWS").map_or(true, |rows| rows.split(',').any(|r| r == key))
+    };
+
     // Page 200 of a filtered queue, by following its "next" links (the last page, on a
     // database too small to have 200).
     let filtered = "/admin?state=all&category=food";
@@ -962,7 +968,7 @@ async fn scale(settings: &Settings, backend: Backend, table: &mut Table) -> anyh
     let mut connection = support::http::Connection::new(&addr);
     let walk = Instant::now();
     let mut deep = 1;
-    while deep < 200 {
+    while deep < 200 && row_wanted("q_page200") {
         let page = connection
             .send(&get(&path, &office), Duration::from_secs(60))
             .await?;
@@ -1025,6 +1031,9 @@ async fn scale(settings: &Settings, backend: Backend, table: &mut Table) -> anyh
     ];
     let mut page_one_p50 = None;
     for (key, label, path, cookie) in queries {
+        if !row_wanted(key) {
+            continue;
+        }
         let (samples, last) = load::sample(&addr, &get(&path, cookie), 5, settings.samples).await?;
         anyhow::ensure!(last.status == 200, "{path}: {}", last.status);
         let (p50, p99) = (percentile_ms(&samples, 50.0), percentile_ms(&samples, 99.0));
@@ -1073,6 +1082,9 @@ async fn scale(settings: &Settings, backend: Backend, table: &mut Table) -> anyh
             &office,
         ),
     ] {
+        if !row_wanted(key) {
+            continue;
+        }
         // A new connection: the walk's has been idle past the keep-alive.
         let first = Instant::now();
         let probe = support::http::Connection::new(&addr)
