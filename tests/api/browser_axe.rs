@@ -9,7 +9,7 @@ use std::time::Duration;
 use fantoccini::{Client, Locator};
 
 use crate::browser::{browser_with_javascript, click, fill, select, start_driver};
-use crate::helpers::{spawn_app, valid_complaint, TestApp, STAFF_PASSWORD};
+use crate::helpers::{spawn_app, valid_complaint, TestApp, ADMIN_PASSWORD, STAFF_PASSWORD};
 use crate::triage::{act, complaint};
 
 /// axe-core as published on npm (its licence beside it); see tests/vendor/axe-core/README.md.
@@ -36,7 +36,7 @@ const LANGUAGES: [&str; 2] = ["zh-Hans", "en"];
 struct Findings {
     /// One line per violated rule: `id [impact] help`, then each element's selector.
     violations: Vec<String>,
-    /// Rules axe could not decide (axe's "needs review"), in the same form.
+    /// Rules axe could not decide (axe's "needs review"), with their first element.
     incomplete: Vec<String>,
 }
 
@@ -66,7 +66,11 @@ async fn run_axe(page: &Client) -> Findings {
             const [tags, rules, done] = arguments;
             const lines = (results) => results.map((rule) => ({
                 rule: `${rule.id} [${rule.impact || 'n/a'}] ${rule.help}`,
-                targets: rule.nodes.map((node) => node.target.join(' ')),
+                // Each element, with the first reason axe gives for it.
+                targets: rule.nodes.map((node) => {
+                    const why = [...node.any, ...node.all, ...node.none].find((c) => c.message);
+                    return node.target.join(' ') + (why ? ` (${why.message})` : '');
+                }),
             }));
             axe.run(document, {
                 runOnly: { type: 'tag', values: tags },
@@ -90,23 +94,28 @@ async fn run_axe(page: &Client) -> Findings {
     if let Some(error) = found.get("error") {
         panic!("axe failed: {error}");
     }
-    let lines = |kind: &str| -> Vec<String> {
+    // Every element of a violation; the first of a rule needing review, and how many more.
+    let lines = |kind: &str, most: usize| -> Vec<String> {
         found[kind]
             .as_array()
             .unwrap()
             .iter()
             .map(|rule| {
                 let mut line = rule["rule"].as_str().unwrap().to_owned();
-                for target in rule["targets"].as_array().unwrap() {
+                let targets = rule["targets"].as_array().unwrap();
+                for target in targets.iter().take(most) {
                     write!(line, "\n      at {}", target.as_str().unwrap()).unwrap();
+                }
+                if targets.len() > most {
+                    write!(line, "\n      and {} more alike", targets.len() - most).unwrap();
                 }
                 line
             })
             .collect()
     };
     Findings {
-        violations: lines("violations"),
-        incomplete: lines("incomplete"),
+        violations: lines("violations", usize::MAX),
+        incomplete: lines("incomplete", 1),
     }
 }
 
@@ -334,6 +343,9 @@ async fn resident_pages(audit: &mut Audit<'_>, cases: &Cases) {
     audit.goto("/privacy").await;
     wait_for(&page, "main h1").await;
     audit.check("privacy notice").await;
+    audit.goto("/stats").await;
+    wait_for(&page, "table#months").await;
+    audit.check("public figures").await;
 }
 
 /// The clerk's pages, from the sign-in to the previews and the staff error pages.
@@ -379,6 +391,29 @@ async fn clerk_pages(audit: &mut Audit<'_>, cases: &Cases) {
     audit.goto("/admin/api-keys").await;
     wait_for(&page, "#back-to-queue").await;
     audit.check("staff 403").await;
+    audit.goto("/admin").await;
+    click(&page, "form[action='/admin/logout'] button").await;
+    wait_for(&page, "#username").await;
+}
+
+/// The office's pages with wide tables (each scrolls on a phone, and so must be reachable
+/// by keyboard), as the administrator sees them: the bulletin, hotspots, a business.
+async fn office_pages(audit: &mut Audit<'_>) {
+    let page = audit.page.clone();
+    audit.goto("/admin/login").await;
+    fill(&page, "#username", "admin").await;
+    fill(&page, "#password", ADMIN_PASSWORD).await;
+    click(&page, "form button[type=submit]").await;
+    wait_for(&page, "#results").await;
+    audit.goto("/admin/reports").await;
+    wait_for(&page, "table#weeks").await;
+    audit.check("bulletin").await;
+    audit.goto("/admin/hotspots").await;
+    wait_for(&page, "table#hotspots").await;
+    audit.check("hotspots").await;
+    click(&page, "table#hotspots tbody a").await;
+    wait_for(&page, "table#business-cases").await;
+    audit.check("business").await;
 }
 
 /// The run proves itself first: on a served page, whose CSP still refuses a script planted
@@ -453,6 +488,7 @@ async fn the_pages_of_the_journeys_have_no_wcag_violation_at_phone_and_desktop_w
         };
         resident_pages(&mut audit, &cases).await;
         clerk_pages(&mut audit, &cases).await;
+        office_pages(&mut audit).await;
         checked += audit.checked;
         violations.append(&mut audit.violations);
         let _ = tokio::time::timeout(Duration::from_secs(10), audit.page.close()).await;
