@@ -1,7 +1,8 @@
-//! axe-core (tests/vendor/axe-core, version in README.md) in a real headless Chromium on
-//! the pages of the resident's and the clerk's journeys, confirmation pages included, at
-//! phone and desktop width, in Chinese and English: no WCAG 2.1 A/AA violation anywhere.
-//! JavaScript is on in this browser only so that the test can inject axe; the pages have none.
+//! axe-core (vendored in tests/vendor/axe-core) in a real headless Chromium on the pages of
+//! the resident's and the clerk's journeys, confirmation pages included, and the office's
+//! wide tables, at phone and desktop width, in Chinese and English: no WCAG 2.0/2.1 A/AA
+//! violation anywhere. JavaScript is on in this browser only so that the test can inject
+//! axe; the pages have none.
 
 use std::fmt::Write as _;
 use std::time::Duration;
