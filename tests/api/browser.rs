@@ -47,7 +47,18 @@ pub fn start_driver() -> Driver {
     }
 }
 
+/// A browser as a resident's phone without JavaScript: every page must work in it.
 pub async fn browser(driver: &Driver) -> Client {
+    session(driver, false).await
+}
+
+/// A browser with JavaScript on, for tools the test itself injects (axe-core); the pages
+/// have no script of their own and their CSP allows none.
+pub async fn browser_with_javascript(driver: &Driver) -> Client {
+    session(driver, true).await
+}
+
+async fn session(driver: &Driver, javascript: bool) -> Client {
     // Each browser a fresh profile of its own (two cannot share one).
     let profile = driver
         ._profile
@@ -70,14 +81,12 @@ pub async fn browser(driver: &Driver) -> Client {
     let chromium = ["/usr/bin/chromium", "/usr/bin/chromium-browser"]
         .into_iter()
         .find(|p| std::path::Path::new(p).exists());
-    let mut options = serde_json::json!({
-        "args": args,
+    let mut prefs = serde_json::json!({ "intl.accept_languages": "zh-CN,zh" });
+    if !javascript {
         // A phone without JavaScript: every page must still work.
-        "prefs": {
-            "profile.managed_default_content_settings.javascript": 2,
-            "intl.accept_languages": "zh-CN,zh",
-        },
-    });
+        prefs["profile.managed_default_content_settings.javascript"] = 2.into();
+    }
+    let mut options = serde_json::json!({ "args": args, "prefs": prefs });
     if let Some(binary) = chromium {
         options["binary"] = serde_json::Value::String(binary.to_owned());
     }

@@ -4,6 +4,7 @@
 mod attachments;
 mod backends;
 mod browser;
+mod browser_axe;
 mod browser_desk;
 mod browser_joint;
 mod browser_resident;
