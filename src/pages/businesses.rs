@@ -115,6 +115,8 @@ pub struct HotspotsPage {
     pub categories: Vec<Choice>,
     pub error: Option<String>,
     pub rows: Vec<HotspotRow>,
+    /// The page shows only the businesses with the most cases (`PAGE_HOTSPOTS`).
+    pub truncated: bool,
     pub csv_href: String,
     /// The office and administrators: each row links to the joint-action form (issue 13).
     pub may_open_joint: bool,

@@ -217,15 +217,20 @@ pub struct Hotspot {
     pub newest: NaiveDateTime,
 }
 
-/// At most this many rows on the page (and in the CSV).
-const MAX_HOTSPOTS: i64 = 500;
+/// At most this many rows on the page: the businesses with the most cases; a narrower
+/// filter or the CSV shows more.
+pub const PAGE_HOTSPOTS: u32 = 100;
+/// At most this many rows in the CSV.
+pub const CSV_HOTSPOTS: u32 = 500;
 
 pub async fn hotspots(
     db: &Database,
     member: &StaffMember,
     query: &HotspotQuery,
     now: NaiveDateTime,
+    limit: u32,
 ) -> Result<Vec<Hotspot>, ServiceError> {
+    let limit = i64::from(limit);
     let scope = scope_of(member);
     let since = now - Duration::days(i64::from(query.days));
     let query = query.clone();
@@ -237,7 +242,7 @@ pub async fn hotspots(
                 && query.category.is_none()
                 && query.days == db::KEPT_WINDOW_DAYS as u32;
             let kept = if everything {
-                db::kept_hotspot_counts(conn, since, min, MAX_HOTSPOTS)?
+                db::kept_hotspot_counts(conn, since, min, limit)?
             } else {
                 None
             };
@@ -250,7 +255,7 @@ pub async fn hotspots(
                     min,
                     query.district.as_deref(),
                     query.category.as_deref(),
-                    MAX_HOTSPOTS,
+                    limit,
                 )?,
             };
             let ids: Vec<i64> = counts.iter().map(|(id, _)| *id).collect();

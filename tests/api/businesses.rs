@@ -899,3 +899,46 @@ async fn the_kept_window_counts_answer_as_counting_the_cases_would() {
     assert_eq!(kept_after, counted);
     assert_eq!(kept_after, kept);
 }
+
+#[tokio::test]
+async fn the_page_lists_the_hundred_businesses_with_the_most_cases_and_the_csv_more() {
+    let app = spawn_app().await;
+    for i in 0..=green_channel::services::businesses::PAGE_HOTSPOTS {
+        let phone = format!("138{i:08}");
+        file(
+            &app,
+            about(
+                &format!("第{i}号商店"),
+                "361102",
+                &phone,
+                &format!("r{i}@example.com"),
+            ),
+        )
+        .await;
+    }
+    // One business with two cases: first on the page.
+    file(
+        &app,
+        about("第7号商店", "361102", "13912345678", "again@example.com"),
+    )
+    .await;
+    let office = office(&app).await;
+    let (status, html) = page(&app, &office, "/admin/hotspots?days=30&min=1").await;
+    assert_eq!(status, 200);
+    let rows = select_text(&html, "#hotspots tbody tr");
+    assert_eq!(rows.len(), 100);
+    assert!(rows[0].contains("第7号商店"), "{}", rows[0]);
+    assert_eq!(select_text(&html, "#hotspots-truncated").len(), 1);
+    let csv = office
+        .get(app.url("/admin/hotspots?days=30&min=1&format=csv"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert_eq!(csv.lines().count(), 1 + 101, "a header and every business");
+    let (_, narrow) = page(&app, &office, "/admin/hotspots?days=30&min=2").await;
+    assert_eq!(select_text(&narrow, "#hotspots tbody tr").len(), 1);
+    assert!(select_text(&narrow, "#hotspots-truncated").is_empty());
+}

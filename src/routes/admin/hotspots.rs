@@ -158,7 +158,12 @@ pub async fn show(
     let ctx = PageContext::new(&req, &href(&query, false));
     let locale = ctx.locale;
     let hotspots = if valid {
-        businesses::hotspots(&state.db, &member(&staff), &query, now_utc()).await?
+        let limit = if csv_wanted {
+            businesses::CSV_HOTSPOTS
+        } else {
+            businesses::PAGE_HOTSPOTS
+        };
+        businesses::hotspots(&state.db, &member(&staff), &query, now_utc(), limit).await?
     } else {
         Vec::new()
     };
@@ -205,6 +210,7 @@ pub async fn show(
             &query.category,
         ),
         error: (!valid).then(|| admin.t("hotspots.error").to_owned()),
+        truncated: hotspots.len() >= businesses::PAGE_HOTSPOTS as usize,
         rows: rows(&hotspots, &reference, locale),
         csv_href: href(&query, true),
         may_open_joint: crate::domain::joint_action::may_open(staff.role),

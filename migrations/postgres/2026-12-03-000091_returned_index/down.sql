@@ -1,0 +1,1 @@
+DROP INDEX complaints_returned;
