@@ -965,6 +965,67 @@ async fn assert_rollups_add_up_the_days(app: &TestApp, step: &str) {
 }
 
 #[tokio::test]
+async fn the_migration_derives_from_existing_day_rows_the_rollups_the_service_keeps() {
+    use green_channel::domain::bulletin::{Measure, Place, Tally};
+    let app = spawn_app().await;
+    fixture(&app).await;
+    // Days whose week is cut by a month's end or start, and a leap day.
+    let edges: Vec<Tally> = [
+        day(10, 1),
+        day(10, 31),
+        day(11, 1),
+        day(12, 31),
+        NaiveDate::from_ymd_opt(2024, 2, 29).unwrap(),
+    ]
+    .into_iter()
+    .map(|day| Tally {
+        day,
+        place: Place {
+            department: "food-drug".into(),
+            district: "361102".into(),
+            category: "food".into(),
+        },
+        measure: Measure::Rating,
+        value: 5,
+    })
+    .collect();
+    app.db
+        .write(move |conn| {
+            let mut sums = green_channel::db::bulletin::DayTallies::default();
+            sums.add(&edges, 1);
+            sums.write(conn)
+        })
+        .await
+        .unwrap();
+    let kept = stored_rollups(&app).await;
+    use chrono::Datelike as _;
+    let cut_at_a_month = |r: &RollupRow| r.1 == "week" && r.2.weekday() != chrono::Weekday::Mon;
+    assert!(kept.iter().any(cut_at_a_month), "{kept:?}");
+    app.db
+        .write(|conn| {
+            use green_channel::db::schema::bulletin_rollups;
+            diesel::delete(bulletin_rollups::table).execute(conn)?;
+            // The migration's own statements, after its `CREATE TABLE`.
+            let up = match conn {
+                green_channel::db::AnyConnection::Sqlite(_) => include_str!(
+                    "../../migrations/sqlite/2026-12-03-000081_bulletin_rollups/up.sql"
+                ),
+                green_channel::db::AnyConnection::Postgresql(_) => include_str!(
+                    "../../migrations/postgres/2026-12-03-000081_bulletin_rollups/up.sql"
+                ),
+            };
+            let inserts = &up[up.find("INSERT INTO").expect("the migration derives rows")..];
+            for statement in inserts.split(';').filter(|s| !s.trim().is_empty()) {
+                diesel::sql_query(statement).execute(conn)?;
+            }
+            Ok::<_, green_channel::db::DbError>(())
+        })
+        .await
+        .unwrap();
+    assert_eq!(stored_rollups(&app).await, kept);
+}
+
+#[tokio::test]
 async fn a_period_of_part_months_and_weeks_sums_exactly_what_its_days_hold() {
     use green_channel::domain::bulletin::{Grouping, Period};
     let app = spawn_app().await;
