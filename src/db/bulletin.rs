@@ -16,7 +16,7 @@ use super::schema::{
 use super::{on_backend, AnyConnection, DbError, MultiBackend};
 use crate::domain::bulletin::{
     tallies, CaseFact, DeadlineFact, Grain, Grouping, Happened, Measure, Owed, Period, Place,
-    Tally, TallySum, Weights,
+    Tally, TallySum, Weights, HISTOGRAMS,
 };
 use crate::domain::calendar::{city_date, start_of_city_day_utc, WorkCalendar};
 use crate::domain::complaint::{ComplaintState, EventKind, Outcome};
@@ -362,6 +362,25 @@ pub fn sums(
     grouping: Option<Grouping>,
     span: Period,
 ) -> Result<Vec<SumRow>, DbError> {
+    sums_without(conn, grouping, span, &[])
+}
+
+/// The sums of `span` without the histograms of working days: enough for figures that are
+/// added up (the weekly trend), which have no median.
+pub fn counts(
+    conn: &mut AnyConnection,
+    grouping: Option<Grouping>,
+    span: Period,
+) -> Result<Vec<SumRow>, DbError> {
+    sums_without(conn, grouping, span, &HISTOGRAMS)
+}
+
+fn sums_without(
+    conn: &mut AnyConnection,
+    grouping: Option<Grouping>,
+    span: Period,
+    left_out: &[Measure],
+) -> Result<Vec<SumRow>, DbError> {
     let family = grouping.map_or(CITY, Grouping::as_str);
     let units = span.units();
     let starts = |grain: Grain| -> Vec<NaiveDate> {
@@ -379,6 +398,7 @@ pub fn sums(
             bulletin_tallies::table
                 .filter(bulletin_tallies::family.eq(family))
                 .filter(bulletin_tallies::day.eq_any(days))
+                .filter(bulletin_tallies::measure.ne_all(left_out))
                 .group_by((
                     bulletin_tallies::department_code,
                     bulletin_tallies::group_key,
@@ -405,6 +425,7 @@ pub fn sums(
                 .filter(bulletin_rollups::family.eq(family))
                 .filter(bulletin_rollups::grain.eq(grain.as_str()))
                 .filter(bulletin_rollups::starts_on.eq_any(firsts))
+                .filter(bulletin_rollups::measure.ne_all(left_out))
                 .group_by((
                     bulletin_rollups::department_code,
                     bulletin_rollups::group_key,

@@ -265,6 +265,11 @@ text_enum! {
     }
 }
 
+/// The histograms of working days, which only the medians read. A sum of rows (the weekly
+/// trend's points) has no median, so it is counted without them: they are most of a
+/// period's sums.
+pub const HISTOGRAMS: [Measure; 2] = [Measure::DaysToAccept, Measure::DaysToFinish];
+
 /// One settled fact's mark on a day: `value` is the working days of a `DaysTo…` measure
 /// and the score of a `Rating` (0 otherwise), so that medians and means add up by day.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
