@@ -17,7 +17,8 @@ CREATE TABLE bulletin_rollups (
 
 -- From the day rows already kept (a database whose tallies are still to be built gets
 -- both at its first start): the week parts, then the months from the week parts (a week
--- part never leaves its month), which groups far fewer rows than the days.
+-- part never leaves its month), which groups far fewer rows than the days. In key order,
+-- so that a period's rows lie together (PostgreSQL keeps rows in the order written).
 -- Room to group a million complaints' day rows in memory (this transaction only).
 SET LOCAL work_mem = '256MB';
 INSERT INTO bulletin_rollups (family, grain, starts_on, department_code, group_key, measure,
@@ -26,11 +27,13 @@ SELECT family, 'week',
        GREATEST(date_trunc('week', day)::date, date_trunc('month', day)::date),
        department_code, group_key, measure, value, SUM(count)
 FROM bulletin_tallies
-GROUP BY 1, 2, 3, 4, 5, 6, 7;
+GROUP BY 1, 2, 3, 4, 5, 6, 7
+ORDER BY 1, 2, 3, 4, 5, 6, 7;
 INSERT INTO bulletin_rollups (family, grain, starts_on, department_code, group_key, measure,
                               value, count)
 SELECT family, 'month', date_trunc('month', starts_on)::date, department_code, group_key,
        measure, value, SUM(count)
 FROM bulletin_rollups
 WHERE grain = 'week'
-GROUP BY 1, 2, 3, 4, 5, 6, 7;
+GROUP BY 1, 2, 3, 4, 5, 6, 7
+ORDER BY 1, 2, 3, 4, 5, 6, 7;

@@ -17,7 +17,8 @@ CREATE TABLE bulletin_rollups (
 
 -- From the day rows already kept (a database whose tallies are still to be built gets
 -- both at its first start): the week parts, then the months from the week parts (a week
--- part never leaves its month), which groups far fewer rows than the days.
+-- part never leaves its month), which groups far fewer rows than the days. In key order,
+-- so that a period's rows lie together (PostgreSQL keeps rows in the order written).
 INSERT INTO bulletin_rollups (family, grain, starts_on, department_code, group_key, measure,
                               value, count)
 SELECT family, 'week',
@@ -25,11 +26,13 @@ SELECT family, 'week',
            date(day, 'start of month')),
        department_code, group_key, measure, value, SUM(count)
 FROM bulletin_tallies
-GROUP BY 1, 2, 3, 4, 5, 6, 7;
+GROUP BY 1, 2, 3, 4, 5, 6, 7
+ORDER BY 1, 2, 3, 4, 5, 6, 7;
 INSERT INTO bulletin_rollups (family, grain, starts_on, department_code, group_key, measure,
                               value, count)
 SELECT family, 'month', date(starts_on, 'start of month'), department_code, group_key, measure, value,
        SUM(count)
 FROM bulletin_rollups
 WHERE grain = 'week'
-GROUP BY 1, 2, 3, 4, 5, 6, 7;
+GROUP BY 1, 2, 3, 4, 5, 6, 7
+ORDER BY 1, 2, 3, 4, 5, 6, 7;
