@@ -10,13 +10,13 @@ use diesel::prelude::*;
 use super::complaints::{ComplaintRow, Filing};
 use super::deadlines::DeadlineRow;
 use super::schema::{
-    assessment_weights, bulletin_state, bulletin_tallies, complaints, deadlines, digests_sent,
-    events,
+    assessment_weights, bulletin_rollups, bulletin_state, bulletin_tallies, complaints, deadlines,
+    digests_sent, events,
 };
 use super::{on_backend, AnyConnection, DbError, MultiBackend};
 use crate::domain::bulletin::{
-    tallies, CaseFact, DeadlineFact, Grouping, Happened, Measure, Owed, Period, Place, Tally,
-    TallySum, Weights,
+    tallies, CaseFact, DeadlineFact, Grain, Grouping, Happened, Measure, Owed, Period, Place,
+    Tally, TallySum, Weights, HISTOGRAMS,
 };
 use crate::domain::calendar::{city_date, start_of_city_day_utc, WorkCalendar};
 use crate::domain::complaint::{ComplaintState, EventKind, Outcome};
@@ -233,8 +233,28 @@ impl DayTallies {
         self.counts.values().all(|n| *n == 0)
     }
 
-    /// Adds the sums to the table's (a row per key, created at its first count).
+    /// Adds the sums to the table's (a row per key, created at its first count), and to
+    /// their month's and week part's roll-ups.
     pub fn write(self, conn: &mut AnyConnection) -> Result<(), DbError> {
+        let mut rollups: BTreeMap<RollupKey, i64> = BTreeMap::new();
+        for ((family, day, department, key, measure, value), n) in &self.counts {
+            if *n == 0 {
+                continue;
+            }
+            for grain in ROLLED_UP {
+                *rollups
+                    .entry((
+                        *family,
+                        grain.as_str(),
+                        grain.start_of(*day),
+                        department.clone(),
+                        key.clone(),
+                        *measure,
+                        *value,
+                    ))
+                    .or_default() += n;
+            }
+        }
         let rows: Vec<_> = self
             .counts
             .into_iter()
@@ -270,11 +290,61 @@ impl DayTallies {
                 )
                 .execute(c))?;
         }
+        let rows: Vec<_> = rollups
+            .into_iter()
+            .filter(|(_, n)| *n != 0)
+            .map(
+                |((family, grain, starts_on, department, key, measure, value), n)| {
+                    (
+                        bulletin_rollups::family.eq(family),
+                        bulletin_rollups::grain.eq(grain),
+                        bulletin_rollups::starts_on.eq(starts_on),
+                        bulletin_rollups::department_code.eq(department),
+                        bulletin_rollups::group_key.eq(key),
+                        bulletin_rollups::measure.eq(measure),
+                        bulletin_rollups::value.eq(value),
+                        bulletin_rollups::count.eq(n),
+                    )
+                },
+            )
+            .collect();
+        for chunk in rows.chunks(ROWS_PER_STATEMENT) {
+            on_backend!(conn, |c| diesel::insert_into(bulletin_rollups::table)
+                .values(chunk)
+                .on_conflict((
+                    bulletin_rollups::family,
+                    bulletin_rollups::grain,
+                    bulletin_rollups::starts_on,
+                    bulletin_rollups::department_code,
+                    bulletin_rollups::group_key,
+                    bulletin_rollups::measure,
+                    bulletin_rollups::value,
+                ))
+                .do_update()
+                .set(
+                    bulletin_rollups::count
+                        .eq(bulletin_rollups::count + excluded(bulletin_rollups::count))
+                )
+                .execute(c))?;
+        }
         Ok(())
     }
 }
 
-/// Rows per statement: 7 parameters a row, far under both backends' limits.
+/// The coarser units the day tallies are also kept in (`bulletin_rollups`).
+const ROLLED_UP: [Grain; 2] = [Grain::Month, Grain::WeekPart];
+
+type RollupKey = (
+    &'static str,
+    &'static str,
+    NaiveDate,
+    String,
+    String,
+    Measure,
+    i32,
+);
+
+/// Rows per statement: 7 or 8 parameters a row, far under both backends' limits.
 const ROWS_PER_STATEMENT: usize = 500;
 
 /// A family's sums over a span: by department and group key.
@@ -285,34 +355,100 @@ pub struct SumRow {
 }
 
 /// The sums of `span` in the family of `grouping` (`None`: the city's), by department and
-/// group key.
+/// group key: its whole months and week parts read from the roll-ups, the days left over
+/// from the day rows.
 pub fn sums(
     conn: &mut AnyConnection,
     grouping: Option<Grouping>,
     span: Period,
 ) -> Result<Vec<SumRow>, DbError> {
+    sums_without(conn, grouping, span, &[])
+}
+
+/// The sums of `span` without the histograms of working days: enough for figures that are
+/// added up (the weekly trend), which have no median.
+pub fn counts(
+    conn: &mut AnyConnection,
+    grouping: Option<Grouping>,
+    span: Period,
+) -> Result<Vec<SumRow>, DbError> {
+    sums_without(conn, grouping, span, &HISTOGRAMS)
+}
+
+fn sums_without(
+    conn: &mut AnyConnection,
+    grouping: Option<Grouping>,
+    span: Period,
+    left_out: &[Measure],
+) -> Result<Vec<SumRow>, DbError> {
     let family = grouping.map_or(CITY, Grouping::as_str);
-    let query = bulletin_tallies::table
-        .filter(bulletin_tallies::family.eq(family))
-        .filter(bulletin_tallies::day.between(span.from, span.to));
-    let rows: Vec<(String, String, Measure, i32, i64)> = query
-        .group_by((
-            bulletin_tallies::department_code,
-            bulletin_tallies::group_key,
-            bulletin_tallies::measure,
-            bulletin_tallies::value,
-        ))
-        .select((
-            bulletin_tallies::department_code,
-            bulletin_tallies::group_key,
-            bulletin_tallies::measure,
-            bulletin_tallies::value,
-            diesel::dsl::sql::<diesel::sql_types::BigInt>("CAST(SUM(count) AS BIGINT)"),
-        ))
-        .load(conn)?;
-    Ok(rows
+    let units = span.units();
+    let starts = |grain: Grain| -> Vec<NaiveDate> {
+        units
+            .iter()
+            .filter(|(g, _)| *g == grain)
+            .map(|(_, first)| *first)
+            .collect()
+    };
+    let total = || diesel::dsl::sql::<diesel::sql_types::BigInt>("CAST(SUM(count) AS BIGINT)");
+    let mut parts: Vec<(String, String, Measure, i32, i64)> = Vec::new();
+    let days = starts(Grain::Day);
+    if !days.is_empty() {
+        parts.extend(
+            bulletin_tallies::table
+                .filter(bulletin_tallies::family.eq(family))
+                .filter(bulletin_tallies::day.eq_any(days))
+                .filter(bulletin_tallies::measure.ne_all(left_out))
+                .group_by((
+                    bulletin_tallies::department_code,
+                    bulletin_tallies::group_key,
+                    bulletin_tallies::measure,
+                    bulletin_tallies::value,
+                ))
+                .select((
+                    bulletin_tallies::department_code,
+                    bulletin_tallies::group_key,
+                    bulletin_tallies::measure,
+                    bulletin_tallies::value,
+                    total(),
+                ))
+                .load::<(String, String, Measure, i32, i64)>(conn)?,
+        );
+    }
+    for grain in ROLLED_UP {
+        let firsts = starts(grain);
+        if firsts.is_empty() {
+            continue;
+        }
+        parts.extend(
+            bulletin_rollups::table
+                .filter(bulletin_rollups::family.eq(family))
+                .filter(bulletin_rollups::grain.eq(grain.as_str()))
+                .filter(bulletin_rollups::starts_on.eq_any(firsts))
+                .filter(bulletin_rollups::measure.ne_all(left_out))
+                .group_by((
+                    bulletin_rollups::department_code,
+                    bulletin_rollups::group_key,
+                    bulletin_rollups::measure,
+                    bulletin_rollups::value,
+                ))
+                .select((
+                    bulletin_rollups::department_code,
+                    bulletin_rollups::group_key,
+                    bulletin_rollups::measure,
+                    bulletin_rollups::value,
+                    total(),
+                ))
+                .load::<(String, String, Measure, i32, i64)>(conn)?,
+        );
+    }
+    let mut added: BTreeMap<(String, String, Measure, i32), i64> = BTreeMap::new();
+    for (department, key, measure, value, count) in parts {
+        *added.entry((department, key, measure, value)).or_default() += count;
+    }
+    Ok(added
         .into_iter()
-        .map(|(department, key, measure, value, count)| SumRow {
+        .map(|((department, key, measure, value), count)| SumRow {
             department,
             sum: TallySum {
                 key,
@@ -432,6 +568,7 @@ const REBUILD_CHUNK: i64 = 2_000;
 /// after rows were written by other means). Returns how many cases were read.
 pub fn rebuild(conn: &mut AnyConnection, calendar: &WorkCalendar) -> Result<u64, DbError> {
     diesel::delete(bulletin_tallies::table).execute(conn)?;
+    diesel::delete(bulletin_rollups::table).execute(conn)?;
     let mut after: Option<String> = None;
     let mut cases = 0u64;
     loop {

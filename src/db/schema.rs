@@ -320,6 +320,19 @@ diesel::table! {
 }
 
 diesel::table! {
+    bulletin_rollups (family, grain, starts_on, department_code, group_key, measure, value) {
+        family -> Text,
+        grain -> Text,
+        starts_on -> Date,
+        department_code -> Text,
+        group_key -> Text,
+        measure -> Text,
+        value -> Integer,
+        count -> BigInt,
+    }
+}
+
+diesel::table! {
     bulletin_state (id) {
         id -> Integer,
         tallies_built -> Bool,
@@ -483,6 +496,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     assessment_weights,
     bulletin_state,
     bulletin_tallies,
+    bulletin_rollups,
     digests_sent,
     deadlines,
     districts,

@@ -86,6 +86,26 @@ impl Period {
         out
     }
 
+    /// The units the period's tallies are read from, coarsest first: every whole month,
+    /// then every whole week part of what is left, then the days left over. Each day of the
+    /// period lies in exactly one unit, so the units' sums add up to the days' exactly.
+    pub fn units(&self) -> Vec<(Grain, NaiveDate)> {
+        let mut out = Vec::new();
+        let mut day = self.from;
+        while day <= self.to {
+            let unit = [Grain::Month, Grain::WeekPart, Grain::Day]
+                .into_iter()
+                .find(|g| g.start_of(day) == day && g.end_of(day) <= self.to)
+                .unwrap_or(Grain::Day);
+            out.push((unit, day));
+            match unit.end_of(day).succ_opt() {
+                Some(next) => day = next,
+                None => break,
+            }
+        }
+        out
+    }
+
     /// The Monday-to-Sunday weeks that meet the period, each cut to it: the trend's points.
     pub fn weeks(&self) -> Vec<Period> {
         use chrono::Datelike as _;
@@ -104,6 +124,55 @@ impl Period {
             }
         }
         out
+    }
+}
+
+text_enum! {
+    /// How finely the tallies are kept: by day, and rolled up by calendar month and by
+    /// week part (a Monday-to-Sunday week cut at the month's ends, so that both a month
+    /// and each of its trend weeks are whole units).
+    Grain {
+        Day => "day",
+        WeekPart => "week",
+        Month => "month",
+    }
+}
+
+impl Grain {
+    /// The first day of the unit of this grain that holds `day`.
+    pub fn start_of(self, day: NaiveDate) -> NaiveDate {
+        use chrono::Datelike as _;
+        let month = day.with_day(1).unwrap_or(day);
+        match self {
+            Grain::Day => day,
+            Grain::Month => month,
+            Grain::WeekPart => {
+                let back = chrono::Days::new(u64::from(day.weekday().num_days_from_monday()));
+                day.checked_sub_days(back).unwrap_or(month).max(month)
+            }
+        }
+    }
+
+    /// The last day of the unit of this grain that starts on `start`.
+    fn end_of(self, start: NaiveDate) -> NaiveDate {
+        use chrono::Datelike as _;
+        let month_end = start
+            .with_day(1)
+            .and_then(|first| first.checked_add_months(chrono::Months::new(1)))
+            .and_then(|next| next.pred_opt())
+            .unwrap_or(start);
+        match self {
+            Grain::Day => start,
+            Grain::Month => month_end,
+            Grain::WeekPart => {
+                let ahead =
+                    chrono::Days::new(u64::from(6 - start.weekday().num_days_from_monday()));
+                start
+                    .checked_add_days(ahead)
+                    .unwrap_or(month_end)
+                    .min(month_end)
+            }
+        }
     }
 }
 
@@ -195,6 +264,11 @@ text_enum! {
         JointTaskKept => "joint_task_kept",
     }
 }
+
+/// The histograms of working days, which only the medians read. A sum of rows (the weekly
+/// trend's points) has no median, so it is counted without them: they are most of a
+/// period's sums.
+pub const HISTOGRAMS: [Measure; 2] = [Measure::DaysToAccept, Measure::DaysToFinish];
 
 /// One settled fact's mark on a day: `value` is the working days of a `DaysTo…` measure
 /// and the score of a `Rating` (0 otherwise), so that medians and means add up by day.
@@ -759,6 +833,56 @@ mod tests {
 
     fn day(m: u32, d: u32) -> NaiveDate {
         NaiveDate::from_ymd_opt(2026, m, d).unwrap()
+    }
+
+    #[test]
+    fn a_period_reads_whole_months_then_week_parts_then_days_each_day_once() {
+        let start = NaiveDate::from_ymd_opt(2026, 9, 20).unwrap();
+        for from_offset in 0..45u64 {
+            for length in 0..80u64 {
+                let from = start + chrono::Days::new(from_offset);
+                let period = Period {
+                    from,
+                    to: from + chrono::Days::new(length),
+                };
+                let mut days = Vec::new();
+                for (grain, first) in period.units() {
+                    assert_eq!(grain.start_of(first), first, "{period:?}");
+                    let mut d = first;
+                    while d <= grain.end_of(first) {
+                        days.push(d);
+                        d = d.succ_opt().unwrap();
+                    }
+                }
+                let expected: Vec<NaiveDate> =
+                    (0..=length).map(|n| from + chrono::Days::new(n)).collect();
+                assert_eq!(days, expected, "{period:?}");
+            }
+        }
+    }
+
+    #[test]
+    fn a_month_is_one_unit_and_its_trend_weeks_are_week_parts() {
+        let october = Period {
+            from: day(10, 1),
+            to: day(10, 31),
+        };
+        assert_eq!(october.units(), vec![(Grain::Month, day(10, 1))]);
+        for week in october.weeks() {
+            assert_eq!(week.units(), vec![(Grain::WeekPart, week.from)], "{week:?}");
+        }
+        // 2026-10-15 is a Thursday, 2026-11-20 a Friday.
+        let odd = Period {
+            from: day(10, 15),
+            to: day(11, 20),
+        };
+        let units = odd.units();
+        assert_eq!(units.first(), Some(&(Grain::Day, day(10, 15))));
+        assert!(units.contains(&(Grain::WeekPart, day(10, 19))));
+        assert!(units.contains(&(Grain::WeekPart, day(11, 1))));
+        assert!(units.contains(&(Grain::WeekPart, day(11, 2))));
+        assert_eq!(units.last(), Some(&(Grain::Day, day(11, 20))));
+        assert!(!units.iter().any(|(g, _)| *g == Grain::Month));
     }
 
     fn place(department: &str) -> Place {

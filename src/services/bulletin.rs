@@ -80,8 +80,9 @@ pub fn total<'a>(rows: impl Iterator<Item = &'a Figures>) -> Figures {
 }
 
 /// What a period's bulletin is counted from, read once (the digest counts several
-/// bulletins from it): the day tallies of the period and of each of its weeks added up
-/// by department and group key, and the deadlines owed as of `today`.
+/// bulletins from it): the day tallies of the period and of each of its weeks (without
+/// the histograms: a week is only ever added up) added up by department and group key,
+/// and the deadlines owed as of `today`.
 #[derive(Debug, Clone)]
 pub struct PeriodFacts {
     pub period: Period,
@@ -107,7 +108,7 @@ pub async fn period_facts(
             let weeks = period
                 .weeks()
                 .into_iter()
-                .map(|week| Ok((week, queries::sums(conn, Some(grouping), week)?)))
+                .map(|week| Ok((week, queries::counts(conn, Some(grouping), week)?)))
                 .collect::<Result<Vec<_>, DbError>>()?;
             Ok((
                 queries::weights(conn)?,

@@ -461,6 +461,12 @@ async fn malformed_periods_and_weights_are_refused_with_a_message_never_an_error
         ("from=%00", 1),
         ("format=pdf", 0),
         ("from=2026-10-01&to=2026-10-31", 0),
+        ("from=2026-02-30", 1),
+        ("from=2026-10-15&to=2026-11-20&group=district", 0),
+        ("from=0000-01-01&to=0000-12-31", 0),
+        ("from=9999-12-01&to=9999-12-31&group=category", 0),
+        ("to=9999-12-31", 1),
+        ("from=%2B2026-10-01", 1),
     ] {
         let response = get(&app, &admin, &format!("/admin/reports?{query}")).await;
         assert_eq!(response.status().as_u16(), 200, "{query}");
@@ -733,7 +739,7 @@ async fn the_day_tallies_kept_by_every_step_equal_a_recount_from_the_records() {
     let office = app.login("office", STAFF_PASSWORD).await;
     let market = app.login("clerk-market", STAFF_PASSWORD).await;
     let mut cases = Vec::new();
-    for _ in 0..5 {
+    for _ in 0..6 {
         let code = app.file_valid(valid_complaint()).await;
         let id = complaint(&app, &code).await.id.to_string();
         cases.push((code, id));
@@ -826,11 +832,25 @@ async fn the_day_tallies_kept_by_every_step_equal_a_recount_from_the_records() {
         .await,
         "reply",
     );
+    // Merged into the case answered the same day.
+    ok(
+        act(
+            &app,
+            &clerk,
+            &cases[5].1,
+            "merge",
+            &[("into", cases[3].1.as_str()), ("reason", "重复")],
+        )
+        .await,
+        "merge",
+    );
+    assert_rollups_add_up_the_days(&app, "after the steps").await;
     assert_eq!(
         stored_tallies(&app).await,
         recounted_tallies(&app).await,
         "after the steps"
     );
+    assert_rollups_add_up_the_days(&app, "after the recount").await;
 
     // Cases[4] never accepted: the sweeper marks it late and escalates it, and closes the
     // answered, unrated one.
@@ -859,13 +879,15 @@ async fn the_day_tallies_kept_by_every_step_equal_a_recount_from_the_records() {
             "{measure} counted: {measures:?}"
         );
     }
+    assert_rollups_add_up_the_days(&app, "after the sweep").await;
     assert_eq!(kept, recounted_tallies(&app).await, "after the sweep");
 
     // A database from before the tallies: the first start after the migration counts them.
     app.db
         .write(|conn| {
-            use green_channel::db::schema::{bulletin_state, bulletin_tallies};
+            use green_channel::db::schema::{bulletin_rollups, bulletin_state, bulletin_tallies};
             diesel::delete(bulletin_tallies::table).execute(conn)?;
+            diesel::delete(bulletin_rollups::table).execute(conn)?;
             diesel::update(bulletin_state::table)
                 .set(bulletin_state::tallies_built.eq(false))
                 .execute(conn)?;
@@ -876,4 +898,209 @@ async fn the_day_tallies_kept_by_every_step_equal_a_recount_from_the_records() {
     assert!(stored_tallies(&app).await.is_empty());
     sweep_at(&app, later);
     assert_eq!(stored_tallies(&app).await, kept, "counted at start");
+    assert_rollups_add_up_the_days(&app, "counted at start").await;
+}
+
+type DayRow = (String, NaiveDate, String, String, String, i32, i64);
+type RollupRow = (String, String, NaiveDate, String, String, String, i32, i64);
+
+/// The month and week-part roll-ups as stored, rows that add up to nothing left out.
+async fn stored_rollups(app: &TestApp) -> Vec<RollupRow> {
+    use green_channel::db::schema::bulletin_rollups as r;
+    let mut rows: Vec<RollupRow> = app
+        .db
+        .read(|conn| {
+            Ok(r::table
+                .filter(r::count.ne(0))
+                .select((
+                    r::family,
+                    r::grain,
+                    r::starts_on,
+                    r::department_code,
+                    r::group_key,
+                    r::measure,
+                    r::value,
+                    r::count,
+                ))
+                .load(conn)?)
+        })
+        .await
+        .unwrap();
+    rows.sort();
+    rows
+}
+
+/// What the roll-ups must hold, worked out here from the day rows: their sums by calendar
+/// month and by week part (Monday to Sunday, cut at the month's ends).
+fn rollups_of(days: &[DayRow]) -> Vec<RollupRow> {
+    use chrono::Datelike as _;
+    let mut sums: std::collections::BTreeMap<RollupRow, i64> = Default::default();
+    for (family, day, department, key, measure, value, count) in days {
+        let month = day.with_day(1).unwrap();
+        let monday = *day - chrono::Days::new(day.weekday().num_days_from_monday().into());
+        for (grain, start) in [("month", month), ("week", monday.max(month))] {
+            let row = (
+                family.clone(),
+                grain.to_owned(),
+                start,
+                department.clone(),
+                key.clone(),
+                measure.clone(),
+                *value,
+                0,
+            );
+            *sums.entry(row).or_default() += count;
+        }
+    }
+    sums.into_iter()
+        .filter(|(_, n)| *n != 0)
+        .map(|(row, n)| (row.0, row.1, row.2, row.3, row.4, row.5, row.6, n))
+        .collect()
+}
+
+async fn assert_rollups_add_up_the_days(app: &TestApp, step: &str) {
+    let days = stored_tallies(app).await;
+    assert!(!days.is_empty(), "{step}");
+    assert_eq!(stored_rollups(app).await, rollups_of(&days), "{step}");
+}
+
+#[tokio::test]
+async fn the_migration_derives_from_existing_day_rows_the_rollups_the_service_keeps() {
+    use green_channel::domain::bulletin::{Measure, Place, Tally};
+    let app = spawn_app().await;
+    fixture(&app).await;
+    // Days whose week is cut by a month's end or start, and a leap day.
+    let edges: Vec<Tally> = [
+        day(10, 1),
+        day(10, 31),
+        day(11, 1),
+        day(12, 31),
+        NaiveDate::from_ymd_opt(2024, 2, 29).unwrap(),
+    ]
+    .into_iter()
+    .map(|day| Tally {
+        day,
+        place: Place {
+            department: "food-drug".into(),
+            district: "361102".into(),
+            category: "food".into(),
+        },
+        measure: Measure::Rating,
+        value: 5,
+    })
+    .collect();
+    app.db
+        .write(move |conn| {
+            let mut sums = green_channel::db::bulletin::DayTallies::default();
+            sums.add(&edges, 1);
+            sums.write(conn)
+        })
+        .await
+        .unwrap();
+    let kept = stored_rollups(&app).await;
+    use chrono::Datelike as _;
+    let cut_at_a_month = |r: &RollupRow| r.1 == "week" && r.2.weekday() != chrono::Weekday::Mon;
+    assert!(kept.iter().any(cut_at_a_month), "{kept:?}");
+    app.db
+        .write(|conn| {
+            use green_channel::db::schema::bulletin_rollups;
+            diesel::delete(bulletin_rollups::table).execute(conn)?;
+            // The migration's own statements, after its `CREATE TABLE`.
+            let up = match conn {
+                green_channel::db::AnyConnection::Sqlite(_) => include_str!(
+                    "../../migrations/sqlite/2026-12-03-000081_bulletin_rollups/up.sql"
+                ),
+                green_channel::db::AnyConnection::Postgresql(_) => include_str!(
+                    "../../migrations/postgres/2026-12-03-000081_bulletin_rollups/up.sql"
+                ),
+            };
+            let inserts = &up[up.find("INSERT INTO").expect("the migration derives rows")..];
+            for statement in inserts.split(';').filter(|s| !s.trim().is_empty()) {
+                diesel::sql_query(statement).execute(conn)?;
+            }
+            Ok::<_, green_channel::db::DbError>(())
+        })
+        .await
+        .unwrap();
+    assert_eq!(stored_rollups(&app).await, kept);
+}
+
+#[tokio::test]
+async fn a_period_of_part_months_and_weeks_sums_exactly_what_its_days_hold() {
+    use green_channel::domain::bulletin::{Grouping, Period};
+    let app = spawn_app().await;
+    fixture(&app).await;
+    assert_rollups_add_up_the_days(&app, "after the fixture").await;
+    let days = stored_tallies(&app).await;
+    for (from, to) in [
+        (day(10, 15), day(11, 20)), // neither whole months nor whole weeks
+        (day(10, 1), day(10, 31)),  // the default: one month
+        (day(10, 26), day(11, 1)),  // a week across the month's end
+        (day(10, 1), day(11, 30)),  // two months
+        (day(10, 7), day(10, 7)),   // one day
+        (day(10, 5), day(10, 11)),  // one whole week
+        (
+            NaiveDate::from_ymd_opt(2026, 9, 28).unwrap(),
+            NaiveDate::from_ymd_opt(2026, 12, 6).unwrap(),
+        ),
+    ] {
+        let period = Period { from, to };
+        for grouping in [
+            None,
+            Some(Grouping::Department),
+            Some(Grouping::District),
+            Some(Grouping::Category),
+        ] {
+            let family = grouping.map_or("city", Grouping::as_str);
+            let mut expected: std::collections::BTreeMap<_, i64> = Default::default();
+            for (f, d, department, key, measure, value, count) in &days {
+                if f == family && period.contains(*d) {
+                    *expected
+                        .entry((department.clone(), key.clone(), measure.clone(), *value))
+                        .or_default() += count;
+                }
+            }
+            expected.retain(|_, n| *n != 0);
+            let (sums, counts) = app
+                .db
+                .read(move |conn| {
+                    Ok((
+                        green_channel::db::bulletin::sums(conn, grouping, period)?,
+                        green_channel::db::bulletin::counts(conn, grouping, period)?,
+                    ))
+                })
+                .await
+                .unwrap();
+            let keyed = |rows: Vec<green_channel::db::bulletin::SumRow>| {
+                rows.into_iter()
+                    .filter(|r| r.sum.count != 0)
+                    .map(|r| {
+                        (
+                            (
+                                r.department,
+                                r.sum.key,
+                                r.sum.measure.as_str().to_owned(),
+                                r.sum.value,
+                            ),
+                            r.sum.count,
+                        )
+                    })
+                    .collect::<std::collections::BTreeMap<_, i64>>()
+            };
+            assert!(!expected.is_empty(), "{period:?} {family}");
+            assert_eq!(keyed(sums), expected, "{period:?} {family}");
+            // Without the histograms of working days (the weekly trend's reading).
+            expected.retain(|(_, _, measure, _), _| !measure.starts_with("days_to_"));
+            assert_eq!(keyed(counts), expected, "{period:?} {family} counts");
+        }
+    }
+    // The page of such a period answers with every department's row.
+    let admin = app.login("admin", ADMIN_PASSWORD).await;
+    let (_, rows) = csv_of(
+        &app,
+        &admin,
+        "/admin/reports?from=2026-10-15&to=2026-11-20&format=csv",
+    )
+    .await;
+    assert!(rows.iter().any(|r| r[0] == "food-drug"), "{rows:?}");
 }

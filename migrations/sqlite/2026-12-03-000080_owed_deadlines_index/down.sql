@@ -1,0 +1,2 @@
+DROP INDEX deadlines_owed;
+CREATE INDEX deadlines_met ON deadlines(met_at);
