@@ -278,20 +278,60 @@ fn co_handled_by(department: String) -> CoHandledBy {
         .select(complaint_departments::complaint_id)
 }
 
+/// One of the disjoint parts a view is read in: the union of a viewer's scopes is what
+/// they may see and have in focus. A department's set is "leads OR co-handles", and an OR
+/// across two tables has no index: a clerk's default view and its counts read every open
+/// case of the city (issue 15). Each scope has an index of its own, so each part is read
+/// from its index and the parts are put together in Rust.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Scope {
+    Everything,
+    Leads(String),
+    CoHandles(String),
+    /// Co-handled and led by another department: with `Leads` of the same department, the
+    /// two are disjoint, so their counts add up.
+    CoHandlesOnly(String),
+}
+
+impl Scope {
+    fn query(&self) -> ComplaintQuery {
+        let all = complaints::table.into_boxed();
+        match self {
+            Scope::Everything => all,
+            Scope::Leads(d) => all.filter(complaints::lead_department.eq(d.clone())),
+            Scope::CoHandles(d) => all.filter(complaints::id.eq_any(co_handled_by(d.clone()))),
+            Scope::CoHandlesOnly(d) => all
+                .filter(complaints::id.eq_any(co_handled_by(d.clone())))
+                .filter(complaints::lead_department.ne(d.clone())),
+        }
+    }
+}
+
 /// Isolation (DESIGN §4, "Who may do what"): the office and administrators see every
 /// complaint; everyone else only those their department leads or co-handles. Every query of
-/// the queue starts here, so a filter can narrow this set but never widen it.
-pub fn visible_to(viewer: &Viewer) -> ComplaintQuery {
-    let query = complaints::table.into_boxed();
-    if viewer.role.sees_all() {
-        return query;
+/// the queue starts here, so a filter can narrow this set but never widen it. The
+/// department in focus (a member's own; the one the office picked) and how it stands to
+/// the case choose the parts; an exact look-up keeps only the visible set.
+fn scopes(viewer: &Viewer, filter: &QueueFilter) -> Vec<Scope> {
+    let exact = filter.search.as_ref().is_some_and(Search::is_exact);
+    let focus = match (viewer.role.sees_all(), exact) {
+        (true, true) => None,
+        (true, false) => filter.department.clone(),
+        (false, _) => Some(viewer.department.clone()),
+    };
+    let involvement = if exact {
+        Involvement::Either
+    } else {
+        filter.involvement
+    };
+    match focus {
+        None => vec![Scope::Everything],
+        Some(d) => match involvement {
+            Involvement::Lead => vec![Scope::Leads(d)],
+            Involvement::CoHandling => vec![Scope::CoHandles(d)],
+            Involvement::Either => vec![Scope::Leads(d.clone()), Scope::CoHandlesOnly(d)],
+        },
     }
-    let department = viewer.department.clone();
-    query.filter(
-        complaints::lead_department
-            .eq(department.clone())
-            .or(complaints::id.eq_any(co_handled_by(department))),
-    )
 }
 
 type AwaitingDesignation = diesel::dsl::And<
@@ -313,18 +353,26 @@ fn awaiting_designation() -> AwaitingDesignation {
 
 /// How many returned cases wait for the office's designation (up to `COUNT_CAP + 1`).
 pub fn count_returned(conn: &mut AnyConnection, viewer: &Viewer) -> Result<i64, DbError> {
-    let found: Vec<i32> = visible_to(viewer)
-        .filter(awaiting_designation())
-        .select(sql::<diesel::sql_types::Integer>("1"))
-        .limit(COUNT_CAP + 1)
-        .load(conn)?;
-    Ok(found.len() as i64)
+    let waiting = QueueFilter {
+        state: StateFilter::All,
+        returned: true,
+        ..QueueFilter::default()
+    };
+    let mut total = 0;
+    for scope in scopes(viewer, &waiting) {
+        let found: Vec<i32> = matching_in(conn, &scope, &waiting)
+            .select(sql::<diesel::sql_types::Integer>("1"))
+            .limit(COUNT_CAP + 1)
+            .load(conn)?;
+        total += found.len() as i64;
+    }
+    Ok(total.min(COUNT_CAP + 1))
 }
 
-/// The visible set narrowed by every filter (no order, no page). An exact look-up narrows
-/// the visible set by itself alone.
-pub fn matching(conn: &AnyConnection, viewer: &Viewer, filter: &QueueFilter) -> ComplaintQuery {
-    let mut query = visible_to(viewer);
+/// One scope of the visible set narrowed by every filter (no order, no page). An exact
+/// look-up narrows the visible set by itself alone.
+fn matching_in(conn: &AnyConnection, scope: &Scope, filter: &QueueFilter) -> ComplaintQuery {
+    let mut query = scope.query();
     if let Some(search) = filter.search.as_ref().filter(|s| s.is_exact()) {
         return with_search(conn, query, search);
     }
@@ -335,27 +383,6 @@ pub fn matching(conn: &AnyConnection, viewer: &Viewer, filter: &QueueFilter) -> 
         StateFilter::All => query,
         StateFilter::Only(state) => query.filter(complaints::state.eq(state.as_str())),
     };
-    let focus = if viewer.role.sees_all() {
-        filter.department.clone()
-    } else {
-        Some(viewer.department.clone())
-    };
-    // For a member limited to their own department, "lead or co-handling" is the visible
-    // set itself: no second copy of the condition.
-    let redundant = !viewer.role.sees_all() && filter.involvement == Involvement::Either;
-    if let Some(department) = focus.filter(|_| !redundant) {
-        query = match filter.involvement {
-            Involvement::Lead => query.filter(complaints::lead_department.eq(department)),
-            Involvement::CoHandling => {
-                query.filter(complaints::id.eq_any(co_handled_by(department)))
-            }
-            Involvement::Either => query.filter(
-                complaints::lead_department
-                    .eq(department.clone())
-                    .or(complaints::id.eq_any(co_handled_by(department))),
-            ),
-        };
-    }
     if let Some(kind) = filter.kind {
         query = query.filter(complaints::kind.eq(kind.as_str()));
     }
@@ -492,6 +519,45 @@ pub fn page(
         return page_of_hits(conn, viewer, filter, terms, before, size);
     }
     let wanted = size + 1;
+    // Each scope's first rows after the key, then the first of them all: the scopes are
+    // disjoint, so no row is shown twice.
+    let mut rows: Vec<QueueRow> = Vec::new();
+    for scope in scopes(viewer, filter) {
+        rows.extend(first_rows(conn, &scope, filter, order, after, wanted)?);
+    }
+    rows.sort_by(|a, b| in_order(order, a, b));
+    let has_more = rows.len() as i64 > size;
+    rows.truncate(usize::try_from(size).unwrap_or(0));
+    let next = if has_more {
+        rows.last().map(|row| row.key(order))
+    } else {
+        None
+    };
+    Ok(QueuePage { rows, next })
+}
+
+/// The order of a page: by filing, newest first; by deadline, the earliest first and the
+/// stopped clocks last; the id breaks ties (as in the SQL of `first_rows`).
+fn in_order(order: Order, a: &QueueRow, b: &QueueRow) -> std::cmp::Ordering {
+    match order {
+        Order::ByDeadline => (a.current_due.is_none(), a.current_due, &a.id).cmp(&(
+            b.current_due.is_none(),
+            b.current_due,
+            &b.id,
+        )),
+        Order::ByFiling | Order::ByHit => (b.created_at, &b.id).cmp(&(a.created_at, &a.id)),
+    }
+}
+
+/// The first `wanted` rows of one scope after `after`, in the page's order.
+fn first_rows(
+    conn: &mut AnyConnection,
+    scope: &Scope,
+    filter: &QueueFilter,
+    order: Order,
+    after: Option<&PageKey>,
+    wanted: i64,
+) -> Result<Vec<QueueRow>, DbError> {
     let mut rows: Vec<QueueRow> = Vec::new();
     match after {
         Some(PageKey::Filing { at, id }) => {
@@ -499,7 +565,7 @@ pub fn page(
             // The first condition repeats what the second implies: without it SQLite 3.53
             // reads the OR as no bound on the index and walks it from the newest entry
             // (page 200 of a category took 11 ms against page 1's 0.5, issue 6).
-            let query = matching(conn, viewer, filter)
+            let query = matching_in(conn, scope, filter)
                 .filter(complaints::created_at.le(at))
                 .filter(
                     complaints::created_at
@@ -513,7 +579,7 @@ pub fn page(
                 .load(conn)?;
         }
         None if order == Order::ByFiling => {
-            rows = newest_first(conn, matching(conn, viewer, filter), filter)
+            rows = newest_first(conn, matching_in(conn, scope, filter), filter)
                 .then_order_by(complaints::id.desc())
                 .limit(wanted)
                 .select(QueueRow::as_select())
@@ -528,7 +594,7 @@ pub fn page(
             };
             if undated_after.is_none() {
                 let mut dated =
-                    matching(conn, viewer, filter).filter(complaints::current_due.is_not_null());
+                    matching_in(conn, scope, filter).filter(complaints::current_due.is_not_null());
                 if let Some((due, id)) = dated_after {
                     // The bound first, for the index (as by filing date, above).
                     dated = dated.filter(complaints::current_due.ge(due)).filter(
@@ -546,7 +612,7 @@ pub fn page(
             let missing = wanted - rows.len() as i64;
             if missing > 0 {
                 let mut undated =
-                    matching(conn, viewer, filter).filter(complaints::current_due.is_null());
+                    matching_in(conn, scope, filter).filter(complaints::current_due.is_null());
                 if let Some(id) = undated_after {
                     undated = undated.filter(complaints::id.gt(id));
                 }
@@ -559,14 +625,7 @@ pub fn page(
             }
         }
     }
-    let has_more = rows.len() as i64 > size;
-    rows.truncate(usize::try_from(size).unwrap_or(0));
-    let next = if has_more {
-        rows.last().map(|row| row.key(order))
-    } else {
-        None
-    };
-    Ok(QueuePage { rows, next })
+    Ok(rows)
 }
 
 fn backend_of(conn: &AnyConnection) -> Backend {
@@ -650,12 +709,15 @@ fn walk_hits(
         before = last.seq;
         read += hits.len();
         let ids: Vec<&str> = hits.iter().map(|h| h.complaint_id.as_str()).collect();
-        let mut passing: HashMap<String, String> = matching(conn, viewer, &others)
-            .filter(complaints::id.eq_any(ids))
-            .select((complaints::id, complaints::state))
-            .load::<(String, String)>(conn)?
-            .into_iter()
-            .collect();
+        let mut passing: HashMap<String, String> = HashMap::new();
+        for scope in scopes(viewer, &others) {
+            passing.extend(
+                matching_in(conn, &scope, &others)
+                    .filter(complaints::id.eq_any(ids.clone()))
+                    .select((complaints::id, complaints::state))
+                    .load::<(String, String)>(conn)?,
+            );
+        }
         for hit in &hits {
             if let Some(state) = passing.remove(&hit.complaint_id) {
                 passed += 1;
@@ -790,12 +852,16 @@ pub fn count_by_state(
     }
     let mut counts = HashMap::new();
     for state in ComplaintState::ALL {
-        let found: Vec<i32> = matching(conn, viewer, &all_states)
-            .filter(complaints::state.eq(state.as_str()))
-            .select(sql::<diesel::sql_types::Integer>("1"))
-            .limit(COUNT_CAP + 1)
-            .load(conn)?;
-        counts.insert(state.as_str().to_owned(), found.len() as i64);
+        let mut total = 0;
+        for scope in scopes(viewer, &all_states) {
+            let found: Vec<i32> = matching_in(conn, &scope, &all_states)
+                .filter(complaints::state.eq(state.as_str()))
+                .select(sql::<diesel::sql_types::Integer>("1"))
+                .limit(COUNT_CAP + 1)
+                .load(conn)?;
+            total += found.len() as i64;
+        }
+        counts.insert(state.as_str().to_owned(), total.min(COUNT_CAP + 1));
     }
     Ok(StateCounts {
         by_state: counts,
@@ -840,12 +906,23 @@ fn newest_hits_counts(
     viewer: &Viewer,
     all_states: &QueueFilter,
 ) -> Result<StateCounts, DbError> {
-    let query = newest_first(conn, matching(conn, viewer, all_states), all_states);
-    let states: Vec<String> = query
-        .then_order_by(complaints::id.desc())
-        .select(complaints::state)
-        .limit(SEARCH_COUNT_CAP + 1)
-        .load(conn)?;
+    let mut newest: Vec<(NaiveDateTime, String, String)> = Vec::new();
+    for scope in scopes(viewer, all_states) {
+        let query = newest_first(conn, matching_in(conn, &scope, all_states), all_states);
+        newest.extend(
+            query
+                .then_order_by(complaints::id.desc())
+                .select((complaints::created_at, complaints::id, complaints::state))
+                .limit(SEARCH_COUNT_CAP + 1)
+                .load::<(NaiveDateTime, String, String)>(conn)?,
+        );
+    }
+    newest.sort_by(|a, b| (&b.0, &b.1).cmp(&(&a.0, &a.1)));
+    let states: Vec<String> = newest
+        .into_iter()
+        .take(SEARCH_COUNT_CAP as usize + 1)
+        .map(|(_, _, state)| state)
+        .collect();
     let complete = states.len() as i64 <= SEARCH_COUNT_CAP;
     let mut by_state: HashMap<String, i64> = HashMap::new();
     for state in states.into_iter().take(SEARCH_COUNT_CAP as usize) {
@@ -884,22 +961,28 @@ fn exact_counts(
             1.into_sql::<Integer>(),
         ))
     };
-    let counts: (i64, i64, i64, i64, i64, i64, i64) = matching(conn, viewer, all_states)
-        .select((
-            in_state(STATES[0]),
-            in_state(STATES[1]),
-            in_state(STATES[2]),
-            in_state(STATES[3]),
-            in_state(STATES[4]),
-            in_state(STATES[5]),
-            in_state(STATES[6]),
-        ))
-        .get_result(conn)?;
-    let (a, b, c, d, e, f, g) = counts;
+    let mut totals = [0i64; STATES.len()];
+    for scope in scopes(viewer, all_states) {
+        let (a, b, c, d, e, f, g): (i64, i64, i64, i64, i64, i64, i64) =
+            matching_in(conn, &scope, all_states)
+                .select((
+                    in_state(STATES[0]),
+                    in_state(STATES[1]),
+                    in_state(STATES[2]),
+                    in_state(STATES[3]),
+                    in_state(STATES[4]),
+                    in_state(STATES[5]),
+                    in_state(STATES[6]),
+                ))
+                .get_result(conn)?;
+        for (total, n) in totals.iter_mut().zip([a, b, c, d, e, f, g]) {
+            *total += n;
+        }
+    }
     Ok(STATES
         .iter()
         .map(|s| s.as_str().to_owned())
-        .zip([a, b, c, d, e, f, g])
+        .zip(totals)
         .collect())
 }
 

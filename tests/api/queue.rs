@@ -801,6 +801,131 @@ async fn keyset_pages_walk_every_case_once_with_the_filters_kept() {
     );
 }
 
+/// Test setup: makes `department` the case's lead (its co-handler rows stay).
+async fn set_lead(app: &TestApp, id: &str, department: &str) {
+    let (id, department) = (id.to_owned(), department.to_owned());
+    app.db
+        .write(move |conn| -> Result<(), DbError> {
+            diesel::update(complaints::table.filter(complaints::id.eq(id)))
+                .set(complaints::lead_department.eq(department))
+                .execute(conn)?;
+            Ok(())
+        })
+        .await
+        .unwrap();
+}
+
+/// Follows the `rel=next` links from `path`: the ids listed, in order.
+async fn walk_pages(member: &Member, path: &str) -> Vec<String> {
+    let mut ids = Vec::new();
+    let mut path = path.to_owned();
+    loop {
+        let html = member.queue(&path).await;
+        ids.extend(listed_ids(&html));
+        match select_attr(&html, "a[rel=next]", "href") {
+            Some(next) => path = next,
+            None => return ids,
+        }
+    }
+}
+
+/// A department's view is read in two parts, the cases it leads and those it only
+/// co-handles (issue 15: their OR has no index), and put together: every page in order,
+/// every case once, even one the department both leads and co-handles, and the counts the
+/// sum of the parts.
+#[tokio::test]
+async fn a_department_sees_the_cases_it_leads_and_co_handles_as_one_list() {
+    let app = spawn_app().await;
+    let today = city_today();
+    let mut visible = Vec::new();
+    let mut others = Vec::new();
+    // Counterfeits: market regulation leads, public security co-handles; a third of them
+    // public security then leads as well.
+    for i in 0..66 {
+        let id = file(
+            &app,
+            complaint_about("counterfeits", "假货批发部", "仿冒名牌包"),
+        )
+        .await;
+        if i % 3 == 0 {
+            set_lead(&app, &id, "public-security").await;
+        }
+        visible.push(id);
+    }
+    // Food cases: half of them public security leads, the rest are none of its business.
+    for i in 0..40 {
+        let id = file(&app, complaint_about("food", "好又多超市", "婴儿奶粉")).await;
+        if i % 2 == 0 {
+            set_lead(&app, &id, "public-security").await;
+            visible.push(id);
+        } else {
+            others.push(id);
+        }
+    }
+    // Deadlines with ties, stopped clocks and finished cases, spread over both parts.
+    let mut open = Vec::new();
+    for (i, id) in visible.iter().chain(&others).enumerate() {
+        let (state, due) = match i % 6 {
+            5 => ("closed", None),
+            4 => ("awaiting_info", None),
+            n => ("accepted", Some(today + TimeDelta::days((n % 3) as i64))),
+        };
+        set_state(&app, id, state, due).await;
+        if state != "closed" && visible.contains(id) {
+            open.push((due.is_none(), due, id.clone()));
+        }
+    }
+    // The queue's order: nearest deadline first, stopped clocks last, ties by id.
+    open.sort();
+    let open: Vec<String> = open.into_iter().map(|(_, _, id)| id).collect();
+    let police = staff(&app, "police-clerk", "clerk", "public-security").await;
+    let office = staff(&app, "office", "coordinator", "quality-office").await;
+
+    for (member, path) in [
+        (&police, "/admin?state=open"),
+        (&office, "/admin?state=open&department=public-security"),
+    ] {
+        let seen = walk_pages(member, path).await;
+        assert_eq!(seen, open, "{path}");
+        let html = member.queue(path).await;
+        let accepted = visible
+            .iter()
+            .enumerate()
+            .filter(|(i, _)| i % 6 < 4)
+            .count();
+        assert_eq!(count_of(&html, "accepted"), accepted as i64, "{path}");
+        assert_eq!(
+            count_of(&html, "awaiting_info"),
+            open.len() as i64 - accepted as i64
+        );
+        assert_eq!(
+            count_of(&html, "closed"),
+            (visible.len() - open.len()) as i64,
+            "{path}"
+        );
+    }
+
+    // By filing date, with ties on the second: newest first, every case once.
+    let base = (today - TimeDelta::days(3)).and_hms_opt(2, 0, 0).unwrap();
+    for (i, id) in visible.iter().chain(&others).enumerate() {
+        set_created_at(&app, id, base + TimeDelta::seconds((i / 5) as i64)).await;
+    }
+    let seen = walk_pages(&police, "/admin?state=all").await;
+    assert_eq!(seen.len(), visible.len());
+    assert_eq!(sorted(seen.clone()), sorted(visible.clone()));
+    let mut expected = visible.clone();
+    let position = |id: &String| visible.iter().position(|v| v == id).unwrap() / 5;
+    expected.sort_by(|a, b| (position(b), b).cmp(&(position(a), a)));
+    assert_eq!(seen, expected, "newest first, id descending");
+    // A search counts the newest hits of both parts; the overdue view counts exactly.
+    let html = police
+        .queue(&format!("{}&state=all", q("假货批发部")))
+        .await;
+    assert_eq!(listed_ids(&html).len(), 50);
+    assert_eq!(count_of(&html, "closed"), 11);
+    assert!(police.listed("/admin?role=lead&state=all").await.len() == 42);
+}
+
 #[tokio::test]
 async fn overdue_cases_are_marked() {
     let app = spawn_app().await;
