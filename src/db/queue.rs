@@ -264,17 +264,24 @@ pub struct QueuePage {
 
 type CoHandledBy = diesel::dsl::Select<
     diesel::dsl::Filter<
-        complaint_departments::table,
-        diesel::dsl::Eq<complaint_departments::department_code, String>,
+        diesel::dsl::Filter<
+            complaint_departments::table,
+            diesel::dsl::Eq<complaint_departments::department_code, String>,
+        >,
+        diesel::dsl::EqAny<complaint_departments::case_state, Vec<&'static str>>,
     >,
     complaint_departments::complaint_id,
 >;
 
-/// Ids of the complaints a department co-handles, as a subquery. Not boxed: a boxed
-/// subquery cannot sit inside `IN (…)` on the multi-backend connection.
-fn co_handled_by(department: String) -> CoHandledBy {
+/// Ids of the complaints a department co-handles in one of `states`, as a subquery, from
+/// the co-handling rows' copy of the case's state (kept by triggers, migration
+/// co_handled_state). Not boxed: a boxed subquery cannot sit inside `IN (…)` on the
+/// multi-backend connection.
+fn co_handled_by(department: String, states: &[ComplaintState]) -> CoHandledBy {
+    let states: Vec<&'static str> = states.iter().map(|s| s.as_str()).collect();
     complaint_departments::table
         .filter(complaint_departments::department_code.eq(department))
+        .filter(complaint_departments::case_state.eq_any(states))
         .select(complaint_departments::complaint_id)
 }
 
@@ -294,14 +301,18 @@ enum Scope {
 }
 
 impl Scope {
-    fn query(&self) -> ComplaintQuery {
+    /// The scope's cases in one of `states` (a co-handled case's state is also read from
+    /// the department's own index).
+    fn query(&self, states: &[ComplaintState]) -> ComplaintQuery {
         let all = complaints::table.into_boxed();
         match self {
             Scope::Everything => all,
             Scope::Leads(d) => all.filter(complaints::lead_department.eq(d.clone())),
-            Scope::CoHandles(d) => all.filter(complaints::id.eq_any(co_handled_by(d.clone()))),
+            Scope::CoHandles(d) => {
+                all.filter(complaints::id.eq_any(co_handled_by(d.clone(), states)))
+            }
             Scope::CoHandlesOnly(d) => all
-                .filter(complaints::id.eq_any(co_handled_by(d.clone())))
+                .filter(complaints::id.eq_any(co_handled_by(d.clone(), states)))
                 .filter(complaints::lead_department.ne(d.clone())),
         }
     }
@@ -388,14 +399,17 @@ fn in_states(conn: &AnyConnection, scope: &Scope, states: &[ComplaintState]) -> 
 /// One scope of the visible set narrowed by every filter (no order, no page). An exact
 /// look-up narrows the visible set by itself alone.
 fn matching_in(conn: &AnyConnection, scope: &Scope, filter: &QueueFilter) -> ComplaintQuery {
-    let mut query = scope.query();
     if let Some(search) = filter.search.as_ref().filter(|s| s.is_exact()) {
-        return with_search(conn, query, search);
+        return with_search(conn, scope.query(&ComplaintState::ALL), search);
     }
-    query = match filter.state {
-        StateFilter::Open => query.filter(in_states(conn, scope, &OPEN_STATES)),
-        StateFilter::All => query,
-        StateFilter::Only(state) => query.filter(in_states(conn, scope, &[state])),
+    let mut query = match filter.state {
+        StateFilter::Open => scope
+            .query(&OPEN_STATES)
+            .filter(in_states(conn, scope, &OPEN_STATES)),
+        StateFilter::All => scope.query(&ComplaintState::ALL),
+        StateFilter::Only(state) => scope
+            .query(&[state])
+            .filter(in_states(conn, scope, &[state])),
     };
     if let Some(kind) = filter.kind {
         query = query.filter(complaints::kind.eq(kind.as_str()));
@@ -868,8 +882,11 @@ pub fn count_by_state(
     for state in ComplaintState::ALL {
         let mut total = 0;
         for scope in scopes(viewer, &all_states) {
-            let found: Vec<i32> = matching_in(conn, &scope, &all_states)
-                .filter(in_states(conn, &scope, &[*state]))
+            let in_state = QueueFilter {
+                state: StateFilter::Only(*state),
+                ..all_states.clone()
+            };
+            let found: Vec<i32> = matching_in(conn, &scope, &in_state)
                 .select(sql::<diesel::sql_types::Integer>("1"))
                 .limit(COUNT_CAP + 1)
                 .load(conn)?;

@@ -165,6 +165,7 @@ diesel::table! {
         department_code -> Text,
         added_at -> Timestamp,
         opinion_due -> Date,
+        case_state -> Text,
     }
 }
 

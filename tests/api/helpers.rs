@@ -375,6 +375,36 @@ pub async fn stored_complaint(
         .unwrap()
 }
 
+/// Every co-handling row's copy of its case's state (kept by triggers, migration
+/// co_handled_state), as (complaint, department, copy, case's state), where they differ;
+/// and how many rows were compared.
+pub async fn co_handled_states_out_of_step(
+    app: &TestApp,
+) -> (Vec<(String, String, String, String)>, usize) {
+    use diesel::prelude::*;
+    use green_channel::db::schema::{complaint_departments, complaints};
+    app.db
+        .read(move |conn| {
+            let rows: Vec<(String, String, String, String)> = complaint_departments::table
+                .inner_join(complaints::table)
+                .select((
+                    complaint_departments::complaint_id,
+                    complaint_departments::department_code,
+                    complaint_departments::case_state,
+                    complaints::state,
+                ))
+                .load(conn)?;
+            let compared = rows.len();
+            let differing = rows
+                .into_iter()
+                .filter(|(_, _, copy, state)| copy != state)
+                .collect();
+            Ok((differing, compared))
+        })
+        .await
+        .unwrap()
+}
+
 /// A client with no cookies at all, as another browser (or a forged request) would be.
 /// Posts a urlencoded filing from a client that sends exactly the `Cookie` header given
 /// (or none): for cookies a browser would not send, planted or forged.

@@ -878,6 +878,8 @@ async fn a_department_sees_the_cases_it_leads_and_co_handles_as_one_list() {
     // The queue's order: nearest deadline first, stopped clocks last, ties by id.
     open.sort();
     let open: Vec<String> = open.into_iter().map(|(_, _, id)| id).collect();
+    let (differing, compared) = crate::helpers::co_handled_states_out_of_step(&app).await;
+    assert!(differing.is_empty() && compared >= 66, "{differing:?}");
     let police = staff(&app, "police-clerk", "clerk", "public-security").await;
     let office = staff(&app, "office", "coordinator", "quality-office").await;
 
