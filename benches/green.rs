@@ -945,6 +945,10 @@ async fn scale(settings: &Settings, backend: Backend, table: &mut Table) -> anyh
 
     let clerk_name = green_channel::services::seed_demo::clerk_username("food-drug");
     let clerk = support::sign_in(&addr, &clerk_name, support::STAFF_PASSWORD).await?;
+    // A department that co-handles many cases (counterfeits, about 80,000 at a million):
+    // its view is two parts, the cases it leads and those it co-handles.
+    let co_clerk_name = green_channel::services::seed_demo::clerk_username("public-security");
+    let co_clerk = support::sign_in(&addr, &co_clerk_name, support::STAFF_PASSWORD).await?;
     let office = support::sign_in(
         &addr,
         green_channel::services::seed_demo::OFFICE_USERNAME,
@@ -991,6 +995,12 @@ async fn scale(settings: &Settings, backend: Backend, table: &mut Table) -> anyh
             "queue: a clerk's default view (food-drug)".into(),
             "/admin".into(),
             &clerk,
+        ),
+        (
+            "q_clerk_co",
+            "queue: a co-handling department's default view (public-security)".into(),
+            "/admin".into(),
+            &co_clerk,
         ),
         (
             "q_office_overdue",
