@@ -166,6 +166,8 @@ diesel::table! {
         added_at -> Timestamp,
         opinion_due -> Date,
         case_state -> Text,
+        case_lead -> Text,
+        case_due -> Nullable<Date>,
     }
 }
 

@@ -375,29 +375,38 @@ pub async fn stored_complaint(
         .unwrap()
 }
 
-/// Every co-handling row's copy of its case's state (kept by triggers, migration
-/// co_handled_state), as (complaint, department, copy, case's state), where they differ;
-/// and how many rows were compared.
-pub async fn co_handled_states_out_of_step(
-    app: &TestApp,
-) -> (Vec<(String, String, String, String)>, usize) {
+/// Every co-handling row whose copy of its case (state, lead department, running deadline;
+/// kept by triggers, migration co_handled_state) differs from the case, as (complaint,
+/// department); and how many rows were compared.
+pub async fn co_handled_copies_out_of_step(app: &TestApp) -> (Vec<(String, String)>, usize) {
+    use chrono::NaiveDate;
     use diesel::prelude::*;
     use green_channel::db::schema::{complaint_departments, complaints};
+    type Copy = (String, String, Option<NaiveDate>);
     app.db
         .read(move |conn| {
-            let rows: Vec<(String, String, String, String)> = complaint_departments::table
+            let rows: Vec<(String, String, Copy, Copy)> = complaint_departments::table
                 .inner_join(complaints::table)
                 .select((
                     complaint_departments::complaint_id,
                     complaint_departments::department_code,
-                    complaint_departments::case_state,
-                    complaints::state,
+                    (
+                        complaint_departments::case_state,
+                        complaint_departments::case_lead,
+                        complaint_departments::case_due,
+                    ),
+                    (
+                        complaints::state,
+                        complaints::lead_department,
+                        complaints::current_due,
+                    ),
                 ))
                 .load(conn)?;
             let compared = rows.len();
             let differing = rows
                 .into_iter()
-                .filter(|(_, _, copy, state)| copy != state)
+                .filter(|(_, _, copy, case)| copy != case)
+                .map(|(complaint, department, _, _)| (complaint, department))
                 .collect();
             Ok((differing, compared))
         })

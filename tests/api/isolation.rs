@@ -174,7 +174,7 @@ async fn every_role_may_do_exactly_what_the_table_says_on_every_kind_of_complain
     }
     // Every action (a co-handler added by "assist" among them) left the co-handling rows'
     // copy of the case's state in step.
-    let (differing, compared) = crate::helpers::co_handled_states_out_of_step(&app).await;
+    let (differing, compared) = crate::helpers::co_handled_copies_out_of_step(&app).await;
     assert!(compared > 50, "{compared}");
     assert!(differing.is_empty(), "{differing:?}");
 }

@@ -867,7 +867,7 @@ async fn a_department_sees_the_cases_it_leads_and_co_handles_as_one_list() {
     for (i, id) in visible.iter().chain(&others).enumerate() {
         let (state, due) = match i % 6 {
             5 => ("closed", None),
-            4 => ("awaiting_info", None),
+            3 | 4 => ("awaiting_info", None),
             n => ("accepted", Some(today + TimeDelta::days((n % 3) as i64))),
         };
         set_state(&app, id, state, due).await;
@@ -878,7 +878,7 @@ async fn a_department_sees_the_cases_it_leads_and_co_handles_as_one_list() {
     // The queue's order: nearest deadline first, stopped clocks last, ties by id.
     open.sort();
     let open: Vec<String> = open.into_iter().map(|(_, _, id)| id).collect();
-    let (differing, compared) = crate::helpers::co_handled_states_out_of_step(&app).await;
+    let (differing, compared) = crate::helpers::co_handled_copies_out_of_step(&app).await;
     assert!(differing.is_empty() && compared >= 66, "{differing:?}");
     let police = staff(&app, "police-clerk", "clerk", "public-security").await;
     let office = staff(&app, "office", "coordinator", "quality-office").await;
@@ -893,7 +893,7 @@ async fn a_department_sees_the_cases_it_leads_and_co_handles_as_one_list() {
         let accepted = visible
             .iter()
             .enumerate()
-            .filter(|(i, _)| i % 6 < 4)
+            .filter(|(i, _)| i % 6 < 3)
             .count();
         assert_eq!(count_of(&html, "accepted"), accepted as i64, "{path}");
         assert_eq!(

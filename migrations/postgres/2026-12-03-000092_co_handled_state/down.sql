@@ -1,6 +1,8 @@
-DROP TRIGGER complaints_pass_state ON complaints;
-DROP FUNCTION complaints_pass_state();
-DROP TRIGGER complaint_departments_take_state ON complaint_departments;
-DROP FUNCTION complaint_departments_take_state();
-DROP INDEX complaint_departments_state;
+DROP TRIGGER complaints_copy_to_co_handlers ON complaints;
+DROP FUNCTION complaints_copy_to_co_handlers();
+DROP TRIGGER complaint_departments_copy_case ON complaint_departments;
+DROP FUNCTION complaint_departments_copy_case();
+DROP INDEX complaint_departments_queue;
+ALTER TABLE complaint_departments DROP COLUMN case_due;
+ALTER TABLE complaint_departments DROP COLUMN case_lead;
 ALTER TABLE complaint_departments DROP COLUMN case_state;

@@ -1,4 +1,6 @@
-DROP TRIGGER complaints_pass_state;
-DROP TRIGGER complaint_departments_take_state;
-DROP INDEX complaint_departments_state;
+DROP TRIGGER complaints_copy_to_co_handlers;
+DROP TRIGGER complaint_departments_copy_case;
+DROP INDEX complaint_departments_queue;
+ALTER TABLE complaint_departments DROP COLUMN case_due;
+ALTER TABLE complaint_departments DROP COLUMN case_lead;
 ALTER TABLE complaint_departments DROP COLUMN case_state;
