@@ -400,13 +400,13 @@ fn in_states(conn: &AnyConnection, scope: &Scope, states: &[ComplaintState]) -> 
 /// look-up narrows the visible set by itself alone.
 fn matching_in(conn: &AnyConnection, scope: &Scope, filter: &QueueFilter) -> ComplaintQuery {
     if let Some(search) = filter.search.as_ref().filter(|s| s.is_exact()) {
-        return with_search(conn, scope.query(&ComplaintState::ALL), search);
+        return with_search(conn, scope.query(ComplaintState::ALL), search);
     }
     let mut query = match filter.state {
         StateFilter::Open => scope
             .query(&OPEN_STATES)
             .filter(in_states(conn, scope, &OPEN_STATES)),
-        StateFilter::All => scope.query(&ComplaintState::ALL),
+        StateFilter::All => scope.query(ComplaintState::ALL),
         StateFilter::Only(state) => scope
             .query(&[state])
             .filter(in_states(conn, scope, &[state])),
