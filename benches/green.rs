@@ -716,11 +716,11 @@ fn pgbench_same_transaction(url: &str, seconds: u64) -> anyhow::Result<f64> {
              INSERT INTO complaints (id, tracking_code, submission_id, kind, channel, category_code, \
              district_code, business_name, business_address, description, complainant_name, phone, \
              email, anonymous, locale, state, lead_department, accept_due, version, created_at, \
-             updated_at, current_due) VALUES (gen_random_uuid()::text, md5(random()::text), \
+             updated_at, current_due, public_id) VALUES (gen_random_uuid()::text, md5(random()::text), \
              gen_random_uuid()::text, 'complaint', 'web', 'food', '361102', '信州区好又多超市', \
              '信州区中山路 88 号', '{description}', '张三', \
              '13800138000', 'resident@example.com', false, 'zh-Hans', 'assigned', 'food-drug', \
-             current_date + 7, 1, now(), now(), current_date + 7);\n\
+             current_date + 7, 1, now(), now(), current_date + 7, gen_random_uuid()::text);\n\
              INSERT INTO events (complaint_id, at, actor_kind, kind, to_state) SELECT id, now(), \
              'complainant', 'submitted', 'assigned' FROM complaints WHERE tracking_code = \
              (SELECT tracking_code FROM complaints ORDER BY created_at DESC LIMIT 1);\n\

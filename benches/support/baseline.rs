@@ -112,9 +112,9 @@ pub fn insert_filing(conn: &mut SqliteConnection, form: &PlainForm) -> QueryResu
         "INSERT INTO complaints (id, tracking_code, submission_id, kind, channel, category_code, \
          district_code, business_name, business_address, business_credit_code, product, \
          description, demand, complainant_name, phone, email, anonymous, locale, state, \
-         lead_department, accept_due, version, created_at, updated_at, current_due) \
+         lead_department, accept_due, version, created_at, updated_at, current_due, public_id) \
          VALUES (?, ?, ?, ?, 'web', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0, 'zh-Hans', 'assigned', \
-         'food-drug', '2026-12-08', 1, ?, ?, '2026-12-08')",
+         'food-drug', '2026-12-08', 1, ?, ?, '2026-12-08', ?)",
     )
     .bind::<Text, _>(&id)
     .bind::<Text, _>(&code)
@@ -133,6 +133,8 @@ pub fn insert_filing(conn: &mut SqliteConnection, form: &PlainForm) -> QueryResu
     .bind::<Nullable<Text>, _>(text(&form.email))
     .bind::<Text, _>(&now)
     .bind::<Text, _>(&now)
+    // Unique (an index since Open311's public case numbers); the id is, and costs nothing.
+    .bind::<Text, _>(&id)
     .execute(conn)?;
     diesel::sql_query(
         "INSERT INTO events (complaint_id, at, actor_kind, kind, to_state) \
