@@ -301,6 +301,15 @@ enum Scope {
 }
 
 impl Scope {
+    /// For a co-handled scope: the department, and whether the cases it leads are left out.
+    fn co_handling(&self) -> Option<(&str, bool)> {
+        match self {
+            Scope::CoHandles(d) => Some((d, false)),
+            Scope::CoHandlesOnly(d) => Some((d, true)),
+            Scope::Everything | Scope::Leads(_) => None,
+        }
+    }
+
     /// The scope's cases in one of `states` (a co-handled case's state is also read from
     /// the department's own index).
     fn query(&self, states: &[ComplaintState]) -> ComplaintQuery {
@@ -564,42 +573,27 @@ pub fn page(
     Ok(QueuePage { rows, next })
 }
 
-/// The first `wanted` cases `department` co-handles (`only`: and does not lead) in the
-/// running states of `state`, by deadline after `after`: read in deadline order from the
+/// The first `wanted` cases a department co-handles (`Scope::co_handling`) in the running
+/// states of `state`, by deadline after `after`: read in deadline order from the
 /// department's own rows' copy of each case (migration co_handled_state), then the cases
 /// themselves by id. Through `id IN (…)` every open co-handled case was read and sorted
 /// for each page (4,500 for public security at a million complaints).
 fn first_co_handled(
     conn: &mut AnyConnection,
-    department: &str,
-    only: bool,
+    co_handling: (&str, bool),
     state: StateFilter,
     after: Option<&PageKey>,
     wanted: i64,
 ) -> Result<Vec<QueueRow>, DbError> {
-    let states: Vec<&'static str> = match state {
-        StateFilter::Only(state) => vec![state.as_str()],
-        StateFilter::Open | StateFilter::All => OPEN_STATES.iter().map(|s| s.as_str()).collect(),
+    let states: Vec<ComplaintState> = match state {
+        StateFilter::Only(state) => vec![state],
+        StateFilter::Open | StateFilter::All => OPEN_STATES.to_vec(),
     };
-    let rows_of = || {
-        let mut query = complaint_departments::table
-            .filter(complaint_departments::department_code.eq(department.to_owned()))
-            .filter(complaint_departments::case_state.eq_any(states.clone()))
-            .into_boxed::<MultiBackend>();
-        if only {
-            query = query.filter(complaint_departments::case_lead.ne(department.to_owned()));
-        }
-        query
-    };
-    // A key without a date is already among the stopped clocks: no dated run.
-    let (dated_after, undated_after) = match after {
-        Some(PageKey::Deadline { due: Some(due), id }) => (Some((*due, id.clone())), None),
-        Some(PageKey::Deadline { due: None, id }) => (None, Some(id.clone())),
-        _ => (None, None),
-    };
+    let (dated_after, undated_after) = deadline_bounds(after);
     let mut ids: Vec<String> = Vec::new();
     if undated_after.is_none() {
-        let mut dated = rows_of().filter(complaint_departments::case_due.is_not_null());
+        let mut dated = co_handling_rows(co_handling, &states)
+            .filter(complaint_departments::case_due.is_not_null());
         if let Some((due, id)) = dated_after {
             dated = dated
                 .filter(complaint_departments::case_due.ge(due))
@@ -622,7 +616,8 @@ fn first_co_handled(
     }
     let missing = wanted - ids.len() as i64;
     if missing > 0 {
-        let mut undated = rows_of().filter(complaint_departments::case_due.is_null());
+        let mut undated = co_handling_rows(co_handling, &states)
+            .filter(complaint_departments::case_due.is_null());
         if let Some(id) = undated_after {
             undated = undated.filter(complaint_departments::complaint_id.gt(id));
         }
@@ -657,6 +652,34 @@ fn in_order(order: Order, a: &QueueRow, b: &QueueRow) -> std::cmp::Ordering {
     }
 }
 
+/// A department's co-handling rows whose copy of the case is in one of `states`
+/// (`without_own_leads`: and led by another department), as `Scope::co_handling` names
+/// them.
+fn co_handling_rows(
+    (department, without_own_leads): (&str, bool),
+    states: &[ComplaintState],
+) -> complaint_departments::BoxedQuery<'static, MultiBackend> {
+    let states: Vec<&'static str> = states.iter().map(|s| s.as_str()).collect();
+    let mut rows = complaint_departments::table
+        .filter(complaint_departments::department_code.eq(department.to_owned()))
+        .filter(complaint_departments::case_state.eq_any(states))
+        .into_boxed();
+    if without_own_leads {
+        rows = rows.filter(complaint_departments::case_lead.ne(department.to_owned()));
+    }
+    rows
+}
+
+/// A deadline page key split by the run it continues: after a dated row, or after an
+/// undated one (a key without a date is already among the stopped clocks: no dated run).
+fn deadline_bounds(after: Option<&PageKey>) -> (Option<(NaiveDate, String)>, Option<String>) {
+    match after {
+        Some(PageKey::Deadline { due: Some(due), id }) => (Some((*due, id.clone())), None),
+        Some(PageKey::Deadline { due: None, id }) => (None, Some(id.clone())),
+        _ => (None, None),
+    }
+}
+
 /// The first `wanted` rows of one scope after `after`, in the page's order.
 fn first_rows(
     conn: &mut AnyConnection,
@@ -666,10 +689,9 @@ fn first_rows(
     after: Option<&PageKey>,
     wanted: i64,
 ) -> Result<Vec<QueueRow>, DbError> {
-    if let (Scope::CoHandles(d) | Scope::CoHandlesOnly(d), Order::ByDeadline) = (scope, order) {
+    if let (Some(co_handling), Order::ByDeadline) = (scope.co_handling(), order) {
         if narrows_by_state_only(filter) {
-            let only = matches!(scope, Scope::CoHandlesOnly(_));
-            return first_co_handled(conn, d, only, filter.state, after, wanted);
+            return first_co_handled(conn, co_handling, filter.state, after, wanted);
         }
     }
     let mut rows: Vec<QueueRow> = Vec::new();
@@ -700,12 +722,7 @@ fn first_rows(
                 .load(conn)?;
         }
         _ => {
-            // A key without a date is already among the stopped clocks: no dated run.
-            let (dated_after, undated_after) = match after {
-                Some(PageKey::Deadline { due: Some(due), id }) => (Some((*due, id.clone())), None),
-                Some(PageKey::Deadline { due: None, id }) => (None, Some(id.clone())),
-                _ => (None, None),
-            };
+            let (dated_after, undated_after) = deadline_bounds(after);
             if undated_after.is_none() {
                 let mut dated =
                     matching_in(conn, scope, filter).filter(complaints::current_due.is_not_null());
@@ -972,19 +989,22 @@ pub fn count_by_state(
                 state: StateFilter::Only(*state),
                 ..all_states.clone()
             };
-            total += match &scope {
-                Scope::CoHandles(d) | Scope::CoHandlesOnly(d)
-                    if narrows_by_state_only(&in_state) =>
-                {
-                    let only = matches!(scope, Scope::CoHandlesOnly(_));
-                    count_co_handled(conn, d, only, *state)?
+            // A department's co-handled cases in a state are counted from its own rows'
+            // copy of each case alone: `id IN (…)` is built whole first (SQLite makes a
+            // table of 66,000 ids for public security's closed co-handled cases).
+            let found: Vec<i32> = match scope.co_handling() {
+                Some(co_handling) if narrows_by_state_only(&in_state) => {
+                    co_handling_rows(co_handling, &[*state])
+                        .select(sql::<diesel::sql_types::Integer>("1"))
+                        .limit(COUNT_CAP + 1)
+                        .load(conn)?
                 }
                 _ => matching_in(conn, &scope, &in_state)
                     .select(sql::<diesel::sql_types::Integer>("1"))
                     .limit(COUNT_CAP + 1)
-                    .load::<i32>(conn)?
-                    .len() as i64,
+                    .load(conn)?,
             };
+            total += found.len() as i64;
         }
         counts.insert(state.as_str().to_owned(), total.min(COUNT_CAP + 1));
     }
@@ -1023,31 +1043,6 @@ fn narrows_by_state_only(filter: &QueueFilter) -> bool {
         && search.is_none()
         && !escalated
         && !returned
-}
-
-/// How many cases `department` co-handles in `state` (`only`: and does not lead), up to
-/// `COUNT_CAP + 1`, from its own rows' copy of each case (migration co_handled_state)
-/// alone: `id IN (…)` is built whole first (SQLite makes a table of the subquery's ids:
-/// 66,000 for a department's closed co-handled cases, on every page of its queue), and a
-/// join reads a case per row counted.
-fn count_co_handled(
-    conn: &mut AnyConnection,
-    department: &str,
-    only: bool,
-    state: ComplaintState,
-) -> Result<i64, DbError> {
-    let mut query = complaint_departments::table
-        .filter(complaint_departments::department_code.eq(department.to_owned()))
-        .filter(complaint_departments::case_state.eq(state.as_str()))
-        .into_boxed::<MultiBackend>();
-    if only {
-        query = query.filter(complaint_departments::case_lead.ne(department.to_owned()));
-    }
-    let found: Vec<i32> = query
-        .select(sql::<diesel::sql_types::Integer>("1"))
-        .limit(COUNT_CAP + 1)
-        .load(conn)?;
-    Ok(found.len() as i64)
 }
 
 /// A text search's counts on SQLite: its newest hits, up to `SEARCH_COUNT_CAP` of them.
