@@ -125,14 +125,38 @@ pub async fn select(page: &Client, selector: &str, value: &str) {
         .unwrap_or_else(|e| panic!("{selector} = {value}: {e}"));
 }
 
-/// Waits for the page (after a form's navigation) to show the case in `state`.
-pub async fn wait_for_state(page: &Client, state: &str) {
-    let selector = format!("#state[data-state='{state}']");
+/// Waits (up to 20 s, as a page navigates) for an element `selector` matches.
+pub async fn wait_for(page: &Client, selector: &str) {
     page.wait()
         .at_most(Duration::from_secs(20))
-        .for_element(Locator::Css(&selector))
+        .for_element(Locator::Css(selector))
         .await
-        .unwrap_or_else(|e| panic!("the page shows {state}: {e}"));
+        .unwrap_or_else(|e| panic!("{selector}: {e}"));
+}
+
+/// Waits for the page (after a form's navigation) to show the case in `state`.
+pub async fn wait_for_state(page: &Client, state: &str) {
+    wait_for(page, &format!("#state[data-state='{state}']")).await;
+}
+
+/// Fills the complaint form on `page` as a resident would (expired milk powder, a named
+/// complainant with a phone number) and sends it.
+pub async fn file_on_the_form(page: &Client) {
+    click(page, "input[name=kind][value=complaint]").await;
+    select(page, "#category", "food").await;
+    select(page, "#district", "361102").await;
+    fill(page, "#business_name", "信州区好又多超市").await;
+    fill(page, "#business_address", "信州区中山路 88 号").await;
+    fill(
+        page,
+        "#description",
+        "买到的奶粉已经过期三个月，商家拒绝退货。",
+    )
+    .await;
+    fill(page, "#complainant_name", "张三").await;
+    fill(page, "#phone", "13800138000").await;
+    click(page, "#consent").await;
+    click(page, "form.complaint-form button[type=submit]").await;
 }
 
 pub async fn screenshot(page: &Client, name: &str) {
@@ -152,21 +176,7 @@ async fn a_resident_files_a_clerk_accepts_and_replies_and_the_resident_rates() {
     // The resident files on the form.
     page.goto(&app.url("/complaints/new")).await.unwrap();
     screenshot(&page, "form").await;
-    click(&page, "input[name=kind][value=complaint]").await;
-    select(&page, "#category", "food").await;
-    select(&page, "#district", "361102").await;
-    fill(&page, "#business_name", "信州区好又多超市").await;
-    fill(&page, "#business_address", "信州区中山路 88 号").await;
-    fill(
-        &page,
-        "#description",
-        "买到的奶粉已经过期三个月，商家拒绝退货。",
-    )
-    .await;
-    fill(&page, "#complainant_name", "张三").await;
-    fill(&page, "#phone", "13800138000").await;
-    click(&page, "#consent").await;
-    click(&page, "form.complaint-form button[type=submit]").await;
+    file_on_the_form(&page).await;
     wait_for_state(&page, "assigned").await;
     let tracking_url = page.current_url().await.unwrap().to_string();
     assert!(tracking_url.contains("/track/"), "{tracking_url}");

@@ -7,9 +7,11 @@
 use std::fmt::Write as _;
 use std::time::Duration;
 
-use fantoccini::{Client, Locator};
+use fantoccini::Client;
 
-use crate::browser::{browser_with_javascript, click, fill, select, start_driver};
+use crate::browser::{
+    browser_with_javascript, click, file_on_the_form, fill, select, start_driver, wait_for,
+};
 use crate::helpers::{spawn_app, valid_complaint, TestApp, ADMIN_PASSWORD, STAFF_PASSWORD};
 use crate::triage::{act, complaint};
 
@@ -186,14 +188,6 @@ async fn set_viewport_width(page: &Client, width: u32) {
     panic!("the viewport cannot be made {width} px wide");
 }
 
-async fn wait_for(page: &Client, selector: &str) {
-    page.wait()
-        .at_most(Duration::from_secs(20))
-        .for_element(Locator::Css(selector))
-        .await
-        .unwrap_or_else(|e| panic!("{selector}: {e}"));
-}
-
 /// Files a complaint over HTTP and returns its tracking code and id.
 async fn file(app: &TestApp) -> (String, String) {
     let code = app.file_valid(valid_complaint()).await;
@@ -282,21 +276,7 @@ async fn resident_pages(audit: &mut Audit<'_>, cases: &Cases) {
     wait_for(&page, "form.complaint-form [aria-invalid=true]").await;
     audit.check("complaint form with errors").await;
 
-    click(&page, "input[name=kind][value=complaint]").await;
-    select(&page, "#category", "food").await;
-    select(&page, "#district", "361102").await;
-    fill(&page, "#business_name", "信州区好又多超市").await;
-    fill(&page, "#business_address", "信州区中山路 88 号").await;
-    fill(
-        &page,
-        "#description",
-        "买到的奶粉已经过期三个月，商家拒绝退货。",
-    )
-    .await;
-    fill(&page, "#complainant_name", "张三").await;
-    fill(&page, "#phone", "13800138000").await;
-    click(&page, "#consent").await;
-    click(&page, "form.complaint-form button[type=submit]").await;
+    file_on_the_form(&page).await;
     wait_for(&page, "#receipt").await;
     audit.check("receipt").await;
 

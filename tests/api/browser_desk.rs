@@ -7,7 +7,9 @@ use std::time::Duration;
 
 use fantoccini::{Client, Locator};
 
-use crate::browser::{browser, click, fill, screenshot, select, start_driver, wait_for_state};
+use crate::browser::{
+    browser, click, fill, screenshot, select, start_driver, wait_for, wait_for_state,
+};
 use crate::helpers::{spawn_app, valid_complaint, TestApp, STAFF_PASSWORD};
 use crate::triage::{act, complaint};
 
@@ -31,14 +33,6 @@ async fn text(page: &Client, selector: &str) -> String {
         .text()
         .await
         .unwrap()
-}
-
-async fn wait_for(page: &Client, selector: &str) {
-    page.wait()
-        .at_most(Duration::from_secs(20))
-        .for_element(Locator::Css(selector))
-        .await
-        .unwrap_or_else(|e| panic!("{selector}: {e}"));
 }
 
 #[tokio::test]

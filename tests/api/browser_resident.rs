@@ -7,7 +7,9 @@ use std::time::Duration;
 
 use fantoccini::{Client, Locator};
 
-use crate::browser::{browser, click, fill, screenshot, select, start_driver, wait_for_state};
+use crate::browser::{
+    browser, click, file_on_the_form, fill, screenshot, start_driver, wait_for_state,
+};
 use crate::helpers::spawn_app;
 
 const PHONE_WIDTH: u32 = 390;
@@ -58,21 +60,7 @@ async fn a_resident_on_a_phone_files_follows_and_withdraws_without_javascript() 
     );
 
     // Filed as a resident would.
-    click(&page, "input[name=kind][value=complaint]").await;
-    select(&page, "#category", "food").await;
-    select(&page, "#district", "361102").await;
-    fill(&page, "#business_name", "信州区好又多超市").await;
-    fill(&page, "#business_address", "信州区中山路 88 号").await;
-    fill(
-        &page,
-        "#description",
-        "买到的奶粉已经过期三个月，商家拒绝退货。",
-    )
-    .await;
-    fill(&page, "#complainant_name", "张三").await;
-    fill(&page, "#phone", "13800138000").await;
-    click(&page, "#consent").await;
-    click(&page, "form.complaint-form button[type=submit]").await;
+    file_on_the_form(&page).await;
     wait_for_state(&page, "assigned").await;
 
     // The confirmation panel: a status with the code on one line.

@@ -929,14 +929,8 @@ async fn the_page_lists_the_hundred_businesses_with_the_most_cases_and_the_csv_m
     assert_eq!(rows.len(), 100);
     assert!(rows[0].contains("第7号商店"), "{}", rows[0]);
     assert_eq!(select_text(&html, "#hotspots-truncated").len(), 1);
-    let csv = office
-        .get(app.url("/admin/hotspots?days=30&min=1&format=csv"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let (status, csv) = page(&app, &office, "/admin/hotspots?days=30&min=1&format=csv").await;
+    assert_eq!(status, 200);
     assert_eq!(csv.lines().count(), 1 + 101, "a header and every business");
     let (_, narrow) = page(&app, &office, "/admin/hotspots?days=30&min=2").await;
     assert_eq!(select_text(&narrow, "#hotspots tbody tr").len(), 1);

@@ -198,10 +198,15 @@ async fn app_with_smtp(smtp: &SmtpServer, customise: impl FnOnce(&mut Config)) -
     .await
 }
 
-/// A browser on the public reset form: the page's CSRF token.
 /// An app sending to `smtp`, with the clerk `food-clerk` at clerk@example.org.
 async fn app_with_clerk(smtp: &SmtpServer) -> TestApp {
     let app = app_with_smtp(smtp, |_| {}).await;
+    add_mailed_clerk(&app).await;
+    app
+}
+
+/// The clerk `food-clerk`, whose reset links go to clerk@example.org.
+async fn add_mailed_clerk(app: &TestApp) {
     app.create_user_with_email(
         "food-clerk",
         "clerk",
@@ -209,7 +214,6 @@ async fn app_with_clerk(smtp: &SmtpServer) -> TestApp {
         Some("clerk@example.org"),
     )
     .await;
-    app
 }
 
 /// Asks for a link for `username` and reads it from the first email delivered.
@@ -219,6 +223,7 @@ async fn emailed_link(app: &TestApp, smtp: &SmtpServer, username: &str) -> Strin
     link_in(&smtp.messages()[0])
 }
 
+/// A browser on the public reset form: the answer's status and page.
 async fn open_form(client: &reqwest::Client, app: &TestApp, path: &str) -> (u16, String) {
     let response = client.get(app.url(path)).send().await.unwrap();
     let status = response.status().as_u16();
@@ -440,13 +445,7 @@ async fn an_expired_link_is_refused_and_changes_nothing() {
 #[tokio::test]
 async fn requests_for_links_are_throttled_per_address_and_per_username() {
     let app = spawn_app_with(|config| config.login_limit_per_hour = 6).await;
-    app.create_user_with_email(
-        "food-clerk",
-        "clerk",
-        "food-drug",
-        Some("clerk@example.org"),
-    )
-    .await;
+    add_mailed_clerk(&app).await;
     // Per username: three an hour, the same for a name that does not exist.
     for name in ["food-clerk", "nobody"] {
         for _ in 0..3 {
@@ -484,13 +483,7 @@ async fn requests_for_links_are_throttled_per_address_and_per_username() {
 #[tokio::test]
 async fn malformed_reset_requests_are_refused_and_write_nothing() {
     let app = spawn_app().await;
-    app.create_user_with_email(
-        "food-clerk",
-        "clerk",
-        "food-drug",
-        Some("clerk@example.org"),
-    )
-    .await;
+    add_mailed_clerk(&app).await;
     let long = "x".repeat(65);
     let cases: Vec<(&str, Vec<(&str, &str)>)> = vec![
         ("no username", vec![]),
