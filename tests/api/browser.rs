@@ -211,7 +211,9 @@ async fn a_resident_files_a_clerk_accepts_and_replies_and_the_resident_rates() {
     select(&clerk, "#reply-outcome", "refund").await;
     fill(&clerk, "#reply-message", "经调解，商家已全额退款。").await;
     click(&clerk, "#action-reply button").await;
-    // Issue 16: the reply goes through a page showing what the resident will receive.
+    // Issue 16: the reply goes through a page showing what the resident will receive
+    // (waited for: on a loaded machine the click could come before the preview arrived).
+    wait_for(&clerk, "form#confirm").await;
     click(&clerk, "#confirm button").await;
     wait_for_state(&clerk, "resolved").await;
 
