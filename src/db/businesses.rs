@@ -6,12 +6,13 @@ use std::collections::HashMap;
 
 use chrono::{Duration, NaiveDateTime};
 use diesel::prelude::*;
+use diesel::sql_types::Bool;
 use diesel::IntoSql;
 
 use super::schema::{
     businesses, complaint_departments, complaint_links, complaints, hotspot_window,
 };
-use super::{on_backend, AnyConnection, DbError};
+use super::{on_backend, AnyConnection, DbError, MultiBackend};
 use crate::domain::business::BusinessKey;
 use crate::domain::ids::ComplaintId;
 
@@ -446,6 +447,35 @@ pub enum Scope {
     Department(String),
 }
 
+type CaseCondition = Box<dyn BoxableExpression<complaints::table, MultiBackend, SqlType = Bool>>;
+
+/// The cases a reader of businesses counts and lists: in the scope (every case, or those
+/// a department leads or co-handles), the district and the category given. A condition,
+/// not a boxed query, so that the counts can group by it.
+fn cases_within(scope: &Scope, district: Option<&str>, category: Option<&str>) -> CaseCondition {
+    let mut condition: CaseCondition = Box::new(true.into_sql::<Bool>());
+    if let Some(district) = district {
+        condition = Box::new(condition.and(complaints::district_code.eq(district.to_owned())));
+    }
+    if let Some(category) = category {
+        condition = Box::new(condition.and(complaints::category_code.eq(category.to_owned())));
+    }
+    if let Scope::Department(code) = scope {
+        condition = Box::new(
+            condition.and(
+                complaints::lead_department
+                    .eq(code.clone())
+                    .or(complaints::id.eq_any(
+                        complaint_departments::table
+                            .filter(complaint_departments::department_code.eq(code.clone()))
+                            .select(complaint_departments::complaint_id),
+                    )),
+            ),
+        );
+    }
+    condition
+}
+
 /// The businesses with at least `min` cases filed since `since` (in the scope, district
 /// and category given), with the count of each: (business, count), most first.
 pub fn hotspot_counts(
@@ -458,41 +488,10 @@ pub fn hotspot_counts(
     limit: i64,
 ) -> Result<Vec<(i64, i64)>, DbError> {
     use diesel::dsl::count_star;
-    use diesel::sql_types::Bool;
-    // Optional filters as `column = value OR <bound true>`: a boxed query cannot be grouped.
-    let department = match scope {
-        Scope::All => None,
-        Scope::Department(code) => Some(code.as_str()),
-    };
     let rows: Vec<(Option<i64>, i64)> = complaints::table
         .filter(complaints::created_at.ge(since))
         .filter(complaints::business_id.is_not_null())
-        .filter(
-            district
-                .is_none()
-                .into_sql::<Bool>()
-                .or(complaints::district_code.eq(district.unwrap_or_default())),
-        )
-        .filter(
-            category
-                .is_none()
-                .into_sql::<Bool>()
-                .or(complaints::category_code.eq(category.unwrap_or_default())),
-        )
-        .filter(
-            department
-                .is_none()
-                .into_sql::<Bool>()
-                .or(complaints::lead_department.eq(department.unwrap_or_default()))
-                .or(complaints::id.eq_any(
-                    complaint_departments::table
-                        .filter(
-                            complaint_departments::department_code
-                                .eq(department.unwrap_or_default()),
-                        )
-                        .select(complaint_departments::complaint_id),
-                )),
-        )
+        .filter(cases_within(scope, district, category))
         .group_by(complaints::business_id)
         .having(count_star().ge(min))
         .select((complaints::business_id, count_star()))
@@ -561,40 +560,10 @@ pub fn hotspot_parts(
     category: Option<&str>,
 ) -> Result<Vec<HotspotPart>, DbError> {
     use diesel::dsl::{count_star, max};
-    use diesel::sql_types::Bool;
-    let department = match scope {
-        Scope::All => None,
-        Scope::Department(code) => Some(code.as_str()),
-    };
     Ok(complaints::table
         .filter(complaints::business_id.eq_any(business_ids.to_vec()))
         .filter(complaints::created_at.ge(since))
-        .filter(
-            district
-                .is_none()
-                .into_sql::<Bool>()
-                .or(complaints::district_code.eq(district.unwrap_or_default())),
-        )
-        .filter(
-            category
-                .is_none()
-                .into_sql::<Bool>()
-                .or(complaints::category_code.eq(category.unwrap_or_default())),
-        )
-        .filter(
-            department
-                .is_none()
-                .into_sql::<Bool>()
-                .or(complaints::lead_department.eq(department.unwrap_or_default()))
-                .or(complaints::id.eq_any(
-                    complaint_departments::table
-                        .filter(
-                            complaint_departments::department_code
-                                .eq(department.unwrap_or_default()),
-                        )
-                        .select(complaint_departments::complaint_id),
-                )),
-        )
+        .filter(cases_within(scope, district, category))
         .group_by((
             complaints::business_id,
             complaints::category_code,
@@ -626,23 +595,7 @@ pub fn cases_of(
     if let Some(since) = since {
         query = query.filter(complaints::created_at.ge(since));
     }
-    if let Some(district) = district {
-        query = query.filter(complaints::district_code.eq(district.to_owned()));
-    }
-    if let Some(category) = category {
-        query = query.filter(complaints::category_code.eq(category.to_owned()));
-    }
-    if let Scope::Department(code) = scope {
-        query = query.filter(
-            complaints::lead_department
-                .eq(code.clone())
-                .or(complaints::id.eq_any(
-                    complaint_departments::table
-                        .filter(complaint_departments::department_code.eq(code.clone()))
-                        .select(complaint_departments::complaint_id),
-                )),
-        );
-    }
+    query = query.filter(cases_within(scope, district, category));
     Ok(query
         .order(complaints::created_at.desc())
         .select(CASE_COLUMNS)
