@@ -233,6 +233,13 @@ impl DayTallies {
         self.counts.values().all(|n| *n == 0)
     }
 
+    /// Adds another transaction's sums to these (one write for a group commit's filings).
+    pub fn merge(&mut self, other: DayTallies) {
+        for (key, n) in other.counts {
+            *self.counts.entry(key).or_default() += n;
+        }
+    }
+
     /// Adds the sums to the table's (a row per key, created at its first count), and to
     /// their month's and week part's roll-ups.
     pub fn write(self, conn: &mut AnyConnection) -> Result<(), DbError> {

@@ -180,6 +180,16 @@ pub fn set_business(
     add_recent(conn, business, at, 1)
 }
 
+/// Counts a new case, filed at `at` with `business` already on its row, in the business's
+/// window count (`set_business` for a case that had another or none).
+pub fn count_new_case(
+    conn: &mut AnyConnection,
+    business: i64,
+    at: NaiveDateTime,
+) -> Result<(), DbError> {
+    add_recent(conn, business, at, 1)
+}
+
 /// Adds `n` to the window count of `business` for a case filed at `at`, if the window
 /// covers it.
 fn add_recent(
@@ -329,6 +339,28 @@ pub fn insert_link(
         ))
         .execute(conn)?;
     Ok(true)
+}
+
+/// Links a new case to earlier ones, `(other, kind)` each. Nothing can link to a case in
+/// its own filing transaction, so no pair is checked first. A row per statement: the one
+/// statement stays prepared (a statement of all the rows would be parsed every time).
+pub fn insert_links_of_new_case(
+    conn: &mut AnyConnection,
+    complaint: &ComplaintId,
+    others: &[(ComplaintId, &str)],
+    at: NaiveDateTime,
+) -> Result<(), DbError> {
+    for (other, kind) in others {
+        diesel::insert_into(complaint_links::table)
+            .values((
+                complaint_links::complaint_id.eq(complaint),
+                complaint_links::other_id.eq(other),
+                complaint_links::kind.eq(*kind),
+                complaint_links::created_at.eq(at),
+            ))
+            .execute(conn)?;
+    }
+    Ok(())
 }
 
 /// Removes the link between two cases, whichever way it was written.

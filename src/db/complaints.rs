@@ -4,7 +4,7 @@
 use chrono::{NaiveDate, NaiveDateTime};
 use diesel::prelude::*;
 
-use super::schema::{complaint_departments, complaint_search, complaints, events};
+use super::schema::{complaint_departments, complaints, events};
 use super::{on_backend, AnyConnection, DbError};
 use crate::domain::complaint::{
     ActorKind, Channel, ComplaintKind, ComplaintState, EventKind, Outcome,
@@ -118,9 +118,15 @@ pub struct Filing {
     pub deadlines: Vec<super::deadlines::NewDeadlineRow>,
 }
 
-pub fn insert_filing(conn: &mut AnyConnection, filing: &Filing) -> Result<(), DbError> {
+/// Inserts a filing's rows but its search terms; the complaint's business (`business_id`)
+/// is written with it.
+pub fn insert_filing(
+    conn: &mut AnyConnection,
+    filing: &Filing,
+    business_id: Option<i64>,
+) -> Result<(), DbError> {
     diesel::insert_into(complaints::table)
-        .values(&filing.complaint)
+        .values((&filing.complaint, complaints::business_id.eq(business_id)))
         .execute(conn)?;
     for co in &filing.co_handlers {
         diesel::insert_into(complaint_departments::table)
@@ -130,12 +136,7 @@ pub fn insert_filing(conn: &mut AnyConnection, filing: &Filing) -> Result<(), Db
     for event in &filing.events {
         insert_event(conn, event)?;
     }
-    diesel::insert_into(complaint_search::table)
-        .values((
-            complaint_search::complaint_id.eq(&filing.complaint.id),
-            complaint_search::terms.eq(&filing.search_terms),
-        ))
-        .execute(conn)?;
+    // The search terms are written by the caller (`DeferredWrites`).
     for attachment in &filing.attachments {
         super::attachments::insert(conn, attachment)?;
     }

@@ -10,6 +10,7 @@ pub mod businesses;
 mod checkpointer;
 pub mod complaints;
 pub mod deadlines;
+mod deferred;
 pub mod joint_actions;
 pub mod manage;
 pub mod open311;
@@ -27,6 +28,8 @@ mod types;
 pub mod users;
 pub mod views;
 mod writer;
+
+pub use deferred::DeferredWrites;
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -301,6 +304,27 @@ impl Database {
         }
     }
 
+    /// `write` for a transaction that leaves some writes (`DeferredWrites`) to the end of
+    /// its group commit on SQLite; on PostgreSQL they end its own transaction.
+    pub async fn write_deferring<T, E, F>(&self, f: F) -> Result<T, E>
+    where
+        F: FnOnce(&mut AnyConnection) -> Result<(T, DeferredWrites), E> + Send + 'static,
+        T: Send + 'static,
+        E: From<DbError> + Send + 'static,
+    {
+        match &self.inner.writer {
+            Some(writer) => writer.submit_deferring(f).await,
+            None => {
+                self.write(move |conn| {
+                    let (value, deferred) = f(conn)?;
+                    deferred.write(conn)?;
+                    Ok(value)
+                })
+                .await
+            }
+        }
+    }
+
     /// `write` for code outside the async runtime (CLI commands, start-up).
     pub fn write_blocking<T, E, F>(&self, f: F) -> Result<T, E>
     where
@@ -387,4 +411,33 @@ fn run_migrations(conn: &mut AnyConnection) -> anyhow::Result<()> {
         conn.batch_execute(&format!("SELECT pg_advisory_unlock({MIGRATION_LOCK})"))?;
     }
     result
+}
+
+#[cfg(test)]
+mod tests {
+    use diesel::prelude::*;
+    use diesel::sql_types::Text;
+
+    #[derive(QueryableByName)]
+    struct CompileOption {
+        #[diesel(sql_type = Text)]
+        compile_options: String,
+    }
+
+    /// `.cargo/config.toml` builds the bundled SQLite with the query planner stability
+    /// guarantee; without it every `.first()` on SQLite is parsed and planned anew.
+    #[test]
+    fn the_bundled_sqlite_keeps_its_plans_whatever_the_bound_values() {
+        let mut conn = diesel::SqliteConnection::establish(":memory:").expect("in-memory SQLite");
+        let options: Vec<String> = diesel::sql_query("PRAGMA compile_options")
+            .load::<CompileOption>(&mut conn)
+            .expect("compile options")
+            .into_iter()
+            .map(|o| o.compile_options)
+            .collect();
+        assert!(
+            options.iter().any(|o| o == "ENABLE_QPSG"),
+            "SQLite was built without SQLITE_ENABLE_QPSG: {options:?}"
+        );
+    }
 }

@@ -1,6 +1,7 @@
 //! SQLite's single writer: one thread owns the only writing connection and runs queued
 //! transactions. Jobs that arrive together share one `BEGIN IMMEDIATE … COMMIT` (group
 //! commit), each inside its own savepoint, and each caller is answered only after the commit.
+//! What they leave to the end of the group (`DeferredWrites`) is written once, after them.
 
 use std::sync::mpsc;
 
@@ -8,7 +9,7 @@ use diesel::connection::{AnsiTransactionManager, TransactionManager};
 use diesel::Connection;
 use tokio::sync::oneshot;
 
-use super::{AnyConnection, DbError};
+use super::{AnyConnection, DbError, DeferredWrites};
 
 /// How many queued transactions may share one commit.
 const MAX_GROUP: usize = 64;
@@ -18,7 +19,12 @@ type AnyTransactionManager = <AnyConnection as Connection>::TransactionManager;
 /// A queued write: runs once inside the group transaction, then learns whether the group
 /// committed.
 trait Job: Send {
-    fn run(self: Box<Self>, conn: &mut AnyConnection) -> Box<dyn Completion>;
+    /// Runs the job in its savepoint; what it defers (if it succeeded) joins `deferred`.
+    fn run(
+        self: Box<Self>,
+        conn: &mut AnyConnection,
+        deferred: &mut DeferredWrites,
+    ) -> Box<dyn Completion>;
     fn abort(self: Box<Self>, error: DbError);
 }
 
@@ -42,8 +48,44 @@ where
     T: Send + 'static,
     E: From<DbError> + Send + 'static,
 {
-    fn run(self: Box<Self>, conn: &mut AnyConnection) -> Box<dyn Completion> {
+    fn run(
+        self: Box<Self>,
+        conn: &mut AnyConnection,
+        _deferred: &mut DeferredWrites,
+    ) -> Box<dyn Completion> {
         let outcome = in_transaction(conn, self.work);
+        Box::new(RanJob {
+            outcome,
+            reply: self.reply,
+        })
+    }
+
+    fn abort(self: Box<Self>, error: DbError) {
+        let _ = self.reply.send(Err(E::from(error)));
+    }
+}
+
+/// A job whose work also returns writes for the end of the group.
+struct DeferringJob<F, T, E> {
+    work: F,
+    reply: oneshot::Sender<Result<T, E>>,
+}
+
+impl<F, T, E> Job for DeferringJob<F, T, E>
+where
+    F: FnOnce(&mut AnyConnection) -> Result<(T, DeferredWrites), E> + Send + 'static,
+    T: Send + 'static,
+    E: From<DbError> + Send + 'static,
+{
+    fn run(
+        self: Box<Self>,
+        conn: &mut AnyConnection,
+        deferred: &mut DeferredWrites,
+    ) -> Box<dyn Completion> {
+        let outcome = in_transaction(conn, self.work).map(|(value, writes)| {
+            deferred.merge(writes);
+            value
+        });
         Box::new(RanJob {
             outcome,
             reply: self.reply,
@@ -93,12 +135,29 @@ impl Writer {
         E: From<DbError> + Send + 'static,
     {
         let (reply, answer) = oneshot::channel();
+        self.send(Box::new(WriteJob { work, reply }))?;
+        Ok(answer)
+    }
+
+    fn send<E: From<DbError>>(&self, job: Box<dyn Job>) -> Result<(), E> {
         self.queue
             .as_ref()
             .ok_or(DbError::WriterGone)?
-            .send(Box::new(WriteJob { work, reply }))
-            .map_err(|_| E::from(DbError::WriterGone))?;
-        Ok(answer)
+            .send(job)
+            .map_err(|_| E::from(DbError::WriterGone))
+    }
+
+    pub(super) async fn submit_deferring<F, T, E>(&self, work: F) -> Result<T, E>
+    where
+        F: FnOnce(&mut AnyConnection) -> Result<(T, DeferredWrites), E> + Send + 'static,
+        T: Send + 'static,
+        E: From<DbError> + Send + 'static,
+    {
+        let (reply, answer) = oneshot::channel();
+        self.send::<E>(Box::new(DeferringJob { work, reply }))?;
+        answer
+            .await
+            .unwrap_or_else(|_| Err(E::from(DbError::WriterGone)))
     }
 
     pub(super) async fn submit<F, T, E>(&self, work: F) -> Result<T, E>
@@ -158,8 +217,19 @@ fn run(mut conn: AnyConnection, jobs: mpsc::Receiver<Box<dyn Job>>) {
             }
             continue;
         }
-        let ran: Vec<_> = group.into_iter().map(|job| job.run(&mut conn)).collect();
-        let committed = AnyTransactionManager::commit_transaction(&mut conn);
+        let mut deferred = DeferredWrites::default();
+        let ran: Vec<_> = group
+            .into_iter()
+            .map(|job| job.run(&mut conn, &mut deferred))
+            .collect();
+        // Deferred writes failing fail the group: what its jobs did is rolled back with them.
+        let committed = deferred
+            .write(&mut conn)
+            .map_err(|error| match error {
+                DbError::Query(error) => error,
+                other => diesel::result::Error::QueryBuilderError(other.to_string().into()),
+            })
+            .and_then(|()| AnyTransactionManager::commit_transaction(&mut conn));
         if let Err(error) = &committed {
             tracing::error!(error = %error, "group commit failed");
             let _ = AnyTransactionManager::rollback_transaction(&mut conn);

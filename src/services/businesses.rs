@@ -67,42 +67,57 @@ impl FilingBusiness {
     }
 }
 
-/// In the filing transaction, after the complaint row: finds or creates its business, links
-/// it, and links the earlier cases about the same business and category within the window
-/// (`possible_duplicate` from the same contact, `related` from anybody else). Nothing of
-/// this is told to the resident.
-pub fn on_filing(
+/// In the filing transaction, before the complaint row: finds or creates the filing's
+/// business, whose id the row is inserted with (one write of the row, not an insert and an
+/// update).
+pub fn business_of_filing(
     conn: &mut AnyConnection,
     complaint: &ComplaintRow,
     business: &FilingBusiness,
-) -> Result<(), DbError> {
-    let id = db::find_or_create(
+) -> Result<i64, DbError> {
+    db::find_or_create(
         conn,
         &business.key,
         &complaint.district_code,
         &business.name_key,
         &complaint.business_name,
         complaint.created_at,
-    )?;
-    db::set_business(conn, &complaint.id, complaint.created_at, None, id)?;
+    )
+}
+
+/// In the filing transaction, after the complaint row (inserted with `business_id`): counts
+/// the case in its business's window, and links the earlier cases about the same business
+/// and category within the window (`possible_duplicate` from the same contact, `related`
+/// from anybody else). Nothing of this is told to the resident.
+pub fn on_filing(
+    conn: &mut AnyConnection,
+    complaint: &ComplaintRow,
+    business_id: i64,
+    business: &FilingBusiness,
+) -> Result<(), DbError> {
+    db::count_new_case(conn, business_id, complaint.created_at)?;
     let contact = Contact::new(complaint.phone.as_deref(), complaint.email.as_deref());
     let earlier = db::earlier_cases(
         conn,
-        id,
+        business_id,
         &complaint.category_code,
         complaint.created_at - business.window,
         &complaint.id,
         MAX_LINKS_AT_FILING,
     )?;
-    for case in earlier {
-        let kind = if contact.same_as(&Contact::new(case.phone.as_deref(), case.email.as_deref())) {
-            POSSIBLE_DUPLICATE
-        } else {
-            RELATED
-        };
-        db::insert_link(conn, &complaint.id, &case.id, kind, complaint.created_at)?;
-    }
-    Ok(())
+    let links: Vec<(ComplaintId, &str)> = earlier
+        .into_iter()
+        .map(|case| {
+            let kind =
+                if contact.same_as(&Contact::new(case.phone.as_deref(), case.email.as_deref())) {
+                    POSSIBLE_DUPLICATE
+                } else {
+                    RELATED
+                };
+            (case.id, kind)
+        })
+        .collect();
+    db::insert_links_of_new_case(conn, &complaint.id, &links, complaint.created_at)
 }
 
 /// What `rebuild-businesses` did.

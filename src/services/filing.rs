@@ -9,7 +9,7 @@ use crate::db::complaints::{self, CoHandlerRow, ComplaintRow, Filing, NewEventRo
 use crate::db::deadlines as db_deadlines;
 use crate::db::outbox::{self, NewOutboxRow};
 use crate::db::reference::ReferenceData;
-use crate::db::{AnyConnection, Database, DbError};
+use crate::db::{AnyConnection, Database, DbError, DeferredWrites};
 use crate::domain::attachment::FileKind;
 use crate::domain::calendar::city_date;
 use crate::domain::complaint::{ActorKind, Channel, ComplaintState, EventKind};
@@ -288,26 +288,29 @@ pub fn build(
     Ok((filing, emails))
 }
 
+/// The filing's rows; its search terms and bulletin tallies are left to the end of the
+/// group commit (`DeferredWrites`).
 fn write(
     conn: &mut AnyConnection,
     filing: &Filing,
     outbox_rows: &[NewOutboxRow],
     tallies: DayTallies,
     business: &FilingBusiness,
-) -> Result<Option<String>, DbError> {
+) -> Result<(Option<String>, DeferredWrites), DbError> {
     if let Some(submission_id) = &filing.complaint.submission_id {
         if let Some(code) = complaints::tracking_code_for_submission(conn, submission_id)? {
-            return Ok(Some(code));
+            return Ok((Some(code), DeferredWrites::default()));
         }
     }
-    complaints::insert_filing(conn, filing)?;
     // Issue 13: the business behind the case, and earlier cases about it.
-    businesses::on_filing(conn, &filing.complaint, business)?;
+    let business_id = businesses::business_of_filing(conn, &filing.complaint, business)?;
+    complaints::insert_filing(conn, filing, Some(business_id))?;
+    businesses::on_filing(conn, &filing.complaint, business_id, business)?;
     for row in outbox_rows {
         outbox::insert(conn, row)?;
     }
-    tallies.write(conn)?;
-    Ok(None)
+    let search = vec![(filing.complaint.id.clone(), filing.search_terms.clone())];
+    Ok((None, DeferredWrites::new(tallies, search)))
 }
 
 /// Files the complaint; answers only after the commit (DESIGN §5: a `303` means durable).
@@ -377,7 +380,7 @@ async fn file_once(
         duplicate_window_days,
     );
     let written = db
-        .write(move |conn| write(conn, &filing, &outbox_rows, tallies, &business))
+        .write_deferring(move |conn| write(conn, &filing, &outbox_rows, tallies, &business))
         .await;
     match written {
         Ok(None) => Ok(FilingOutcome::Filed {

@@ -667,3 +667,62 @@ fn the_wal_is_checkpointed_in_the_background() {
     }
     drop(database);
 }
+
+/// The writes a filing leaves to the end of SQLite's group commit (its search terms, its
+/// tallies) are written for every transaction of the group that succeeded, and for none
+/// that failed: a failed filing rolls back to its savepoint and must leave no search row
+/// behind (issue 15).
+#[tokio::test]
+async fn a_group_commit_writes_what_its_successful_transactions_deferred_and_nothing_else() {
+    use green_channel::db::bulletin::DayTallies;
+    use green_channel::db::{DbError, DeferredWrites};
+
+    #[derive(QueryableByName)]
+    struct Found {
+        #[diesel(sql_type = Text)]
+        complaint_id: String,
+    }
+
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("deferred.db");
+    let database = std::sync::Arc::new(
+        Database::open(&DatabaseLocation::SqliteFile(path.clone()), 1).unwrap(),
+    );
+    // Submitted together, so that most share a group; each fails or succeeds on its own.
+    let jobs = (0..64).map(|i: u32| {
+        let database = database.clone();
+        async move {
+            database
+                .write_deferring(move |_conn| {
+                    if i % 3 == 0 {
+                        return Err(DbError::Query(diesel::result::Error::NotFound));
+                    }
+                    let row = (ComplaintId::from(format!("case-{i:02}")), format!("词{i}"));
+                    Ok((i, DeferredWrites::new(DayTallies::default(), vec![row])))
+                })
+                .await
+        }
+    });
+    let outcomes = futures_util::future::join_all(jobs).await;
+    for (i, outcome) in outcomes.iter().enumerate() {
+        assert_eq!(outcome.is_ok(), i % 3 != 0, "job {i}: {outcome:?}");
+    }
+    let found: Vec<String> =
+        database
+            .read(|conn| {
+                Ok(diesel::sql_query(
+                    "SELECT complaint_id FROM complaint_search ORDER BY complaint_id",
+                )
+                .load::<Found>(conn)?)
+            })
+            .await
+            .unwrap()
+            .into_iter()
+            .map(|f| f.complaint_id)
+            .collect();
+    let expected: Vec<String> = (0..64)
+        .filter(|i| i % 3 != 0)
+        .map(|i| format!("case-{i:02}"))
+        .collect();
+    assert_eq!(found, expected);
+}
